@@ -1,0 +1,150 @@
+"""Auto-checkers for the exercises.
+
+Each checker takes the learner's answer (usually a function) and returns a
+:class:`Result` that reads "not attempted yet", "correct", or what is wrong. A
+checker never raises, so an unattempted exercise never breaks a run::
+
+    def conv2d_unfold(x, weight):
+        raise NotImplementedError  # your code here
+
+    checks.conv2d_unfold(conv2d_unfold)   # -> not attempted yet
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts"]
+
+NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
+
+
+@dataclass(frozen=True)
+class Result:
+    exercise: str
+    status: str  # one of NOT_ATTEMPTED, CORRECT, WRONG
+    message: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == CORRECT
+
+    def __str__(self) -> str:
+        mark = {CORRECT: "✓", WRONG: "✗", NOT_ATTEMPTED: "·"}[self.status]
+        text = f"{mark} {self.exercise}: {self.status}"
+        return f"{text}. {self.message}" if self.message else text
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        color = {CORRECT: "#1a7f37", WRONG: "#cf222e", NOT_ATTEMPTED: "#6e7781"}[self.status]
+        return f'<span style="color:{color}">{html.escape(str(self))}</span>'
+
+
+class Mismatch(Exception):
+    """Raised inside a checker to report what is wrong with an answer."""
+
+
+def checker(exercise: str) -> Callable[[Callable[[Any], None]], Callable[[Any], Result]]:
+    """Turn ``test(answer)`` (raising :class:`Mismatch` on a wrong answer) into a checker.
+
+    ``None``, ``...`` and a function raising ``NotImplementedError`` count as not attempted.
+    """
+
+    def wrap(test: Callable[[Any], None]) -> Callable[[Any], Result]:
+        @functools.wraps(test)
+        def run(answer: Any) -> Result:
+            if answer is None or answer is Ellipsis:
+                return Result(exercise, NOT_ATTEMPTED)
+            try:
+                test(answer)
+            except NotImplementedError:
+                return Result(exercise, NOT_ATTEMPTED)
+            except Mismatch as wrong:
+                return Result(exercise, WRONG, str(wrong))
+            except Exception as error:  # the learner's code crashed: say where
+                frame = traceback.extract_tb(error.__traceback__)[-1]
+                return Result(exercise, WRONG, f"your code raised {type(error).__name__}: {error} (line {frame.lineno})")
+            return Result(exercise, CORRECT)
+
+        return run
+
+    return wrap
+
+
+def expect_shape(got: Any, shape: tuple[int, ...], what: str = "the output") -> None:
+    if not isinstance(got, torch.Tensor):
+        raise Mismatch(f"{what} should be a torch.Tensor, got {type(got).__name__}")
+    if tuple(got.shape) != tuple(shape):
+        raise Mismatch(f"{what} should have shape {tuple(shape)}, got {tuple(got.shape)}")
+
+
+def expect_close(got: Any, want: torch.Tensor, what: str = "the output", atol: float = 1e-5, rtol: float = 1e-4) -> None:
+    expect_shape(got, tuple(want.shape), what)
+    got = got.detach().to(want.dtype)
+    if not torch.allclose(got, want, atol=atol, rtol=rtol):
+        diff = (got - want).abs()
+        where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
+        raise Mismatch(f"{what} differs from the expected values: largest difference {diff.max().item():.3g} at index {where}")
+
+
+# ---------------------------------------------------------------- chapter 01
+@checker("Exercise 1: convolution with unfold")
+def conv2d_unfold(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+    """``fn(x, weight)`` must equal ``F.conv2d(x, weight, padding=k//2)`` for (B, C, H, W) x and (O, C, k, k) weight."""
+    gen = torch.Generator().manual_seed(1)
+    for shape, wshape in (((2, 3, 7, 6), (4, 3, 3, 3)), ((1, 1, 5, 5), (2, 1, 5, 5))):
+        x, w = torch.randn(shape, generator=gen), torch.randn(wshape, generator=gen)
+        expect_close(fn(x, w), F.conv2d(x, w, padding=wshape[-1] // 2), what=f"the output for x {shape} and weight {wshape}")
+
+
+@checker("Exercise 2: attention weights")
+def attention_weights(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+    """``fn(q, k)`` must return softmax(q k^T / sqrt(d)) over the keys, for (N, d) queries and (M, d) keys."""
+    gen = torch.Generator().manual_seed(2)
+    q, k = torch.randn(5, 8, generator=gen), torch.randn(7, 8, generator=gen)
+    got = fn(q, k)
+    expect_shape(got, (5, 7), "the attention matrix")
+    rows = got.sum(-1)
+    if not torch.allclose(rows, torch.ones(5), atol=1e-4):
+        raise Mismatch(f"each row (one query) should sum to 1 over the keys; row sums are {rows.tolist()}")
+    expect_close(got, torch.softmax(q @ k.T / 8**0.5, dim=-1), "the attention matrix")
+
+
+@checker("Exercise 3: the quadratic relative encoding")
+def quadratic_encoding(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> None:
+    """``fn(delta, shift, alpha)`` must return the score -alpha * ||delta - shift||^2 for every relative shift ``delta`` (..., 2)."""
+    gen = torch.Generator().manual_seed(3)
+    delta = torch.randint(-3, 4, (6, 5, 2), generator=gen).float()
+    for shift, alpha in ((torch.tensor([1.0, -1.0]), 2.0), (torch.tensor([0.0, 2.0]), 0.5)):
+        want = -alpha * ((delta - shift) ** 2).sum(-1)
+        expect_close(fn(delta, shift, alpha), want, f"the scores for shift {shift.tolist()} and alpha {alpha}")
+
+
+@checker("Exercise 4: the heads the sharpening kernel needs")
+def sharpening_shifts(answer: Any) -> None:
+    """``answer`` lists the (row, col) shifts of the five heads that compute the sharpening kernel."""
+    try:
+        given = [tuple(int(v) for v in pair) for pair in answer]
+    except (TypeError, ValueError):
+        raise Mismatch("give a list of (row, col) pairs, e.g. [(0, 0), (1, 0)]") from None
+    if any(len(pair) != 2 for pair in given):
+        raise Mismatch("each shift is a pair (row, col)")
+    want = {(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)}
+    if len(set(given)) != len(given):
+        raise Mismatch("a shift appears twice; each head needs its own")
+    missing, extra = want - set(given), set(given) - want
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"a non-zero tap has no head: {sorted(missing)}")
+        if extra:
+            parts.append(f"these shifts meet a zero tap (or lie outside the 3x3 kernel): {sorted(extra)}")
+        raise Mismatch("; ".join(parts))

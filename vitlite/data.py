@@ -1,0 +1,541 @@
+"""ShapesWorld: procedural scenes of coloured shapes, with targets for every chapter.
+
+Every image is drawn from a seed, vectorised in torch, so the course needs no
+download and every machine sees the same data. One scene carries all targets at
+once; the task methods of :class:`ShapesWorld` pick what a chapter needs:
+
+- ``classification``: one label per image, in several variants
+  (``shape``, ``texture``, ``count``, ``relation``);
+- ``detection``: boxes in normalised ``cxcywh`` form and a class per box;
+- ``segmentation``: a class per pixel (0 is background, ``1 + shape`` otherwise);
+- ``depth``: a depth map from a ground plane seen in perspective, with objects
+  standing on it at known depths and drawn far to near.
+
+Scenes are drawn in chunks of :data:`CHUNK` images, each chunk from its own
+generator derived from ``(seed, chunk index)``. So ``n=500`` images are exactly the
+first 500 of ``n=2000`` with the same seed, which makes data-size experiments clean.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+__all__ = [
+    "SHAPES",
+    "TEXTURES",
+    "PALETTE",
+    "TASKS",
+    "VARIANTS",
+    "CHUNK",
+    "ShapesWorld",
+    "Scenes",
+    "ShapesDataset",
+    "Batches",
+    "outlines",
+    "photo",
+    "list_photos",
+]
+
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "ring")
+TEXTURES: tuple[str, ...] = ("solid", "stripes_h", "stripes_v", "stripes_d", "checker", "dots")
+PALETTE: dict[str, tuple[float, float, float]] = {
+    "red": (0.90, 0.18, 0.15),
+    "green": (0.15, 0.75, 0.25),
+    "blue": (0.15, 0.35, 0.95),
+    "yellow": (0.95, 0.85, 0.15),
+    "magenta": (0.85, 0.25, 0.85),
+    "cyan": (0.15, 0.85, 0.90),
+}
+TASKS: tuple[str, ...] = ("classification", "detection", "segmentation", "depth")
+VARIANTS: tuple[str, ...] = ("shape", "texture", "count", "relation")
+CHUNK = 256
+
+# Camera of the ground layout, in units of the image height: the horizon row, the
+# camera height above the ground, and the depth given to the sky.
+HORIZON = 0.35
+CAMERA_HEIGHT = 0.5
+FAR = 10.0
+NEAR_OBJECT, FAR_OBJECT = 1.0, 4.0
+
+
+@dataclass
+class Scenes:
+    """A batch of rendered scenes with every target. K is the most objects a scene holds.
+
+    Objects are stored far to near; ``present`` marks the slots that hold a visible object.
+    """
+
+    images: torch.Tensor  # (N, 3, H, W) float in [0, 1]
+    mask: torch.Tensor  # (N, H, W) long: 0 background, 1 + shape index
+    instance: torch.Tensor  # (N, H, W) long: 0 background, 1 + object slot
+    depth: torch.Tensor  # (N, 1, H, W) float, larger is farther
+    present: torch.Tensor  # (N, K) bool
+    shape: torch.Tensor  # (N, K) long index into SHAPES
+    color: torch.Tensor  # (N, K) long index into PALETTE
+    texture: torch.Tensor  # (N, K) long index into TEXTURES
+    boxes: torch.Tensor  # (N, K, 4) float: cx, cy, w, h of the visible pixels, in [0, 1]
+    z: torch.Tensor  # (N, K) float: object depth
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index: slice) -> "Scenes":
+        return Scenes(**{name: getattr(self, name)[index] for name in Scenes.__dataclass_fields__})
+
+    @staticmethod
+    def cat(parts: list["Scenes"]) -> "Scenes":
+        names = [f for f in Scenes.__dataclass_fields__]
+        return Scenes(**{name: torch.cat([getattr(p, name) for p in parts]) for name in names})
+
+
+@dataclass(frozen=True)
+class ShapesWorld:
+    """The generator's settings. Every field has a default that suits 32x32 images.
+
+    Args:
+        image_size: height and width in pixels.
+        num_objects: (fewest, most) objects in a scene.
+        size_range: (smallest, largest) object radius as a fraction of ``image_size``.
+        shapes: which of :data:`SHAPES` may appear.
+        textures: which of :data:`TEXTURES` may fill an object.
+        background: ``"noise"`` (smooth random colour fields) or ``"plain"`` (flat grey).
+        rotate: whether shapes are drawn at random angles.
+        min_visible: objects whose visible fraction falls below this after occlusion are
+            removed, so every target describes something a model can see.
+        noise: standard deviation of the pixel noise added last.
+    """
+
+    image_size: int = 32
+    num_objects: tuple[int, int] = (1, 3)
+    size_range: tuple[float, float] = (0.12, 0.25)
+    shapes: tuple[str, ...] = SHAPES
+    textures: tuple[str, ...] = ("solid",)
+    background: str = "noise"
+    rotate: bool = True
+    min_visible: float = 0.35
+    noise: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.image_size, int) or self.image_size < 8:
+            raise ValueError(f"image_size must be an int >= 8, got {self.image_size!r}")
+        lo, hi = self.num_objects
+        if not (isinstance(lo, int) and isinstance(hi, int)) or lo < 1 or hi < lo:
+            raise ValueError(f"num_objects must be (fewest, most) with 1 <= fewest <= most, got {self.num_objects!r}")
+        smin, smax = self.size_range
+        if not 0 < smin <= smax <= 0.5:
+            raise ValueError(f"size_range must satisfy 0 < smallest <= largest <= 0.5, got {self.size_range!r}")
+        radius_px = smin * self.image_size
+        if radius_px < 2.0:
+            need = math.ceil(2.0 / smin)
+            raise ValueError(
+                f"image_size={self.image_size} is too small for size_range={self.size_range}: the smallest shapes "
+                f"would have a radius of {radius_px:.1f} px; use image_size >= {need} or size_range[0] >= {2.0 / self.image_size:.3f}"
+            )
+        for name, allowed, given in (("shapes", SHAPES, self.shapes), ("textures", TEXTURES, self.textures)):
+            unknown = [g for g in given if g not in allowed]
+            if unknown or not given:
+                raise ValueError(f"{name} must be a non-empty subset of {allowed}, got {given!r}")
+        if self.background not in ("noise", "plain"):
+            raise ValueError(f"background must be 'noise' or 'plain', got {self.background!r}")
+        if not 0 <= self.min_visible < 1:
+            raise ValueError(f"min_visible must be in [0, 1), got {self.min_visible!r}")
+        if self.noise < 0:
+            raise ValueError(f"noise must be >= 0, got {self.noise!r}")
+
+    # ------------------------------------------------------------------ tasks
+    def classification(self, n: int, seed: int = 0, variant: str = "shape") -> "ShapesDataset":
+        """Images with one label each.
+
+        Variants: ``shape`` (one object, which shape?), ``texture`` (one object, which
+        fill pattern? a question about fine local structure), ``count`` (how many
+        objects?), ``relation`` (two objects far apart: the same shape or not? a question
+        about a global relation).
+        """
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown classification variant {variant!r}; choose one of {VARIANTS}")
+        scenes = self.scenes(n, seed, variant=variant)
+        if variant == "shape":
+            labels, classes = scenes.shape[:, -1], self.shapes
+        elif variant == "texture":
+            labels, classes = scenes.texture[:, -1], self._texture_choices(variant)
+        elif variant == "count":
+            labels = scenes.present.sum(1) - 1
+            classes = tuple(str(c) for c in range(1, self.num_objects[1] + 1))
+        else:
+            labels = (scenes.shape[:, 0] == scenes.shape[:, 1]).long()
+            classes = ("different", "same")
+        return ShapesDataset(scenes.images, labels, classes, task="classification", scenes=scenes)
+
+    def detection(self, n: int, seed: int = 0) -> "ShapesDataset":
+        """Images with a set of boxes each: targets are ``{"boxes": (M, 4) cxcywh, "labels": (M,)}``."""
+        scenes = self.scenes(n, seed)
+        labels = torch.where(scenes.present, scenes.shape, torch.full_like(scenes.shape, -1))
+        return ShapesDataset(scenes.images, {"boxes": scenes.boxes, "labels": labels}, self.shapes, task="detection", scenes=scenes)
+
+    def segmentation(self, n: int, seed: int = 0) -> "ShapesDataset":
+        """Images with a class per pixel: 0 is background, ``1 + shape index`` otherwise."""
+        scenes = self.scenes(n, seed)
+        return ShapesDataset(scenes.images, scenes.mask, ("background",) + self.shapes, task="segmentation", scenes=scenes)
+
+    def depth(self, n: int, seed: int = 0) -> "ShapesDataset":
+        """Ground-plane scenes in perspective with a depth map (1, H, W) each, sky at depth 10."""
+        scenes = self.scenes(n, seed, layout="ground")
+        return ShapesDataset(scenes.images, scenes.depth, (), task="depth", scenes=scenes)
+
+    def edges(self, n: int, seed: int = 0) -> "ShapesDataset":
+        """Images with their object outlines, (1, H, W) in {0, 1}: a per-pixel target that only a
+        pixel's neighbourhood decides (chapter 01). Not one of the four main tasks."""
+        scenes = self.scenes(n, seed)
+        return ShapesDataset(scenes.images, outlines(scenes.instance), ("edge",), task="edges", scenes=scenes)
+
+    def dataset(self, task: str, n: int, seed: int = 0, **kwargs: Any) -> "ShapesDataset":
+        """Any task by name: ``world.dataset("segmentation", 100)``."""
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
+        return getattr(self, task)(n, seed, **kwargs)
+
+    # ------------------------------------------------------------------ scenes
+    def scenes(self, n: int, seed: int = 0, layout: str = "flat", variant: str | None = None) -> Scenes:
+        """Render ``n`` scenes. ``layout`` is ``"flat"`` or ``"ground"`` (perspective, for depth)."""
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be a non-negative int (the number of images), got {n!r}")
+        if not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        if layout not in ("flat", "ground"):
+            raise ValueError(f"layout must be 'flat' or 'ground', got {layout!r}")
+        if variant == "relation" and len(self.shapes) < 2:
+            raise ValueError("the relation variant needs at least two shapes; pass shapes with two or more names")
+        if variant == "relation" and self.size_range[1] > 0.25:
+            raise ValueError("the relation variant places one object in each half of the image; use size_range[1] <= 0.25")
+        parts = []
+        for chunk in range(max(1, math.ceil(n / CHUNK))):
+            gen = torch.Generator().manual_seed(_chunk_seed(seed, chunk))
+            # Always a whole chunk, so the first n images never depend on n.
+            parts.append(self._render(CHUNK, gen, layout, variant))
+        return Scenes.cat(parts)[:n]
+
+    def _texture_choices(self, variant: str | None) -> tuple[str, ...]:
+        # The texture task needs several patterns; other tasks use what the world allows.
+        if variant == "texture" and len(self.textures) < 2:
+            return TEXTURES
+        return self.textures
+
+    def _render(self, n: int, gen: torch.Generator, layout: str, variant: str | None) -> Scenes:
+        size = self.image_size
+        k_max = 2 if variant == "relation" else (1 if variant in ("shape", "texture") else self.num_objects[1])
+        lay = self._layout(n, k_max, gen, layout, variant)
+        background = self._background(n, gen, layout)
+
+        coords = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+        ys, xs = coords.view(1, 1, size, 1), coords.view(1, 1, 1, size)
+        # Local coordinates of every pixel in every object's frame: (n, K, H, W).
+        dx = (xs - lay["cx"][..., None, None]) / lay["r"][..., None, None]
+        dy = (ys - lay["cy"][..., None, None]) / lay["r"][..., None, None]
+        cos, sin = torch.cos(lay["theta"])[..., None, None], torch.sin(lay["theta"])[..., None, None]
+        u, v = cos * dx + sin * dy, -sin * dx + cos * dy
+        inside = torch.zeros(n, k_max, size, size, dtype=torch.bool)
+        for name in self.shapes:
+            inside |= (lay["shape"] == SHAPES.index(name))[..., None, None] & _SHAPE_TESTS[name](u, v)
+        # Fill patterns repeat every 4 px, so one table per (texture, phase) covers every object.
+        pattern = _texture_table(size)[lay["texture"], lay["phase"]]  # (n, K, H, W)
+        palette = torch.tensor(list(PALETTE.values()))
+        base = palette[lay["color"]] * lay["brightness"][..., None]  # (n, K, 3)
+
+        present = lay["present"].clone()
+        area = inside.sum((-1, -2)).clamp_min(1)
+        for _ in range(2):  # composite, drop objects hidden too much, composite again
+            images, instance = background.clone(), torch.zeros(n, size, size, dtype=torch.long)
+            for k in range(k_max):
+                drawn = inside[:, k] & present[:, k, None, None]
+                fill = base[:, k, :, None, None] * (0.35 + 0.65 * pattern[:, k, None])  # (n, 3, H, W)
+                images = torch.where(drawn[:, None], fill, images)
+                instance = torch.where(drawn, torch.full_like(instance, k + 1), instance)
+            visible = (instance[:, None] == torch.arange(1, k_max + 1).view(1, -1, 1, 1)).sum((-1, -2))
+            keep = present & (visible.float() / area >= self.min_visible)
+            if torch.equal(keep, present):
+                break
+            present = keep
+
+        if self.noise > 0:
+            images = images + self.noise * torch.randn(images.shape, generator=gen)
+        images = images.clamp(0, 1)
+
+        slots = torch.arange(1, k_max + 1).view(1, -1, 1, 1)
+        visible_px = instance[:, None] == slots  # (n, K, H, W)
+        boxes = _tight_boxes(visible_px)
+        shape_of_slot = torch.cat([torch.full((n, 1), -1, dtype=torch.long), lay["shape"]], 1)
+        mask = torch.gather(shape_of_slot, 1, instance.flatten(1)).view(n, size, size) + 1
+        z_of_slot = torch.cat([torch.zeros(n, 1), lay["z"]], 1)
+        z_pix = torch.gather(z_of_slot, 1, instance.flatten(1)).view(n, size, size)
+        depth = torch.where(instance > 0, z_pix, _background_depth(n, size, layout))
+        return Scenes(
+            images=images.float(),
+            mask=mask,
+            instance=instance,
+            depth=depth[:, None].float(),
+            present=present,
+            shape=lay["shape"],
+            color=lay["color"],
+            texture=lay["texture"],
+            boxes=boxes,
+            z=lay["z"],
+        )
+
+    def _layout(self, n: int, k_max: int, gen: torch.Generator, layout: str, variant: str | None) -> dict[str, torch.Tensor]:
+        """Sample what every object is and where it stands; slots are sorted far to near."""
+
+        def uniform(lo: float | torch.Tensor, hi: float | torch.Tensor, shape: tuple[int, ...] = (n, k_max)) -> torch.Tensor:
+            return lo + (hi - lo) * torch.rand(shape, generator=gen)
+
+        def choice(options: tuple[str, ...], universe: tuple[str, ...]) -> torch.Tensor:
+            allowed = torch.tensor([universe.index(o) for o in options])
+            return allowed[torch.randint(len(options), (n, k_max), generator=gen)]
+
+        shape = choice(self.shapes, SHAPES)
+        color = torch.randint(len(PALETTE), (n, k_max), generator=gen)
+        texture = choice(self._texture_choices(variant), TEXTURES)
+        theta = uniform(0.0, 2 * math.pi) if self.rotate else torch.zeros(n, k_max)
+        phase = torch.randint(4, (n, k_max), generator=gen)
+        brightness = uniform(0.8, 1.0)
+        smin, smax = self.size_range
+
+        if variant == "relation":
+            same = torch.rand(n, generator=gen) < 0.5
+            offset = torch.randint(1, len(self.shapes), (n,), generator=gen)
+            allowed = torch.tensor([SHAPES.index(s) for s in self.shapes])
+            pos0 = (allowed == shape[:, 0, None]).float().argmax(1)
+            other = allowed[(pos0 + offset) % len(self.shapes)]
+            shape[:, 1] = torch.where(same, shape[:, 0], other)
+
+        if layout == "ground":
+            z = uniform(NEAR_OBJECT, FAR_OBJECT)
+            r = uniform(1.5 * smin, 1.5 * smax) / z  # apparent size falls off as 1 / depth
+            r = r.clamp_min(2.0 / self.image_size)
+            foot = HORIZON + CAMERA_HEIGHT / z  # the ground row at depth z, in [0, 1] from the top
+            cy = (foot - r).clamp_min(r)
+            cx = uniform(r, 1 - r)
+        else:
+            r = uniform(smin, smax)
+            if variant == "relation":
+                # One object in each half, split left/right or top/bottom: no overlap.
+                along = torch.stack([uniform(r[:, 0], 0.5 - r[:, 0], (n,)), uniform(0.5 + r[:, 1], 1 - r[:, 1], (n,))], 1)
+                across = uniform(r, 1 - r)
+                split_x = (torch.rand(n, generator=gen) < 0.5)[:, None]
+                cx, cy = torch.where(split_x, along, across), torch.where(split_x, across, along)
+            else:
+                cx, cy = uniform(r, 1 - r), uniform(r, 1 - r)
+            z = uniform(0.0, 1.0)
+
+        lo, hi = self.num_objects
+        if variant in ("shape", "texture", "relation"):
+            count = torch.full((n,), k_max)
+        else:
+            count = torch.randint(lo, hi + 1, (n,), generator=gen)
+        present = torch.arange(k_max).view(1, -1) < count.view(-1, 1)
+        # Far to near, absent slots first (they are never drawn): sort by depth, descending.
+        key = torch.where(present, z, torch.full_like(z, float("inf")))
+        order = torch.argsort(key, dim=1, descending=True)
+        fields = dict(shape=shape, color=color, texture=texture, theta=theta, phase=phase, brightness=brightness, r=r, cx=cx, cy=cy, z=z, present=present)
+        return {name: torch.gather(value, 1, order) for name, value in fields.items()}
+
+    def _background(self, n: int, gen: torch.Generator, layout: str) -> torch.Tensor:
+        size = self.image_size
+        if layout == "ground":
+            rows = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+            sky_top = torch.tensor([0.55, 0.70, 0.90]).view(1, 3, 1, 1)
+            sky = sky_top + 0.25 * rows.view(1, 1, -1, 1)
+            cols = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+            below = (rows - HORIZON).clamp_min(1e-3).view(1, 1, -1, 1)
+            zg = CAMERA_HEIGHT / below  # depth of each ground row
+            xw = (cols.view(1, 1, 1, -1) - 0.5) * zg  # world x of each ground pixel
+            shift = torch.rand(n, 2, 1, 1, generator=gen)
+            checker = ((torch.floor(xw / 0.5 + shift[:, :1]) + torch.floor(zg / 0.5 + shift[:, 1:])) % 2)[:, None]
+            ground_tint = torch.tensor([0.45, 0.40, 0.32]).view(1, 3, 1, 1) + 0.1 * torch.rand(n, 3, 1, 1, generator=gen)
+            ground = ground_tint * (0.75 + 0.25 * checker[:, 0])
+            is_sky = (rows <= HORIZON).view(1, 1, -1, 1)
+            return torch.where(is_sky, sky.expand(n, 3, size, size), ground.expand(n, 3, size, size))
+        base = 0.3 + 0.25 * torch.rand(n, 1, 1, 1, generator=gen)
+        tint = 0.06 * torch.randn(n, 3, 1, 1, generator=gen)
+        if self.background == "plain":
+            return base.expand(n, 3, size, size).clone()
+        coarse = torch.rand(n, 3, 4, 4, generator=gen) - 0.5
+        field_ = torch.nn.functional.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
+        return (base + tint + 0.25 * field_).clamp(0, 1)
+
+
+def outlines(instance: torch.Tensor) -> torch.Tensor:
+    """(N, H, W) instance map -> (N, 1, H, W) float: 1 where a pixel and a 4-neighbour belong to different objects."""
+    edge = torch.zeros_like(instance, dtype=torch.bool)
+    vertical = instance[:, 1:, :] != instance[:, :-1, :]
+    horizontal = instance[:, :, 1:] != instance[:, :, :-1]
+    edge[:, 1:, :] |= vertical
+    edge[:, :-1, :] |= vertical
+    edge[:, :, 1:] |= horizontal
+    edge[:, :, :-1] |= horizontal
+    return edge[:, None].float()
+
+
+def _chunk_seed(seed: int, chunk: int) -> int:
+    return int(np.random.SeedSequence([seed, chunk]).generate_state(1, dtype=np.uint64)[0] % (2**63))
+
+
+def _background_depth(n: int, size: int, layout: str) -> torch.Tensor:
+    if layout == "flat":
+        return torch.ones(n, size, size)
+    rows = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+    below = rows - HORIZON
+    zg = torch.where(below > 0, (CAMERA_HEIGHT / below.clamp_min(1e-6)).clamp_max(FAR), torch.full_like(rows, FAR))
+    return zg.view(1, size, 1).expand(n, size, size)
+
+
+def _tight_boxes(visible: torch.Tensor) -> torch.Tensor:
+    """Normalised cxcywh boxes around the True pixels of (N, K, H, W); zeros where there are none."""
+    n, k, h, w = visible.shape
+    cols, rows = visible.any(-2), visible.any(-1)  # (N, K, W), (N, K, H)
+    x0 = cols.int().argmax(-1)
+    x1 = w - 1 - cols.flip(-1).int().argmax(-1)
+    y0 = rows.int().argmax(-1)
+    y1 = h - 1 - rows.flip(-1).int().argmax(-1)
+    boxes = torch.stack([(x0 + x1 + 1) / (2 * w), (y0 + y1 + 1) / (2 * h), (x1 - x0 + 1) / w, (y1 - y0 + 1) / h], -1)
+    return torch.where(cols.any(-1, keepdim=True), boxes, torch.zeros_like(boxes)).float()
+
+
+# Inside tests in an object's own frame, where its radius is 1.
+_SHAPE_TESTS = {
+    "circle": lambda u, v: u * u + v * v <= 1.0,
+    "square": lambda u, v: torch.maximum(u.abs(), v.abs()) <= 0.8,
+    "triangle": lambda u, v: (v <= 0.5) & (math.sqrt(3) * u.abs() - v <= 1.0),
+    "cross": lambda u, v: ((u.abs() <= 0.3) & (v.abs() <= 0.9)) | ((v.abs() <= 0.3) & (u.abs() <= 0.9)),
+    "ring": lambda u, v: ((u * u + v * v) <= 1.0) & ((u * u + v * v) >= 0.3),
+}
+
+# Fill patterns on the pixel grid (period 4 px), 1 where the object is bright.
+_TEXTURE_FILLS = {
+    "solid": lambda ix, iy: torch.ones(ix.shape),
+    "stripes_h": lambda ix, iy: ((iy // 2) % 2).float(),
+    "stripes_v": lambda ix, iy: ((ix // 2) % 2).float(),
+    "stripes_d": lambda ix, iy: (((ix + iy) // 2) % 2).float(),
+    "checker": lambda ix, iy: ((ix // 2 + iy // 2) % 2).float(),
+    "dots": lambda ix, iy: (((ix % 4) < 2) & ((iy % 4) < 2)).float(),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _texture_table(size: int) -> torch.Tensor:
+    """(len(TEXTURES), 4 phases, size, size): every pattern at every phase."""
+    phase = torch.arange(4).view(4, 1, 1)
+    iy, ix = torch.arange(size).view(1, size, 1) + phase, torch.arange(size).view(1, 1, size) + phase
+    ix, iy = torch.broadcast_tensors(ix, iy)
+    return torch.stack([_TEXTURE_FILLS[name](ix, iy) for name in TEXTURES])
+
+
+class ShapesDataset(Dataset):
+    """Images and targets for one task; a torch ``Dataset`` with a fast batch iterator.
+
+    ``targets`` is a tensor (labels, masks, depth maps) or, for detection, a dict of
+    padded tensors; indexing returns what a model's loss expects for one image.
+    """
+
+    def __init__(self, images: torch.Tensor, targets: Any, classes: tuple[str, ...], task: str, scenes: Scenes | None = None):
+        self.images = images
+        self.targets = targets
+        self.classes = tuple(classes)
+        self.task = task
+        self.scenes = scenes
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, Any]:
+        if isinstance(self.targets, dict):
+            keep = self.targets["labels"][index] >= 0
+            return self.images[index], {key: value[index][keep] for key, value in self.targets.items()}
+        return self.images[index], self.targets[index]
+
+    def subset(self, n: int) -> "ShapesDataset":
+        """The first ``n`` items (with the chunked seeding, the same as asking for ``n`` in the first place)."""
+        if not 0 <= n <= len(self):
+            raise ValueError(f"subset size must be in [0, {len(self)}], got {n}")
+        targets = {k: v[:n] for k, v in self.targets.items()} if isinstance(self.targets, dict) else self.targets[:n]
+        return ShapesDataset(self.images[:n], targets, self.classes, self.task)
+
+    def loader(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> "Batches":
+        """An iterable of ``(images, targets)`` batches, reshuffled each pass from ``seed``."""
+        return Batches(self, batch_size, shuffle, seed, drop_last)
+
+    def __repr__(self) -> str:
+        size = tuple(self.images.shape[1:])
+        return f"ShapesDataset(task={self.task!r}, n={len(self)}, image={size}, classes={self.classes})"
+
+
+@dataclass
+class Batches:
+    """Batches by tensor slicing: much faster than a per-item DataLoader for in-memory data."""
+
+    dataset: ShapesDataset
+    batch_size: int
+    shuffle: bool = True
+    seed: int = 0
+    drop_last: bool = False
+    _epoch: int = field(default=0, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, Any]]:
+        n = len(self.dataset)
+        if self.shuffle:
+            gen = torch.Generator().manual_seed(_chunk_seed(self.seed, self._epoch))
+            order = torch.randperm(n, generator=gen)
+        else:
+            order = torch.arange(n)
+        self._epoch += 1
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            if self.drop_last and len(idx) < self.batch_size:
+                break
+            yield self.dataset.images[idx], _take(self.dataset.targets, idx)
+
+
+def _take(targets: Any, idx: torch.Tensor) -> Any:
+    if isinstance(targets, dict):
+        labels = targets["labels"][idx]
+        return [{key: value[idx][i][labels[i] >= 0] for key, value in targets.items()} for i in range(len(idx))]
+    return targets[idx]
+
+
+# ---------------------------------------------------------------------- photos
+def list_photos() -> list[str]:
+    """Names of the public-domain and CC0 photos in ``assets/photos`` (see ``assets/README.md``)."""
+    from vitlite.assets import asset_path
+
+    return sorted(p.stem for p in asset_path("photos").glob("*.jpg"))
+
+
+def photo(name: str, size: int | None = 224) -> torch.Tensor:
+    """A photo from ``assets/photos`` as a (3, H, W) float tensor in [0, 1], centre-cropped and resized to ``size``."""
+    from PIL import Image
+
+    from vitlite.assets import asset_path
+
+    names = list_photos()
+    if name not in names:
+        raise ValueError(f"unknown photo {name!r}; choose one of {names}")
+    img = Image.open(asset_path("photos", f"{name}.jpg")).convert("RGB")
+    if size is not None:
+        w, h = img.size
+        side = min(w, h)
+        img = img.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize((size, size), Image.BICUBIC)
+    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 255.0

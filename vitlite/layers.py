@@ -1,0 +1,251 @@
+"""The transformer's parts: patch embedding, attention, MLP, block, position embeddings.
+
+Attention runs through ``torch.nn.functional.scaled_dot_product_attention`` (the fused
+kernel) unless someone asks for the attention maps, either per call
+(``return_attention=True``) or for a whole model at once::
+
+    with attention_maps(model) as maps:
+        model(images)
+    maps["blocks.0.attn"]  # (B, heads, N, N)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+__all__ = [
+    "check_image",
+    "PatchEmbed",
+    "RecordsAttention",
+    "attention_maps",
+    "Attention",
+    "Mlp",
+    "DropPath",
+    "Block",
+    "sincos_1d",
+    "sincos_2d",
+    "trunc_normal_",
+    "init_weights",
+    "count_parameters",
+]
+
+
+def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int, int] = 1, size: tuple[int, int] | None = None, model: str = "model") -> None:
+    """Raise a ValueError naming the expected and received shape unless ``x`` is (B, C, H, W) as required."""
+    mh, mw = (multiple_of, multiple_of) if isinstance(multiple_of, int) else multiple_of
+    want = f"(B, {channels}, H, W)"
+    if size is not None:
+        want = f"(B, {channels}, {size[0]}, {size[1]})"
+    elif mh > 1 or mw > 1:
+        want += f" with H divisible by {mh} and W by {mw}"
+    got = tuple(x.shape)
+    if x.ndim != 4:
+        raise ValueError(f"{model} expects a batch of images {want}; got a tensor of rank {x.ndim} with shape {got}")
+    if x.shape[1] != channels:
+        raise ValueError(f"{model} expects {want}; got {x.shape[1]} channels in shape {got}")
+    if size is not None and tuple(x.shape[-2:]) != tuple(size):
+        raise ValueError(f"{model} expects {want}; got shape {got}")
+    if x.shape[2] % mh or x.shape[3] % mw:
+        raise ValueError(f"{model} expects {want}; got shape {got}")
+
+
+class PatchEmbed(nn.Module):
+    """Cut an image into non-overlapping ``patch_size`` squares and project each to ``embed_dim``.
+
+    A stride-p convolution with a p x p kernel is exactly a linear layer applied to
+    every flattened patch, only faster: (B, C, H, W) -> (B, H/p * W/p, D).
+    """
+
+    def __init__(self, img_size: int | tuple[int, int] = 224, patch_size: int = 16, in_chans: int = 3, embed_dim: int = 768, bias: bool = True, strict_size: bool = True):
+        super().__init__()
+        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.patch_size = patch_size
+        self.in_chans = in_chans
+        self.strict_size = strict_size
+        if self.img_size[0] % patch_size or self.img_size[1] % patch_size:
+            raise ValueError(f"img_size {self.img_size} must be divisible by patch_size {patch_size}")
+        self.grid_size = (self.img_size[0] // patch_size, self.img_size[1] // patch_size)
+        self.num_patches = self.grid_size[0] * self.grid_size[1]
+        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_image(x, self.in_chans, multiple_of=self.patch_size, size=self.img_size if self.strict_size else None, model=type(self).__name__)
+        x = self.proj(x)  # (B, D, H/p, W/p)
+        return rearrange(x, "b d h w -> b (h w) d")
+
+
+class RecordsAttention:
+    """Mixin for modules that can hand their attention maps to :func:`attention_maps`."""
+
+    _record: Callable[[torch.Tensor], None] | None = None
+
+    def _emit(self, attn: torch.Tensor) -> None:
+        if self._record is not None:
+            self._record(attn.detach())
+
+
+@contextlib.contextmanager
+def attention_maps(model: nn.Module) -> Iterator[dict[str, torch.Tensor]]:
+    """Collect the attention maps of every attention module in ``model`` during the block.
+
+    Yields a dict filled as the model runs: module name -> (B, heads, queries, keys)
+    of the last call. Inside the block attention takes the explicit (unfused) path.
+    """
+    maps: dict[str, torch.Tensor] = {}
+    modules = [(name, m) for name, m in model.named_modules() if isinstance(m, RecordsAttention)]
+    if not modules:
+        raise ValueError(f"{type(model).__name__} has no attention modules that record maps")
+    try:
+        for name, module in modules:
+            module._record = lambda attn, name=name: maps.__setitem__(name, attn)
+        yield maps
+    finally:
+        for _, module in modules:
+            module._record = None
+
+
+class Attention(RecordsAttention, nn.Module):
+    """Multi-head self-attention: softmax(Q K^T / sqrt(d) + bias) V, heads concatenated and projected.
+
+    ``attn_bias`` (broadcastable to (B, heads, N, N)) is added to the scores before the
+    softmax: relative position biases and masks (Swin) enter here.
+    """
+
+    def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0, head_dim: int | None = None):
+        super().__init__()
+        if head_dim is None:
+            if dim % num_heads:
+                raise ValueError(f"dim {dim} must be divisible by num_heads {num_heads}")
+            head_dim = dim // num_heads
+        self.num_heads = num_heads
+        self.head_dim = head_dim
+        self.scale = head_dim**-0.5
+        self.qkv = nn.Linear(dim, 3 * num_heads * head_dim, bias=qkv_bias)
+        self.attn_drop = nn.Dropout(attn_drop)
+        self.proj = nn.Linear(num_heads * head_dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None, return_attention: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.num_heads)
+        explicit = return_attention or self._record is not None
+        if explicit:
+            scores = (q * self.scale) @ k.transpose(-2, -1)  # (B, h, N, N)
+            if attn_bias is not None:
+                scores = scores + attn_bias
+            attn = scores.softmax(dim=-1)
+            self._emit(attn)
+            out = self.attn_drop(attn) @ v
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_bias, dropout_p=self.attn_drop.p if self.training else 0.0, scale=self.scale)
+        out = self.proj_drop(self.proj(rearrange(out, "b h n d -> b n (h d)")))
+        return (out, attn) if return_attention else out
+
+
+class Mlp(nn.Module):
+    """Two linear layers with an activation between: the transformer's per-token feed-forward net."""
+
+    def __init__(self, in_features: int, hidden_features: int | None = None, out_features: int | None = None, act_layer: type[nn.Module] = nn.GELU, drop: float = 0.0, bias: bool = True):
+        super().__init__()
+        hidden_features = hidden_features or in_features
+        out_features = out_features or in_features
+        self.fc1 = nn.Linear(in_features, hidden_features, bias=bias)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(hidden_features, out_features, bias=bias)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class DropPath(nn.Module):
+    """Stochastic depth: during training, drop a whole residual branch per sample with probability ``p``."""
+
+    def __init__(self, p: float = 0.0):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.p == 0.0 or not self.training:
+            return x
+        keep = 1.0 - self.p
+        mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+        return x * mask / keep
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Block(nn.Module):
+    """Pre-norm transformer encoder block: x + Attn(LN(x)), then x + MLP(LN(x))."""
+
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        drop: float = 0.0,
+        attn_drop: float = 0.0,
+        drop_path: float = 0.0,
+        act_layer: type[nn.Module] = nn.GELU,
+        norm_eps: float = 1e-6,
+    ):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=norm_eps)
+        self.attn = Attention(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=drop)
+        self.drop_path = DropPath(drop_path)
+        self.norm2 = nn.LayerNorm(dim, eps=norm_eps)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), act_layer=act_layer, drop=drop)
+
+    def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None) -> torch.Tensor:
+        x = x + self.drop_path(self.attn(self.norm1(x), attn_bias=attn_bias))
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+def sincos_1d(num_positions: int, dim: int, temperature: float = 10000.0) -> torch.Tensor:
+    """The original transformer's table: PE[p, 2i] = sin(p / T^(2i/d)), PE[p, 2i+1] = cos(...). (P, D)."""
+    if dim % 2:
+        raise ValueError(f"dim must be even for a sine/cosine table, got {dim}")
+    position = torch.arange(num_positions, dtype=torch.float64)[:, None]
+    freq = temperature ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    table = torch.zeros(num_positions, dim, dtype=torch.float64)
+    table[:, 0::2] = torch.sin(position * freq)
+    table[:, 1::2] = torch.cos(position * freq)
+    return table.float()
+
+
+def sincos_2d(grid_h: int, grid_w: int, dim: int, temperature: float = 10000.0) -> torch.Tensor:
+    """A fixed 2-D table for a grid of patches: half the channels encode the row, half the column. (h*w, D)."""
+    if dim % 4:
+        raise ValueError(f"dim must be divisible by 4 for a 2-D sine/cosine table, got {dim}")
+    rows = sincos_1d(grid_h, dim // 2, temperature)  # (h, D/2)
+    cols = sincos_1d(grid_w, dim // 2, temperature)  # (w, D/2)
+    table = torch.cat([rows[:, None, :].expand(grid_h, grid_w, -1), cols[None, :, :].expand(grid_h, grid_w, -1)], dim=-1)
+    return rearrange(table, "h w d -> (h w) d")
+
+
+def trunc_normal_(tensor: torch.Tensor, std: float = 0.02) -> torch.Tensor:
+    """Truncated normal init at +-2 std, the ViT family's default."""
+    return nn.init.trunc_normal_(tensor, std=std, a=-2 * std, b=2 * std)
+
+
+def init_weights(module: nn.Module) -> None:
+    """ViT-style init: truncated normal linear weights, zero biases, unit LayerNorm."""
+    if isinstance(module, nn.Linear):
+        trunc_normal_(module.weight)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameters (works on the meta device)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

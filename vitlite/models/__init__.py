@@ -1,0 +1,49 @@
+"""The model registry: every named model of the course, one file per paper.
+
+``create_model(name, **overrides)`` builds any of them; ``device="meta"`` builds it
+without allocating memory, which is how a 300M-parameter model gets counted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from typing import Callable
+
+import torch
+from torch import nn
+
+__all__ = ["register_model", "create_model", "list_models"]
+
+_MODELS: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """Decorator: make a model constructor available to :func:`create_model` under its function name."""
+    if fn.__name__ in _MODELS:
+        raise ValueError(f"model {fn.__name__!r} is registered twice")
+    _MODELS[fn.__name__] = fn
+    return fn
+
+
+def create_model(name: str, *, device: str | torch.device | None = None, **overrides) -> nn.Module:
+    """Build the registered model ``name``; keyword arguments override its configuration.
+
+    ``device="meta"`` creates parameters without storage (count them, inspect shapes).
+    """
+    if name not in _MODELS:
+        close = difflib.get_close_matches(name, _MODELS, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown model {name!r}{hint} (vitlite.list_models() lists them all)")
+    if device is None:
+        return _MODELS[name](**overrides)
+    with torch.device(device):
+        return _MODELS[name](**overrides)
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered model names matching a shell-style ``pattern``, sorted."""
+    return sorted(n for n in _MODELS if fnmatch.fnmatch(n, pattern))
+
+
+from vitlite.models import attnconv, resnet  # noqa: E402,F401  (registers their models)

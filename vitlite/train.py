@@ -1,0 +1,221 @@
+"""fit(): the one training loop of the course.
+
+A run is fixed by its step budget and seed, so the same call gives the same model
+every time on the same machine; the optional wall-time cap is only a safety net
+(and says so when it fires).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vitlite import env
+
+__all__ = ["History", "fit", "classification_loss", "to_device"]
+
+LossFn = Callable[[nn.Module, Any], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]
+
+
+@dataclass
+class History:
+    """What a run recorded: the loss and learning rate per step, and each evaluation."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    eval_step: list[int] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    logs: dict[str, list[float]] = field(default_factory=dict)
+    steps_planned: int = 0
+    seconds: float = 0.0
+    stopped_early: bool = False
+
+    @property
+    def steps_done(self) -> int:
+        return self.step[-1] if self.step else 0
+
+    def final(self, metric: str) -> float:
+        """The last evaluated value of ``metric``."""
+        if metric not in self.metrics or not self.metrics[metric]:
+            raise KeyError(f"no evaluation of {metric!r} was recorded; metrics: {sorted(self.metrics)}")
+        return self.metrics[metric][-1]
+
+    def smoothed_loss(self, window: int = 20) -> list[float]:
+        """Running mean of the loss over ``window`` steps (for plots)."""
+        out, total = [], 0.0
+        for i, value in enumerate(self.loss):
+            total += value
+            if i >= window:
+                total -= self.loss[i - window]
+            out.append(total / min(i + 1, window))
+        return out
+
+    def plot(self, metrics: Iterable[str] | None = None):
+        """Loss (smoothed) and evaluated metrics against steps, as a matplotlib Figure."""
+        from vitlite.viz import plot_history
+
+        return plot_history(self, metrics=metrics)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "History":
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def to_device(obj: Any, device: torch.device | str) -> Any:
+    """Move tensors inside tuples, lists and dicts to ``device``."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=True)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(o, device) for o in obj)
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    return obj
+
+
+def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Cross-entropy of ``model(images)`` against integer labels: the default loss."""
+    images, labels = batch
+    return F.cross_entropy(model(images), labels)
+
+
+def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim >= 2 else no_decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def _lr_factor(step: int, steps: int, warmup_steps: int, schedule: str) -> float:
+    if warmup_steps and step < warmup_steps:
+        return (step + 1) / warmup_steps
+    if schedule == "constant":
+        return 1.0
+    progress = (step - warmup_steps) / max(1, steps - warmup_steps)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def fit(
+    model: nn.Module,
+    data: Iterable,
+    *,
+    steps: int,
+    lr: float = 1e-3,
+    weight_decay: float = 0.05,
+    warmup: float = 0.05,
+    schedule: str = "cosine",
+    grad_clip: float | None = 1.0,
+    loss_fn: LossFn | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int | None = None,
+    max_seconds: float | None = None,
+    device: torch.device | str | None = None,
+    seed: int | None = 0,
+    progress: bool = True,
+    desc: str = "train",
+) -> History:
+    """Train ``model`` for exactly ``steps`` optimiser steps over ``data`` (re-iterated as needed).
+
+    Args:
+        data: any iterable of batches: a ``DataLoader``, ``ShapesDataset.loader()``, a list.
+        steps: the step budget; with ``seed`` it fixes the result.
+        lr, weight_decay: AdamW settings (no decay on biases and norms), ignored if
+            ``optimizer`` is given.
+        warmup: linear warm-up, as a fraction of ``steps`` (< 1) or a number of steps.
+        schedule: ``"cosine"`` (decay to zero) or ``"constant"`` after warm-up.
+        grad_clip: clip the gradient norm to this value (None: no clipping).
+        loss_fn: ``loss_fn(model, batch)`` returns the loss, or ``(loss, logs)`` with a
+            dict of floats to record; the default is cross-entropy on ``(images, labels)``.
+        eval_fn: ``eval_fn(model)`` returns a dict of metrics; called (in eval mode, without
+            gradients) every ``eval_every`` steps and at the end.
+        max_seconds: a safety net: stop early if the run takes longer than this.
+        device: where to train; default :func:`vitlite.env.pick_device`.
+        seed: seeds everything first (None leaves the random state alone).
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    if eval_every is not None and eval_every < 1:
+        raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
+    if seed is not None:
+        env.seed_everything(seed)
+    device = torch.device(device) if device is not None else env.pick_device()
+    model.to(device)
+    loss_fn = loss_fn or classification_loss
+    optimizer = optimizer or torch.optim.AdamW(_param_groups(model, weight_decay), lr=lr)
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    warmup_steps = int(round(warmup * steps)) if warmup < 1 else int(warmup)
+
+    history = History(steps_planned=steps)
+    start = time.perf_counter()
+    bar = env.progress(total=steps, desc=desc, disable=not progress)
+
+    def evaluate(step: int) -> None:
+        model.eval()
+        with torch.no_grad():
+            results = eval_fn(model)
+        model.train()
+        history.eval_step.append(step)
+        for name, value in results.items():
+            history.metrics.setdefault(name, []).append(float(value))
+        bar.set_postfix({k: f"{v:.3g}" for k, v in results.items()}, refresh=False)
+
+    model.train()
+    batches = iter(data)
+    step = 0
+    while step < steps:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            batches = iter(data)
+            try:
+                batch = next(batches)
+            except StopIteration:
+                raise ValueError("data yielded no batches; is the dataset empty?") from None
+        factor = _lr_factor(step, steps, warmup_steps, schedule)
+        for group, base in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = base * factor
+        out = loss_fn(model, to_device(batch, device))
+        loss, logs = out if isinstance(out, tuple) else (out, {})
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {step + 1}; lower lr (now {lr}) or check the data")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        step += 1
+        history.step.append(step)
+        history.loss.append(loss.item())
+        history.lr.append(optimizer.param_groups[0]["lr"])
+        for name, value in logs.items():
+            history.logs.setdefault(name, []).append(float(value))
+        bar.update(1)
+        bar.set_postfix_str(f"loss={loss.item():.3f}", refresh=False)
+        if eval_fn is not None and eval_every and step % eval_every == 0 and step < steps:
+            evaluate(step)
+        if max_seconds is not None and time.perf_counter() - start > max_seconds and step < steps:
+            history.stopped_early = True
+            break
+    if eval_fn is not None:
+        evaluate(step)
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    if history.stopped_early:
+        print(f"{desc}: stopped by the wall-time cap ({max_seconds:.0f} s) after {step} of {steps} steps; results differ from a full run")
+    model.eval()
+    return history
