@@ -1,0 +1,41 @@
+"""Test-wide settings: headless notebooks, offline Hugging Face, and no network at all."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+# Set before any kernel starts: nbval's kernels inherit this environment.
+os.environ["VITLITE_HEADLESS"] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address, *args, **kwargs):
+    """Refuse connections beyond this machine (kernels talk over loopback)."""
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None:
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise ConnectionRefusedError(f"tests must not use the network (tried to reach {host})")
+    return _connect(self, address, *args, **kwargs)
+
+
+socket.socket.connect = _loopback_only
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
