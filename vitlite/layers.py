@@ -150,7 +150,7 @@ class Attention(RecordsAttention, nn.Module):
 class Mlp(nn.Module):
     """Two linear layers with an activation between: the transformer's per-token feed-forward net."""
 
-    def __init__(self, in_features: int, hidden_features: int | None = None, out_features: int | None = None, act_layer: type[nn.Module] = nn.GELU, drop: float = 0.0, bias: bool = True):
+    def __init__(self, in_features: int, hidden_features: int | None = None, out_features: int | None = None, act_layer: type[nn.Module] | Callable[[], nn.Module] = nn.GELU, drop: float = 0.0, bias: bool = True):
         super().__init__()
         hidden_features = hidden_features or in_features
         out_features = out_features or in_features
@@ -193,15 +193,16 @@ class Block(nn.Module):
         drop: float = 0.0,
         attn_drop: float = 0.0,
         drop_path: float = 0.0,
-        act_layer: type[nn.Module] = nn.GELU,
+        act_layer: type[nn.Module] | Callable[[], nn.Module] = nn.GELU,
         norm_eps: float = 1e-6,
+        mlp_hidden: int | None = None,
     ):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=norm_eps)
         self.attn = Attention(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=drop)
         self.drop_path = DropPath(drop_path)
         self.norm2 = nn.LayerNorm(dim, eps=norm_eps)
-        self.mlp = Mlp(dim, int(dim * mlp_ratio), act_layer=act_layer, drop=drop)
+        self.mlp = Mlp(dim, mlp_hidden or int(dim * mlp_ratio), act_layer=act_layer, drop=drop)
 
     def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None) -> torch.Tensor:
         x = x + self.drop_path(self.attn(self.norm1(x), attn_bias=attn_bias))

@@ -1,0 +1,177 @@
+"""Official weights into vitlite models.
+
+``from_transformers(hf_model)`` builds the vitlite model that computes the same function as a
+Hugging Face ``transformers`` model and copies its weights. ``load_pretrained(repo_id)`` does
+the same from a hub checkpoint when online, and prints one line and returns None when not.
+
+Both Hugging Face module layouts are understood: transformers 4.x (``encoder.layer[i]
+.attention.attention.query``) and 5.x (``layers[i].attention.q_proj``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+__all__ = ["from_transformers", "load_pretrained", "supported"]
+
+_CONVERTERS: dict[str, Callable[[nn.Module], nn.Module]] = {}
+
+
+def _converter(*class_names: str):
+    def register(fn: Callable[[nn.Module], nn.Module]) -> Callable[[nn.Module], nn.Module]:
+        for name in class_names:
+            _CONVERTERS[name] = fn
+        return fn
+
+    return register
+
+
+def supported() -> list[str]:
+    """The Hugging Face model classes :func:`from_transformers` accepts."""
+    return sorted(_CONVERTERS)
+
+
+def from_transformers(hf_model: nn.Module) -> nn.Module:
+    """The vitlite model equal to ``hf_model`` (same configuration, same weights), in eval mode."""
+    name = type(hf_model).__name__
+    if name not in _CONVERTERS:
+        raise ValueError(f"no vitlite equivalent for {name}; supported: {', '.join(supported())}")
+    model = _CONVERTERS[name](hf_model)
+    model.eval()
+    return model
+
+
+def _get(module: nn.Module, *paths: str) -> Any:
+    """The first attribute path that exists, e.g. _get(layer, "attention.q_proj", "attention.attention.query")."""
+    for path in paths:
+        obj: Any = module
+        try:
+            for part in path.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            continue
+        return obj
+    raise AttributeError(f"{type(module).__name__} has none of {paths}; is this transformers version supported?")
+
+
+@torch.no_grad()
+def _copy(dst: nn.Module | torch.Tensor, src: nn.Module | torch.Tensor) -> None:
+    if isinstance(dst, torch.Tensor):
+        if dst.shape != src.shape:
+            raise ValueError(f"shape mismatch while copying weights: {tuple(src.shape)} -> {tuple(dst.shape)}")
+        dst.copy_(src)
+        return
+    for name, tensor in dst.state_dict().items():
+        _copy(tensor, src.state_dict()[name])
+
+
+# ---------------------------------------------------------------------------- ViT
+def _vit_layers(hf_vit: nn.Module) -> list[nn.Module]:
+    return list(_get(hf_vit, "layers", "encoder.layer"))
+
+
+@_converter("ViTModel", "ViTForImageClassification")
+def _vit(hf: nn.Module) -> nn.Module:
+    from vitlite.models.vit import VisionTransformer
+
+    classifier = type(hf).__name__ == "ViTForImageClassification"
+    vit = hf.vit if classifier else hf
+    c = hf.config
+    pooler = getattr(vit, "pooler", None)
+    model = VisionTransformer(
+        img_size=c.image_size,
+        patch_size=c.patch_size,
+        in_chans=c.num_channels,
+        num_classes=c.num_labels if classifier else 0,
+        embed_dim=c.hidden_size,
+        depth=c.num_hidden_layers,
+        num_heads=c.num_attention_heads,
+        mlp_hidden=c.intermediate_size,
+        qkv_bias=c.qkv_bias,
+        norm_eps=c.layer_norm_eps,
+        act=c.hidden_act,
+        pooler_dim=getattr(c, "pooler_output_size", c.hidden_size) if pooler is not None else None,
+        dynamic_img_size=True,
+    )
+    if pooler is not None and getattr(c, "pooler_act", "tanh") != "tanh":
+        raise ValueError(f"pooler_act {c.pooler_act!r} is not supported (only tanh)")
+    emb = vit.embeddings
+    _copy(model.cls_token, emb.cls_token)
+    _copy(model.pos_embed, emb.position_embeddings)
+    _copy(model.patch_embed.proj, emb.patch_embeddings.projection)
+    for block, layer in zip(model.blocks, _vit_layers(vit)):
+        q = _get(layer, "attention.q_proj", "attention.attention.query")
+        k = _get(layer, "attention.k_proj", "attention.attention.key")
+        v = _get(layer, "attention.v_proj", "attention.attention.value")
+        _copy(block.attn.qkv.weight, torch.cat([q.weight, k.weight, v.weight]))
+        if c.qkv_bias:
+            _copy(block.attn.qkv.bias, torch.cat([q.bias, k.bias, v.bias]))
+        _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
+        _copy(block.norm1, layer.layernorm_before)
+        _copy(block.norm2, layer.layernorm_after)
+        _copy(block.mlp.fc1, _get(layer, "mlp.fc1", "intermediate.dense"))
+        _copy(block.mlp.fc2, _get(layer, "mlp.fc2", "output.dense"))
+    _copy(model.norm, vit.layernorm)
+    if pooler is not None:
+        _copy(model.pooler[0], pooler.dense)
+    if classifier:
+        _copy(model.head, hf.classifier)
+    return model
+
+
+# ---------------------------------------------------------------------------- hub
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick connection attempt, so an offline machine answers at once instead of retrying."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_pretrained(repo_id: str) -> nn.Module | None:
+    """A hub checkpoint (e.g. ``"google/vit-base-patch16-224"``) as a vitlite model, or None offline.
+
+    The returned model carries ``pretrained_cfg``: the class names, the input size and the
+    normalisation the checkpoint expects. Needs ``transformers`` and the network; without
+    them it prints one line saying why and returns None.
+    """
+    try:
+        from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoModelForImageClassification
+    except ImportError:
+        print(f"load_pretrained({repo_id!r}): skipped, it needs Hugging Face transformers (pip install transformers)")
+        return None
+    loaded = None
+    for local_only in (True, False):  # the local cache first: works offline once downloaded
+        if not local_only and not _hub_reachable():
+            print(f"load_pretrained({repo_id!r}): skipped, offline (the Hugging Face hub is not reachable and the model is not cached)")
+            return None
+        try:
+            config = AutoConfig.from_pretrained(repo_id, local_files_only=local_only)
+            classifier = any(a.endswith("ForImageClassification") for a in (config.architectures or []))
+            auto = AutoModelForImageClassification if classifier else AutoModel
+            loaded = (config, classifier, auto.from_pretrained(repo_id, local_files_only=local_only), AutoImageProcessor.from_pretrained(repo_id, local_files_only=local_only))
+            break
+        except Exception as error:  # not cached, unknown repository, or a hub error
+            if not local_only:
+                reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+                print(f"load_pretrained({repo_id!r}): skipped, the hub could not provide it ({reason})")
+                return None
+    config, classifier, hf, processor = loaded
+    model = from_transformers(hf)
+    size = getattr(processor, "size", None) or {}
+    model.pretrained_cfg = {
+        "repo_id": repo_id,
+        "labels": [config.id2label[i] for i in range(len(config.id2label))] if classifier else None,
+        "mean": list(getattr(processor, "image_mean", [0.5, 0.5, 0.5])),
+        "std": list(getattr(processor, "image_std", [0.5, 0.5, 0.5])),
+        "image_size": size.get("height") or size.get("shortest_edge") or getattr(config, "image_size", 224),
+    }
+    return model
