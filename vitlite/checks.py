@@ -69,14 +69,20 @@ def checker(exercise: str) -> Callable[[Callable[[Any], None]], Callable[[Any], 
                 return Result(exercise, NOT_ATTEMPTED)
             except Mismatch as wrong:
                 return Result(exercise, WRONG, str(wrong))
-            except Exception as error:  # the learner's code crashed: say where
-                frame = traceback.extract_tb(error.__traceback__)[-1]
-                return Result(exercise, WRONG, f"your code raised {type(error).__name__}: {error} (line {frame.lineno})")
+            except Exception as error:  # the learner's code crashed: say where, in their code
+                return Result(exercise, WRONG, f"your code raised {type(error).__name__}: {error}{_where(error)}")
             return Result(exercise, CORRECT)
 
         return run
 
     return wrap
+
+
+def _where(error: Exception) -> str:
+    """' (line N)' of the innermost frame in the learner's code, skipping library and checker frames."""
+    library = ("site-packages", "dist-packages", "/vitlite/", "<frozen")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not any(part in f.filename for part in library)]
+    return f" (line {frames[-1].lineno})" if frames else ""
 
 
 def expect_shape(got: Any, shape: tuple[int, ...], what: str = "the output") -> None:
@@ -89,6 +95,8 @@ def expect_shape(got: Any, shape: tuple[int, ...], what: str = "the output") -> 
 def expect_close(got: Any, want: torch.Tensor, what: str = "the output", atol: float = 1e-5, rtol: float = 1e-4) -> None:
     expect_shape(got, tuple(want.shape), what)
     got = got.detach().to(want.dtype)
+    if not torch.isfinite(got).all():
+        raise Mismatch(f"{what} contains NaN or infinite values")
     if not torch.allclose(got, want, atol=atol, rtol=rtol):
         diff = (got - want).abs()
         where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
@@ -112,7 +120,7 @@ def attention_weights(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) 
     q, k = torch.randn(5, 8, generator=gen), torch.randn(7, 8, generator=gen)
     got = fn(q, k)
     expect_shape(got, (5, 7), "the attention matrix")
-    rows = got.sum(-1)
+    rows = got.detach().float().sum(-1)
     if not torch.allclose(rows, torch.ones(5), atol=1e-4):
         raise Mismatch(f"each row (one query) should sum to 1 over the keys; row sums are {rows.tolist()}")
     expect_close(got, torch.softmax(q @ k.T / 8**0.5, dim=-1), "the attention matrix")

@@ -73,11 +73,11 @@ class Scenes:
     """
 
     images: torch.Tensor  # (N, 3, H, W) float in [0, 1]
-    mask: torch.Tensor  # (N, H, W) long: 0 background, 1 + shape index
+    mask: torch.Tensor  # (N, H, W) long: 0 background, 1 + index into SHAPES
     instance: torch.Tensor  # (N, H, W) long: 0 background, 1 + object slot
     depth: torch.Tensor  # (N, 1, H, W) float, larger is farther
     present: torch.Tensor  # (N, K) bool
-    shape: torch.Tensor  # (N, K) long index into SHAPES
+    shape: torch.Tensor  # (N, K) long index into SHAPES (all shapes; datasets renumber to a world's own list)
     color: torch.Tensor  # (N, K) long index into PALETTE
     texture: torch.Tensor  # (N, K) long index into TEXTURES
     boxes: torch.Tensor  # (N, K, 4) float: cx, cy, w, h of the visible pixels, in [0, 1]
@@ -125,18 +125,25 @@ class ShapesWorld:
     def __post_init__(self) -> None:
         if not isinstance(self.image_size, int) or self.image_size < 8:
             raise ValueError(f"image_size must be an int >= 8, got {self.image_size!r}")
+        if not (isinstance(self.num_objects, tuple) and len(self.num_objects) == 2):
+            raise ValueError(f"num_objects must be a pair (fewest, most), e.g. (1, 3); got {self.num_objects!r}")
         lo, hi = self.num_objects
         if not (isinstance(lo, int) and isinstance(hi, int)) or lo < 1 or hi < lo:
             raise ValueError(f"num_objects must be (fewest, most) with 1 <= fewest <= most, got {self.num_objects!r}")
+        if not (isinstance(self.size_range, tuple) and len(self.size_range) == 2):
+            raise ValueError(f"size_range must be a pair (smallest, largest), e.g. (0.12, 0.25); got {self.size_range!r}")
         smin, smax = self.size_range
         if not 0 < smin <= smax <= 0.5:
             raise ValueError(f"size_range must satisfy 0 < smallest <= largest <= 0.5, got {self.size_range!r}")
         radius_px = smin * self.image_size
         if radius_px < 2.0:
-            need = math.ceil(2.0 / smin)
+            fixes = [f"image_size >= {math.ceil(2.0 / smin)}"]
+            lowest = math.ceil(200.0 / self.image_size) / 100  # 2 px, rounded up to a hundredth
+            if lowest <= 0.5:
+                fixes.append(f"size_range=({lowest}, {max(smax, lowest)})")
             raise ValueError(
                 f"image_size={self.image_size} is too small for size_range={self.size_range}: the smallest shapes "
-                f"would have a radius of {radius_px:.1f} px; use image_size >= {need} or size_range[0] >= {2.0 / self.image_size:.3f}"
+                f"would have a radius of {radius_px:.1f} px; use {' or '.join(fixes)}"
             )
         for name, allowed, given in (("shapes", SHAPES, self.shapes), ("textures", TEXTURES, self.textures)):
             unknown = [g for g in given if g not in allowed]
@@ -162,9 +169,10 @@ class ShapesWorld:
             raise ValueError(f"unknown classification variant {variant!r}; choose one of {VARIANTS}")
         scenes = self.scenes(n, seed, variant=variant)
         if variant == "shape":
-            labels, classes = scenes.shape[:, -1], self.shapes
+            labels, classes = _local(scenes.shape[:, -1], self.shapes, SHAPES), self.shapes
         elif variant == "texture":
-            labels, classes = scenes.texture[:, -1], self._texture_choices(variant)
+            classes = self._texture_choices(variant)
+            labels = _local(scenes.texture[:, -1], classes, TEXTURES)
         elif variant == "count":
             labels = scenes.present.sum(1) - 1
             classes = tuple(str(c) for c in range(1, self.num_objects[1] + 1))
@@ -176,13 +184,15 @@ class ShapesWorld:
     def detection(self, n: int, seed: int = 0) -> "ShapesDataset":
         """Images with a set of boxes each: targets are ``{"boxes": (M, 4) cxcywh, "labels": (M,)}``."""
         scenes = self.scenes(n, seed)
-        labels = torch.where(scenes.present, scenes.shape, torch.full_like(scenes.shape, -1))
+        labels = torch.where(scenes.present, _local(scenes.shape, self.shapes, SHAPES), torch.full_like(scenes.shape, -1))
         return ShapesDataset(scenes.images, {"boxes": scenes.boxes, "labels": labels}, self.shapes, task="detection", scenes=scenes)
 
     def segmentation(self, n: int, seed: int = 0) -> "ShapesDataset":
-        """Images with a class per pixel: 0 is background, ``1 + shape index`` otherwise."""
+        """Images with a class per pixel: 0 is background, ``1 + i`` for the world's i-th shape."""
         scenes = self.scenes(n, seed)
-        return ShapesDataset(scenes.images, scenes.mask, ("background",) + self.shapes, task="segmentation", scenes=scenes)
+        background = scenes.mask == 0
+        mask = torch.where(background, scenes.mask, _local(scenes.mask.clamp_min(1) - 1, self.shapes, SHAPES) + 1)
+        return ShapesDataset(scenes.images, mask, ("background",) + self.shapes, task="segmentation", scenes=scenes)
 
     def depth(self, n: int, seed: int = 0) -> "ShapesDataset":
         """Ground-plane scenes in perspective with a depth map (1, H, W) each, sky at depth 10."""
@@ -258,7 +268,7 @@ class ShapesWorld:
                 images = torch.where(drawn[:, None], fill, images)
                 instance = torch.where(drawn, torch.full_like(instance, k + 1), instance)
             visible = (instance[:, None] == torch.arange(1, k_max + 1).view(1, -1, 1, 1)).sum((-1, -2))
-            keep = present & (visible.float() / area >= self.min_visible)
+            keep = present & (visible > 0) & (visible.float() / area >= self.min_visible)
             if torch.equal(keep, present):
                 break
             present = keep
@@ -370,6 +380,13 @@ class ShapesWorld:
         return (base + tint + 0.25 * field_).clamp(0, 1)
 
 
+def _local(ids: torch.Tensor, names: tuple[str, ...], universe: tuple[str, ...]) -> torch.Tensor:
+    """Indices into ``universe`` (SHAPES, TEXTURES) -> indices into a world's own ``names``."""
+    lookup = torch.full((len(universe),), -1, dtype=torch.long)
+    lookup[[universe.index(n) for n in names]] = torch.arange(len(names))
+    return lookup[ids]
+
+
 def outlines(instance: torch.Tensor) -> torch.Tensor:
     """(N, H, W) instance map -> (N, 1, H, W) float: 1 where a pixel and a 4-neighbour belong to different objects."""
     edge = torch.zeros_like(instance, dtype=torch.bool)
@@ -464,7 +481,7 @@ class ShapesDataset(Dataset):
         if not 0 <= n <= len(self):
             raise ValueError(f"subset size must be in [0, {len(self)}], got {n}")
         targets = {k: v[:n] for k, v in self.targets.items()} if isinstance(self.targets, dict) else self.targets[:n]
-        return ShapesDataset(self.images[:n], targets, self.classes, self.task)
+        return ShapesDataset(self.images[:n], targets, self.classes, self.task, self.scenes[:n] if self.scenes is not None else None)
 
     def loader(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> "Batches":
         """An iterable of ``(images, targets)`` batches, reshuffled each pass from ``seed``."""

@@ -57,9 +57,10 @@ class FloatSlider:
         return self.min if self.value is None else self.value
 
     def check(self, name: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.min <= value <= self.max:
+        slack = 1e-9 * max(abs(self.min), abs(self.max))  # a log slider's ends are 10**log10(x), a hair off x
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.min - slack <= value <= self.max + slack:
             raise ValueError(f"{name} must be a number in [{self.min}, {self.max}], got {value!r}")
-        return float(value)
+        return min(max(float(value), self.min), self.max)
 
     def widget(self, name: str):
         import ipywidgets as W

@@ -77,6 +77,8 @@ def to_device(obj: Any, device: torch.device | str) -> Any:
     """Move tensors inside tuples, lists and dicts to ``device``."""
     if isinstance(obj, torch.Tensor):
         return obj.to(device, non_blocking=True)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a namedtuple
+        return type(obj)(*(to_device(o, device) for o in obj))
     if isinstance(obj, (list, tuple)):
         return type(obj)(to_device(o, device) for o in obj)
     if isinstance(obj, dict):

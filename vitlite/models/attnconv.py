@@ -47,6 +47,13 @@ def conv_shifts(kernel_size: int = 3) -> torch.Tensor:
     return torch.stack([dy.flatten(), dx.flatten()], -1).float()
 
 
+def _axis_softmax(shift: torch.Tensor, alpha: torch.Tensor, n_query: int, padding: int) -> torch.Tensor:
+    """softmax over keys of -alpha_h (d - shift_h)^2 along one axis: (heads, n_query, n_query + 2 padding)."""
+    d = (torch.arange(n_query + 2 * padding) - padding)[None, :] - torch.arange(n_query)[:, None]
+    d = d.to(shift)  # (n_query, n_key): key position minus query position
+    return (-alpha[:, None, None] * (d[None] - shift[:, None, None]) ** 2).softmax(dim=-1)
+
+
 class QuadraticAttention(RecordsAttention, nn.Module):
     """Multi-head self-attention on an image whose scores are the quadratic relative encoding.
 
@@ -94,9 +101,7 @@ class QuadraticAttention(RecordsAttention, nn.Module):
         rectangle of keys its softmax is a row softmax times a column softmax:
         attention[h, (qy, qx), (ky, kx)] = rows[h, qy, ky] * cols[h, qx, kx].
         """
-        d = (torch.arange(n_query + 2 * self.padding) - self.padding)[None, :] - torch.arange(n_query)[:, None]
-        d = d.to(self.shift)  # (n_query, n_key): key position minus query position
-        return (-self.alpha[:, None, None] * (d[None] - self.shift[:, axis, None, None]) ** 2).softmax(dim=-1)
+        return _axis_softmax(self.shift[:, axis], self.alpha, n_query, self.padding)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image(x, self.dim, model=type(self).__name__)
@@ -137,10 +142,10 @@ def centered_maps(layer: QuadraticAttention, grid: int = 7) -> torch.Tensor:
     border effects (no padding): where the heads look, relative to their query. (heads, grid, grid)"""
     if grid % 2 == 0:
         raise ValueError(f"grid must be odd so the query sits in the middle, got {grid}")
-    probe = QuadraticAttention(layer.dim, layer.num_heads, padding=0, shift_std=0.0).to(layer.shift)
-    probe.shift.copy_(layer.shift)
-    probe.log_alpha.copy_(layer.log_alpha)
-    return head_attention_map(probe, (grid, grid), grid // 2, grid // 2)
+    c = grid // 2
+    rows = _axis_softmax(layer.shift[:, 0], layer.alpha, grid, padding=0)[:, c]  # (heads, grid)
+    cols = _axis_softmax(layer.shift[:, 1], layer.alpha, grid, padding=0)[:, c]
+    return rows[:, :, None] * cols[:, None, :]
 
 
 def window_mass(layer: QuadraticAttention, radius: int = 1, grid: int = 21) -> torch.Tensor:

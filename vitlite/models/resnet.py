@@ -65,3 +65,9 @@ class ResNet(nn.Module):
 def resnet18_cifar(**overrides) -> ResNet:
     """ResNet-18 for 32x32 images (3x3 stem, no max-pool): the CNN of Cordonnier et al.'s Table 1."""
     return ResNet(**{**dict(layers=(2, 2, 2, 2), num_classes=10), **overrides})
+
+
+@register_model
+def resnet_tiny_shapes(**overrides) -> ResNet:
+    """Course size for 32x32 ShapesWorld images: three stages of one basic block (22, 44, 88 channels)."""
+    return ResNet(**{**dict(layers=(1, 1, 1), widths=(22, 44, 88), num_classes=5), **overrides})
