@@ -7,6 +7,7 @@ import torch
 
 transformers = pytest.importorskip("transformers")
 
+from helpers import random_weights  # noqa: E402
 from vitlite.hub import from_transformers, load_pretrained  # noqa: E402
 from vitlite.layers import attention_maps  # noqa: E402
 
@@ -21,13 +22,8 @@ CONFIGS = [
 
 
 def _hf(config: dict, cls_name: str, **kwargs):
-    torch.manual_seed(0)
     cfg = transformers.ViTConfig(num_labels=7, attn_implementation="eager", **config)
-    model = getattr(transformers, cls_name)(cfg, **kwargs).eval()
-    with torch.no_grad():  # random, non-trivial values everywhere (HF initialises some to zero)
-        for p in model.parameters():
-            p.normal_(0, 0.2)
-    return model
+    return random_weights(getattr(transformers, cls_name)(cfg, **kwargs))
 
 
 def _compare(hf, ours, x, interpolate=False):

@@ -124,6 +124,57 @@ def _vit(hf: nn.Module) -> nn.Module:
     return model
 
 
+# ---------------------------------------------------------------------------- Swin
+@_converter("SwinModel", "SwinForImageClassification")
+def _swin(hf: nn.Module) -> nn.Module:
+    from vitlite.models.swin import SwinTransformer
+
+    classifier = type(hf).__name__ == "SwinForImageClassification"
+    swin = hf.swin if classifier else hf
+    c = hf.config
+    if getattr(c, "use_absolute_embeddings", False):
+        raise ValueError("Swin with absolute position embeddings is not supported")
+    if c.hidden_act != "gelu":
+        raise ValueError(f"Swin with hidden_act {c.hidden_act!r} is not supported (only gelu)")
+    model = SwinTransformer(
+        img_size=c.image_size,
+        patch_size=c.patch_size,
+        in_chans=c.num_channels,
+        num_classes=c.num_labels if classifier else 0,
+        embed_dim=c.embed_dim,
+        depths=tuple(c.depths),
+        num_heads=tuple(c.num_heads),
+        window_size=c.window_size,
+        mlp_ratio=c.mlp_ratio,
+        qkv_bias=c.qkv_bias,
+        drop_path_rate=0.0,
+        norm_eps=c.layer_norm_eps,
+    )
+    _copy(model.patch_embed, swin.embeddings.patch_embeddings.projection)
+    _copy(model.patch_norm, swin.embeddings.norm)
+    for stage, hf_stage in zip(model.stages, swin.encoder.layers):
+        for block, layer in zip(stage.blocks, hf_stage.blocks):
+            q = _get(layer, "attention.q_proj", "attention.self.query")
+            k = _get(layer, "attention.k_proj", "attention.self.key")
+            v = _get(layer, "attention.v_proj", "attention.self.value")
+            _copy(block.attn.qkv.weight, torch.cat([q.weight, k.weight, v.weight]))
+            if c.qkv_bias:
+                _copy(block.attn.qkv.bias, torch.cat([q.bias, k.bias, v.bias]))
+            _copy(block.attn.relative_position_bias_table, _get(layer, "attention.relative_position_bias.relative_position_bias_table", "attention.self.relative_position_bias_table"))
+            _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
+            _copy(block.norm1, layer.layernorm_before)
+            _copy(block.norm2, layer.layernorm_after)
+            _copy(block.mlp.fc1, _get(layer, "mlp.fc1", "intermediate.dense"))
+            _copy(block.mlp.fc2, _get(layer, "mlp.fc2", "output.dense"))
+        if stage.downsample is not None:
+            _copy(stage.downsample.norm, hf_stage.downsample.norm)
+            _copy(stage.downsample.reduction, hf_stage.downsample.reduction)
+    _copy(model.norm, swin.layernorm)
+    if classifier:
+        _copy(model.head, hf.classifier)
+    return model
+
+
 # ---------------------------------------------------------------------------- hub
 def _hub_reachable(timeout: float = 3.0) -> bool:
     """One quick connection attempt, so an offline machine answers at once instead of retrying."""
