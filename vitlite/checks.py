@@ -21,7 +21,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts"]
+__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -156,3 +156,45 @@ def sharpening_shifts(answer: Any) -> None:
         if extra:
             parts.append(f"these shifts meet a zero tap (or lie outside the 3x3 kernel): {sorted(extra)}")
         raise Mismatch("; ".join(parts))
+
+
+# ---------------------------------------------------------------- chapter 02
+@checker("Exercise 1: patchify")
+def patchify(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> None:
+    """``fn(images, p)``: (B, C, H, W) -> (B, H/p * W/p, p * p * C), patches in reading order, each flattened row by row with the channels last."""
+    from einops import rearrange
+
+    gen = torch.Generator().manual_seed(4)
+    for shape, p in (((2, 3, 8, 12), 4), ((1, 1, 6, 6), 2), ((1, 3, 16, 16), 16)):
+        x = torch.randn(shape, generator=gen)
+        want = rearrange(x, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=p, p2=p)
+        expect_close(fn(x, p), want, f"the patches of a {shape} batch with p={p}")
+
+
+@checker("Exercise 2: resize position embeddings")
+def resize_pos_embed(fn: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor]) -> None:
+    """``fn(pos_embed, new_grid)``: (1, 1 + h*w, D) on a square grid -> (1, 1 + H*W, D), the class
+    token's row kept as it is and the grid resized bicubically (align_corners=False)."""
+    from vitlite.models.vit import resample_pos_embed
+
+    gen = torch.Generator().manual_seed(5)
+    pos = torch.randn(1, 1 + 4 * 4, 8, generator=gen)
+    for grid in ((6, 6), (3, 5)):
+        got = fn(pos, grid)
+        expect_shape(got, (1, 1 + grid[0] * grid[1], 8), f"the embeddings for a {grid} grid")
+        if not torch.allclose(got[:, 0], pos[:, 0]):
+            raise Mismatch("the class token's embedding (row 0) must be kept unchanged")
+        expect_close(got, resample_pos_embed(pos, grid), f"the embeddings for a {grid} grid", atol=1e-4)
+
+
+@checker("Exercise 3: class token or mean pooling")
+def pool_tokens(fn: Callable[[torch.Tensor, str], torch.Tensor]) -> None:
+    """``fn(tokens, mode)`` for tokens (B, 1 + N, D): ``"token"`` returns the class token's state (B, D),
+    ``"avg"`` the mean of the N patch tokens (B, D), leaving the class token out."""
+    gen = torch.Generator().manual_seed(6)
+    tokens = torch.randn(3, 1 + 9, 5, generator=gen)
+    expect_close(fn(tokens, "token"), tokens[:, 0], 'the "token" pooling')
+    got = fn(tokens, "avg")
+    if isinstance(got, torch.Tensor) and got.shape == (3, 5) and torch.allclose(got, tokens.mean(1), atol=1e-5):
+        raise Mismatch('"avg" should average the patch tokens only; yours includes the class token')
+    expect_close(got, tokens[:, 1:].mean(1), 'the "avg" pooling')

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 from vitlite import env
 from vitlite.viz import DPI, Figure
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer"]
 
 
 @dataclass(frozen=True)
@@ -234,3 +234,94 @@ def _square(x: float, y: float, color: str, size: int = 1, lw: float = 2.0):
 
     half = size / 2
     return Rectangle((x - half, y - half), size, size, fill=False, edgecolor=color, linewidth=lw)
+
+
+# ---------------------------------------------------------------- chapter 02
+def vit_attention_explorer(model, images: "torch.Tensor", titles: "list[str] | None" = None) -> Explorer:
+    """Where a ViT looks: pick an image, a layer, a head (or their mean) and a query
+    (the class token or a patch). Left: the image and the query. Middle: that layer's
+    attention from the query. Right: attention rollout through all layers up to this one."""
+    import torch
+
+    from vitlite.models.vit import attention_rollout, collect_attention
+    from vitlite.viz import heatmap, overlay
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    maps = collect_attention(model, images.to(next(model.parameters()).device))
+    maps = [m.cpu() for m in maps]
+    gh, gw = images.shape[-2] // model.patch_size, images.shape[-1] // model.patch_size
+    prefix, p = model.num_prefix_tokens, model.patch_size
+    titles = titles or [f"image {i}" for i in range(len(images))]
+    queries = ({"class token": -1} if prefix else {}) | {f"patch ({r}, {c})": r * gw + c for r in range(gh) for c in range(gw)}
+
+    def draw(fig, image: int, layer: int, head: int, query: int) -> None:
+        token = 0 if query < 0 else prefix + query
+        attn = maps[layer][image]  # (heads, T, T)
+        row = (attn.mean(0) if head < 0 else attn[head])[token, prefix:].reshape(gh, gw)
+        rolled = attention_rollout([m[image : image + 1] for m in maps[: layer + 1]])[0, token, prefix:].reshape(gh, gw)
+        ax_img, ax_attn, ax_roll = fig.subplots(1, 3)
+        ax_img.imshow(images[image].permute(1, 2, 0).clamp(0, 1).cpu().numpy(), interpolation="nearest")
+        ax_img.set_title(titles[image], fontsize=9)
+        ax_img.axis("off")
+        if query >= 0:
+            r, c = divmod(query, gw)
+            ax_img.add_patch(_square(c * p + (p - 1) / 2, r * p + (p - 1) / 2, "cyan", size=p))
+        who = "class token" if query < 0 else f"patch {divmod(query, gw)}"
+        which = "mean of heads" if head < 0 else f"head {head}"
+        overlay(ax_attn, images[image], row, title=f"layer {layer}, {which}: attention of the {who}")
+        heatmap(ax_roll, rolled, title=f"rollout through layers 0..{layer}", cmap="inferno")
+
+    controls = {
+        "image": Dropdown({t: i for i, t in enumerate(titles)}),
+        "layer": IntSlider(0, len(maps) - 1, value=len(maps) - 1),
+        "head": Dropdown({"mean of heads": -1} | {f"head {h}": h for h in range(maps[0].shape[1])}),
+        "query": Dropdown(queries),
+    }
+    return Explorer(draw, controls, title="Where the ViT looks", figsize=(10.5, 3.8))
+
+
+# ---------------------------------------------------------------- chapter 03
+def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3, 3), strides: tuple[int, ...] = (4, 2, 2), paddings: tuple[int, ...] = (2, 1, 1), vit_patch: int = 16) -> Explorer:
+    """Pick a point of the image: for each T2T stage, the pixels the soft splits gather into the token
+    there (green) and into its right-hand neighbour (magenta), overlap in white; and ViT's hard patch."""
+    import numpy as np
+
+    from vitlite.models.t2t import soft_split_footprint, soft_split_size
+    from vitlite.viz import to_image
+
+    size = image.shape[-1]
+    sides, side = [], size
+    for k, s, p in zip(kernels, strides, paddings):
+        side = soft_split_size(side, k, s, p)
+        sides.append(side)
+
+    def token_at(y: int, x: int, stage: int) -> tuple[int, int]:
+        scale = size / sides[stage]
+        return min(int(y / scale), sides[stage] - 1), min(int(x / scale), sides[stage] - 1)
+
+    def draw(fig, y: int, x: int) -> None:
+        axes = fig.subplots(1, len(sides) + 1)
+        base = to_image(image) * 0.45
+        for stage, ax in enumerate(axes[: len(sides)]):
+            r, c = token_at(y, x, stage)
+            this = soft_split_footprint(size, kernels, strides, paddings, stage, r, c) > 0
+            right = soft_split_footprint(size, kernels, strides, paddings, stage, r, min(c + 1, sides[stage] - 1)) > 0
+            rgb = base.copy()
+            rgb[this.numpy()] = [0.2, 0.9, 0.2]
+            rgb[right.numpy()] = [0.9, 0.2, 0.9]
+            rgb[(this & right).numpy()] = [1.0, 1.0, 1.0]
+            ax.imshow(rgb, interpolation="nearest")
+            ax.set_title(f"stage {stage}: token ({r}, {c}) of {sides[stage]}x{sides[stage]}\n{int(this.sum())} px, {int((this & right).sum())} shared", fontsize=8)
+            ax.axis("off")
+        ax = axes[-1]
+        rgb = base.copy()
+        py, px = (y // vit_patch) * vit_patch, (x // vit_patch) * vit_patch
+        rgb[py : py + vit_patch, px : px + vit_patch] = [0.2, 0.9, 0.2]
+        rgb[py : py + vit_patch, px + vit_patch : px + 2 * vit_patch] = [0.9, 0.2, 0.9]
+        ax.imshow(np.clip(rgb, 0, 1), interpolation="nearest")
+        ax.set_title(f"ViT, hard {vit_patch}x{vit_patch} split:\nneighbours share nothing", fontsize=8)
+        ax.axis("off")
+
+    controls = {"y": IntSlider(0, size - 1, value=size // 2), "x": IntSlider(0, size - 1, value=size // 2)}
+    return Explorer(draw, controls, title="What a token is made of: soft split versus hard split", figsize=(11.0, 3.4))

@@ -24,7 +24,7 @@ from torch import nn
 from vitlite.layers import Block, PatchEmbed, check_image, init_weights, trunc_normal_
 from vitlite.models import register_model
 
-__all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer"]
+__all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", "attention_rollout", "pos_embed_similarity", "collect_attention"]
 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
@@ -205,3 +205,47 @@ def vit_large_patch16_224(**overrides) -> VisionTransformer:
 def vit_tiny_shapes(**overrides) -> VisionTransformer:
     """Course size for 32x32 ShapesWorld images: 4x4 patches (64 tokens), width 64, depth 4, 4 heads."""
     return _vit(dict(img_size=32, patch_size=4, num_classes=5, embed_dim=64, depth=4, num_heads=4, mlp_ratio=2.0), overrides)
+
+
+# --------------------------------------------------------------------- reading a ViT
+def attention_rollout(maps: list[torch.Tensor], head_fusion: str = "mean") -> torch.Tensor:
+    """Attention rollout (Abnar and Zuidema, 2020): how much each token's final state draws on each input token.
+
+    ``maps`` are the layers' attention maps in order, each (B, heads, T, T). Heads are fused
+    (``"mean"``, ``"max"`` or ``"min"``), the residual connection is accounted for as half the
+    identity, rows are renormalised, and the layers are multiplied: (B, T, T)."""
+    if not maps:
+        raise ValueError("attention_rollout needs at least one layer's attention maps")
+    fuse = {"mean": lambda a: a.mean(1), "max": lambda a: a.amax(1), "min": lambda a: a.amin(1)}
+    if head_fusion not in fuse:
+        raise ValueError(f"head_fusion must be one of {sorted(fuse)}, got {head_fusion!r}")
+    eye = torch.eye(maps[0].shape[-1], dtype=maps[0].dtype, device=maps[0].device)
+    rollout = eye.expand(maps[0].shape[0], -1, -1)
+    for attn in maps:
+        a = 0.5 * fuse[head_fusion](attn) + 0.5 * eye
+        a = a / a.sum(-1, keepdim=True)
+        rollout = a @ rollout
+    return rollout
+
+
+def pos_embed_similarity(pos_embed: torch.Tensor, grid: tuple[int, int], num_prefix_tokens: int = 1) -> torch.Tensor:
+    """Cosine similarity between the position embeddings of every pair of patches: (h, w, h, w).
+
+    [i, j] is the map of how similar patch (i, j)'s embedding is to every other patch's;
+    a trained ViT shows bright rows and columns through (i, j) (the paper's Figure 7)."""
+    patches = F.normalize(pos_embed[0, num_prefix_tokens:].detach().float(), dim=-1)  # (h*w, D)
+    sim = patches @ patches.T
+    return rearrange(sim, "(h1 w1) (h2 w2) -> h1 w1 h2 w2", h1=grid[0], h2=grid[0])
+
+
+@torch.no_grad()
+def collect_attention(model: VisionTransformer, images: torch.Tensor) -> list[torch.Tensor]:
+    """Every block's attention maps for ``images``, in order: L tensors of (B, heads, T, T)."""
+    from vitlite.layers import attention_maps
+
+    was_training = model.training
+    model.eval()
+    with attention_maps(model) as maps:
+        model(images)
+    model.train(was_training)
+    return [maps[f"blocks.{i}.attn"] for i in range(len(model.blocks))]

@@ -1,0 +1,177 @@
+"""Named training runs that produce the course's checkpoints, and the code to load them.
+
+    python -m vitlite.recipes --list
+    python -m vitlite.recipes data_hunger      # trains, writes assets/checkpoints/data_hunger/
+
+A chapter whose experiment needs more CPU time than its budget trains live for a while
+with :func:`train_classifier` (the very function the recipe uses), then loads the
+recipe's checkpoints with :func:`load_checkpoint` and evaluates them. Every recipe writes
+a ``manifest.json`` that records the command, the CPU time and the versions it ran with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from vitlite import env
+from vitlite.assets import asset_path
+from vitlite.data import ShapesDataset, ShapesWorld
+from vitlite.models import create_model
+from vitlite.train import History, fit
+
+__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "main"]
+
+CHECKPOINTS = "checkpoints"
+
+
+def train_classifier(
+    model_name: str,
+    train: ShapesDataset,
+    *,
+    steps: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    weight_decay: float = 0.05,
+    model_kwargs: dict[str, Any] | None = None,
+    eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int | None = None,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> tuple[nn.Module, History]:
+    """Build ``model_name`` for ``train``'s classes and fit it: the one recipe every classification run shares."""
+    env.seed_everything(seed)
+    model = create_model(model_name, num_classes=len(train.classes), **(model_kwargs or {}))
+    history = fit(
+        model,
+        train.loader(batch_size, seed=seed),
+        steps=steps,
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=seed,
+        eval_fn=eval_fn,
+        eval_every=eval_every,
+        device=device,
+        progress=progress,
+        desc=f"{model_name}, n={len(train)}",
+    )
+    return model, history
+
+
+def save_checkpoint(model: nn.Module, path: Path, *, model_name: str, model_kwargs: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Weights in float16 (half the bytes; the course's tiny models lose nothing measurable) plus how to rebuild the model."""
+    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"model_name": model_name, "model_kwargs": model_kwargs, "state_dict": state, "meta": meta}, path)
+
+
+def load_checkpoint(*parts: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """A recipe's checkpoint, e.g. ``load_checkpoint("data_hunger", "vit_tiny_shapes_n1000.pt")``: (model in eval mode, meta)."""
+    path = asset_path(CHECKPOINTS, *parts)
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    model = create_model(blob["model_name"], **blob["model_kwargs"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    return model.to(device).eval(), blob["meta"]
+
+
+def manifest(recipe: str) -> dict[str, Any]:
+    """What a recipe recorded when it ran: its command, settings, CPU time per run and in total."""
+    return json.loads(asset_path(CHECKPOINTS, recipe, "manifest.json").read_text())
+
+
+# ------------------------------------------------------------------ chapter 02
+@dataclass(frozen=True)
+class DataHunger:
+    """Chapter 02: a CNN and a ViT of about the same size, trained on growing subsets of ShapesWorld."""
+
+    sizes: tuple[int, ...] = (1000, 3000, 10000, 30000)
+    models: tuple[str, ...] = ("resnet_tiny_shapes", "vit_tiny_shapes")
+    variant: str = "shape"
+    steps: int = 6000
+    batch_size: int = 64
+    lr: float = 1e-3
+    train_seed: int = 0
+    test_seed: int = 1
+    test_size: int = 2000
+
+    def world(self) -> ShapesWorld:
+        return ShapesWorld(image_size=32)
+
+    def train_set(self, n: int) -> ShapesDataset:
+        return self.world().classification(n, seed=self.train_seed, variant=self.variant)
+
+    def test_set(self) -> ShapesDataset:
+        return self.world().classification(self.test_size, seed=self.test_seed, variant=self.variant)
+
+    @staticmethod
+    def checkpoint(model_name: str, n: int) -> str:
+        return f"{model_name}_n{n}.pt"
+
+
+DATA_HUNGER = DataHunger()
+
+
+def _data_hunger(out: Path) -> dict[str, Any]:
+    cfg = DATA_HUNGER
+    full = cfg.train_set(max(cfg.sizes))  # every smaller set is a prefix of this one
+    runs = []
+    for n in cfg.sizes:
+        for name in cfg.models:
+            start = time.process_time()
+            model, history = train_classifier(name, full.subset(n), steps=cfg.steps, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device="cpu")
+            cpu = time.process_time() - start
+            save_checkpoint(model, out / cfg.checkpoint(name, n), model_name=name, model_kwargs={"num_classes": len(full.classes)}, meta={"n": n, "steps": cfg.steps, "cpu_seconds": cpu, "final_loss": history.smoothed_loss()[-1]})
+            runs.append({"model": name, "n": n, "cpu_seconds": round(cpu, 1), "wall_seconds": round(history.seconds, 1)})
+            print(f"  {name:<20} n={n:<6} {history.seconds:6.0f} s wall, final loss {history.smoothed_loss()[-1]:.3f}", flush=True)
+    return {"settings": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "runs": runs}
+
+
+RECIPES: dict[str, tuple[str, Callable[[Path], dict[str, Any]]]] = {
+    "data_hunger": ("chapter 02: CNN vs ViT on growing ShapesWorld subsets", _data_hunger),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vitlite.recipes", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("recipe", nargs="?", help="the recipe to run")
+    parser.add_argument("--list", action="store_true", help="list the recipes")
+    args = parser.parse_args(argv)
+    if args.list or not args.recipe:
+        for name, (what, _) in RECIPES.items():
+            print(f"{name:<16} {what}")
+        return 0
+    if args.recipe not in RECIPES:
+        parser.error(f"unknown recipe {args.recipe!r}; --list shows them")
+    what, run = RECIPES[args.recipe]
+    out = Path(__file__).resolve().parent.parent / "assets" / CHECKPOINTS / args.recipe
+    print(f"recipe {args.recipe}: {what} -> {out}")
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    record = run(out)
+    record.update(
+        recipe=args.recipe,
+        command=f"python -m vitlite.recipes {args.recipe}",
+        wall_seconds=round(time.perf_counter() - start_wall, 1),
+        cpu_seconds=round(time.process_time() - start_cpu, 1),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        python=platform.python_version(),
+        date=date.today().isoformat(),
+    )
+    (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"done in {record['wall_seconds']:.0f} s ({record['cpu_seconds']:.0f} CPU s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
