@@ -21,7 +21,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens"]
+__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -52,19 +52,19 @@ class Mismatch(Exception):
     """Raised inside a checker to report what is wrong with an answer."""
 
 
-def checker(exercise: str) -> Callable[[Callable[[Any], None]], Callable[[Any], Result]]:
-    """Turn ``test(answer)`` (raising :class:`Mismatch` on a wrong answer) into a checker.
+def checker(exercise: str) -> Callable[[Callable[..., None]], Callable[..., Result]]:
+    """Turn ``test(*answers)`` (raising :class:`Mismatch` on a wrong answer) into a checker.
 
     ``None``, ``...`` and a function raising ``NotImplementedError`` count as not attempted.
     """
 
-    def wrap(test: Callable[[Any], None]) -> Callable[[Any], Result]:
+    def wrap(test: Callable[..., None]) -> Callable[..., Result]:
         @functools.wraps(test)
-        def run(answer: Any) -> Result:
-            if answer is None or answer is Ellipsis:
+        def run(*answers: Any) -> Result:
+            if any(answer is None or answer is Ellipsis for answer in answers):
                 return Result(exercise, NOT_ATTEMPTED)
             try:
-                test(answer)
+                test(*answers)
             except NotImplementedError:
                 return Result(exercise, NOT_ATTEMPTED)
             except Mismatch as wrong:
@@ -198,3 +198,79 @@ def pool_tokens(fn: Callable[[torch.Tensor, str], torch.Tensor]) -> None:
     if isinstance(got, torch.Tensor) and got.shape == (3, 5) and torch.allclose(got, tokens.mean(1), atol=1e-5):
         raise Mismatch('"avg" should average the patch tokens only; yours includes the class token')
     expect_close(got, tokens[:, 1:].mean(1), 'the "avg" pooling')
+
+
+# ---------------------------------------------------------------- chapter 03
+@checker("Exercise 1: tokens after a soft split")
+def soft_split_tokens(fn: Callable[[int, int, int, int], int]) -> None:
+    """``fn(size, kernel, stride, padding)``: the number of tokens a soft split of a size x size image makes."""
+    for size, k, s, p in ((224, 7, 4, 2), (56, 3, 2, 1), (32, 5, 2, 2), (17, 3, 2, 0), (10, 4, 3, 1)):
+        side = (size + 2 * p - k) // s + 1
+        got = fn(size, k, s, p)
+        if got != side * side:
+            hint = " (that is the side of the grid; the count is its square)" if got == side else ""
+            raise Mismatch(f"for a {size}x{size} image, kernel {k}, stride {s}, padding {p}: expected {side * side} tokens, got {got}{hint}")
+
+
+@checker("Exercise 2: soft split with unfold")
+def soft_split(fn: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> None:
+    """``fn(images, kernel, stride, padding)``: (B, C, H, W) -> tokens (B, N, C * k * k), one per window."""
+    gen = torch.Generator().manual_seed(7)
+    for shape, k, s, p in (((2, 3, 16, 16), 7, 4, 2), ((1, 8, 9, 9), 3, 2, 1)):
+        x = torch.randn(shape, generator=gen)
+        expect_close(fn(x, k, s, p), F.unfold(x, k, stride=s, padding=p).transpose(1, 2), f"the tokens of a {shape} batch (k={k}, s={s}, p={p})")
+
+
+@checker("Exercise 3: re-structurization")
+def restructurize(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """``fn(tokens)``: (B, h*w, C) on a square grid -> an image (B, C, h, w), token i at row i // w, column i % w."""
+    gen = torch.Generator().manual_seed(8)
+    for b, side, c in ((2, 4, 5), (1, 7, 3)):
+        tokens = torch.randn(b, side * side, c, generator=gen)
+        expect_close(fn(tokens), tokens.transpose(1, 2).reshape(b, c, side, side), f"the image of {side * side} tokens")
+
+
+# ---------------------------------------------------------------- chapter 04
+@checker("Exercise 1: window partition and reverse")
+def window_partition(partition: Callable[[torch.Tensor, int], torch.Tensor], reverse: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> None:
+    """``partition(x, m)``: (B, H, W, C) -> (B * num_windows, M*M, C), windows in reading order, each read row
+    by row; ``reverse(windows, m, h, w)`` undoes it."""
+    from vitlite.models import swin
+
+    gen = torch.Generator().manual_seed(9)
+    for shape, m in (((2, 8, 12, 3), 4), ((1, 6, 6, 2), 3)):
+        x = torch.randn(shape, generator=gen)
+        want = swin.window_partition(x, m)
+        expect_close(partition(x, m), want, f"the windows of a {shape} map with M={m}")
+        expect_close(reverse(want, m, shape[1], shape[2]), x, f"the map rebuilt from its windows (M={m})")
+
+
+@checker("Exercise 2: the shifted-window mask")
+def shifted_window_mask(fn: Callable[[int, int, int, int], torch.Tensor]) -> None:
+    """``fn(h, w, m, s)``: (num_windows, M*M, M*M), 0 where two tokens of a window may attend to each other after
+    the cyclic shift and a large negative number (-100) where the roll brought them from different regions."""
+    from vitlite.models import swin
+
+    for h, w, m, s in ((8, 8, 4, 2), (12, 8, 4, 2), (14, 14, 7, 3)):
+        want = swin.shifted_window_mask(h, w, m, s)
+        got = fn(h, w, m, s)
+        expect_shape(got, tuple(want.shape), f"the mask for {h}x{w}, M={m}, shift {s}")
+        allowed = want == 0
+        if not (got[allowed] == 0).all():
+            raise Mismatch(f"for {h}x{w}, M={m}, shift {s}: some pairs from the same region are masked")
+        if not (got[~allowed] <= -50).all():
+            raise Mismatch(f"for {h}x{w}, M={m}, shift {s}: some pairs from different regions are not masked (use -100)")
+
+
+@checker("Exercise 3: the relative position index")
+def relative_position_index(fn: Callable[[int], torch.Tensor]) -> None:
+    """``fn(m)``: (M*M, M*M) integers, the bias-table row of every pair of tokens in an M x M window."""
+    from vitlite.models import swin
+
+    for m in (2, 3, 7):
+        got = fn(m)
+        want = swin.relative_position_index(m)
+        expect_shape(got, tuple(want.shape), f"the index for M={m}")
+        if not torch.equal(got.long(), want):
+            wrong = (got.long() != want).nonzero()[0].tolist()
+            raise Mismatch(f"for M={m}, pair {tuple(wrong)} should use row {want[tuple(wrong)].item()}, not {got[tuple(wrong)].item()}; rows go from 0 to {(2 * m - 1) ** 2 - 1}")

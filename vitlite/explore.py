@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 from vitlite import env
 from vitlite.viz import DPI, Figure
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer"]
 
 
 @dataclass(frozen=True)
@@ -325,3 +325,64 @@ def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3,
 
     controls = {"y": IntSlider(0, size - 1, value=size // 2), "x": IntSlider(0, size - 1, value=size // 2)}
     return Explorer(draw, controls, title="What a token is made of: soft split versus hard split", figsize=(11.0, 3.4))
+
+
+# ---------------------------------------------------------------- chapter 04
+def shifted_window_explorer(image: "torch.Tensor", grid: int = 8, window_size: int = 4) -> Explorer:
+    """The shifted-window mechanism on an image cut into ``grid`` x ``grid`` tokens with M x M windows.
+
+    Choose the shift, a window and a query token. Left: the window grid on the image (displaced by the
+    shift). Next: the image after the cyclic roll, regular windows, the regions the roll brought
+    together tinted. Then the chosen window's mask, and the tokens the query may attend to."""
+    import numpy as np
+    import torch
+
+    from vitlite.models.swin import shifted_window_mask
+    from vitlite.viz import heatmap, to_image
+
+    if grid % window_size:
+        raise ValueError(f"grid {grid} must be a multiple of window_size {window_size}")
+    size = image.shape[-1]
+    if size % grid:
+        raise ValueError(f"image size {size} must be a multiple of grid {grid}")
+    cell, m, nw = size // grid, window_size, grid // window_size
+    tints = np.array([[0.9, 0.3, 0.3], [0.3, 0.8, 0.3], [0.3, 0.5, 0.95], [0.95, 0.8, 0.2], [0.8, 0.4, 0.9], [0.3, 0.85, 0.85], [0.95, 0.6, 0.3], [0.6, 0.6, 0.6], [0.9, 0.9, 0.9]])
+
+    def lines(ax, offset: int) -> None:
+        for k in range(-1, nw + 1):
+            pos = (k * m + offset) * cell - 0.5
+            if -0.5 < pos < size - 0.5:
+                ax.axhline(pos, color="white", linewidth=1.5)
+                ax.axvline(pos, color="white", linewidth=1.5)
+
+    def draw(fig, shift: int, window: int, query: int) -> None:
+        ax_img, ax_roll, ax_mask, ax_query = fig.subplots(1, 4)
+        img = to_image(image)
+        ax_img.imshow(img, interpolation="nearest")
+        lines(ax_img, shift)
+        ax_img.set_title("windows on the image" if shift == 0 else f"windows shifted by {shift} tokens", fontsize=9)
+        ax_img.axis("off")
+        rolled = np.roll(img, (-shift * cell, -shift * cell), axis=(0, 1))
+        regions = np.arange(grid)
+        band = (regions >= grid - m).astype(int) + (regions >= grid - shift).astype(int) if shift else np.zeros(grid, int)
+        label = band[:, None] * 3 + band[None, :]
+        tint = np.kron(tints[label], np.ones((cell, cell, 1)))
+        ax_roll.imshow(0.55 * rolled + 0.45 * tint, interpolation="nearest")
+        lines(ax_roll, 0)
+        r, c = divmod(window, nw)
+        ax_roll.add_patch(_square((c + 0.5) * m * cell - 0.5, (r + 0.5) * m * cell - 0.5, "black", size=m * cell, lw=3))
+        ax_roll.set_title("after the cyclic roll (regions tinted)", fontsize=9)
+        ax_roll.axis("off")
+        mask = shifted_window_mask(grid, grid, m, shift)[window] if shift else torch.zeros(m * m, m * m)
+        heatmap(ax_mask, mask, title=f"mask of window {window} (black: -100)", cmap="gray", vmin=-100, vmax=0)
+        allowed = (mask[query] == 0).float().reshape(m, m)
+        heatmap(ax_query, allowed, title=f"keys query {query} may attend to", cmap="Greens", vmin=0, vmax=1)
+        qr, qc = divmod(query, m)
+        ax_query.add_patch(_square(qc, qr, "red", lw=2.5))
+
+    controls = {
+        "shift": IntSlider(0, window_size - 1, value=window_size // 2),
+        "window": IntSlider(0, nw * nw - 1, value=nw * nw - 1),
+        "query": IntSlider(0, window_size * window_size - 1, value=0),
+    }
+    return Explorer(draw, controls, title="Shifted windows: the cyclic roll and its mask", figsize=(11.5, 3.3))

@@ -236,3 +236,10 @@ def soft_split_footprint(img_size: int, kernels: tuple[int, ...], strides: tuple
         raise ValueError(f"token ({row}, {col}) is outside the {side}x{side} grid of stage {stage}")
     tokens[0, 0, row, col].backward()
     return x.grad[0, 0].detach()
+
+
+@register_model
+def t2t_vit_tiny_shapes(**overrides) -> T2TViT:
+    """Course size for 32x32 ShapesWorld images: soft splits 5/3/3 with strides 2/2/1 (16x16, 8x8, 8x8
+    tokens), token width 24, then a width-64 backbone of depth 3: the same final 8x8 grid as vit_tiny_shapes."""
+    return _t2t(dict(img_size=32, tokens_type="transformer", num_classes=5, embed_dim=64, depth=3, num_heads=4, mlp_ratio=2.0, token_dim=24, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1)), overrides)
