@@ -39,3 +39,10 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# Unit tests use small tensors, where one thread is fastest and leaves the other core free.
+# (The chapters under nbval run in their own kernels with the default number of threads.)
+import torch  # noqa: E402
+
+torch.set_num_threads(1)

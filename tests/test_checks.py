@@ -10,14 +10,6 @@ from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG, Result
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors run faster on one thread, and do not stall when the other core is busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 CHECKERS = [checks.conv2d_unfold, checks.attention_weights, checks.quadratic_encoding, checks.sharpening_shifts]
 

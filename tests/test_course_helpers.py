@@ -19,13 +19,6 @@ from vitlite.profile import measure, saved_bytes
 from vitlite.recipes import load_checkpoint, save_checkpoint
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 # ------------------------------------------------------------------ reading a ViT
 def test_rollout_of_identity_attention_is_identity_and_rows_sum_to_one():
@@ -199,3 +192,34 @@ def test_window_partition_checker_takes_two_functions():
     assert checks.window_partition(swin.window_partition, _not_implemented).status == NOT_ATTEMPTED
     wrong = checks.window_partition(lambda x, m: rearrange(x, "b (nh m1) (nw m2) c -> (b nw nh) (m1 m2) c", m1=m, m2=m), swin.window_reverse)
     assert wrong.status == WRONG and "windows" in wrong.message
+
+
+# ------------------------------------------------------------------ shared chapter cells
+def test_compare_with_transformers(capsys):
+    pytest.importorskip("transformers")
+    from vitlite.hub import compare_with_transformers
+
+    def build(t):
+        return t.ViTForImageClassification(t.ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, num_labels=3, attn_implementation="eager"))
+
+    diff = compare_with_transformers(build, torch.randn(2, 3, 32, 32), "tiny ViT")
+    assert diff is not None and diff < 1e-5
+    assert "tiny ViT" in capsys.readouterr().out
+
+
+def test_compare_with_transformers_without_transformers(monkeypatch, capsys):
+    import sys
+
+    from vitlite.hub import compare_with_transformers
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # makes "import transformers" fail
+    assert compare_with_transformers(lambda t: None, torch.randn(1), "anything") is None
+    assert "not installed" in capsys.readouterr().out
+
+
+def test_plot_losses():
+    from vitlite.train import History
+
+    runs = {"a": History(step=[1, 2, 3], loss=[3.0, 2.0, 1.0]), "b": History(step=[1, 2], loss=[1.0, 0.5])}
+    fig = vitlite.viz.plot_losses(runs, title="t")
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["a", "b"]

@@ -13,14 +13,6 @@ from vitlite import data
 from vitlite.data import CHUNK, SHAPES, TEXTURES, Batches, ShapesDataset, ShapesWorld, outlines
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors run faster on one thread, and do not stall when the other core is busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 WORLD = ShapesWorld()  # the defaults: 32x32, 1 to 3 objects, every shape
 SMALL = ShapesWorld(image_size=16, size_range=(0.13, 0.25))  # cheap scenes for the size-heavy tests

@@ -11,14 +11,6 @@ from vitlite.explore import Checkbox, Dropdown, Explorer, FloatSlider, IntSlider
 from vitlite.viz import Figure
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors run faster on one thread, and do not stall when the other core is busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 PNG = b"\x89PNG"
 SHARPEN = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])

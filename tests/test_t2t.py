@@ -11,13 +11,6 @@ from vitlite.layers import count_parameters, sincos_1d
 from vitlite.models.t2t import T2TModule, T2TViT, TokenPerformer, TokenTransformer, restructurize, soft_split_size
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_grid_sizes_at_224():
     module = vitlite.create_model("t2t_vit_t_14", device="meta").tokens_to_token

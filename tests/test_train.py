@@ -15,14 +15,6 @@ from vitlite.data import ShapesDataset
 from vitlite.train import History, classification_loss, fit, to_device
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models step faster on one thread, and do not stall when the other core is busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def toy_batches(n_batches: int = 8, batch: int = 32, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Two Gaussian blobs in 2-D, linearly separable: label = [x0 + x1 > 0]."""

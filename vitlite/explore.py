@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from vitlite import env
 from vitlite.viz import DPI, Figure
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer"]
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-__all__ = ["from_transformers", "load_pretrained", "supported"]
+__all__ = ["from_transformers", "compare_with_transformers", "load_pretrained", "supported"]
 
 _CONVERTERS: dict[str, Callable[[nn.Module], nn.Module]] = {}
 
@@ -70,6 +70,37 @@ def _copy(dst: nn.Module | torch.Tensor, src: nn.Module | torch.Tensor) -> None:
         _copy(tensor, src.state_dict()[name])
 
 
+def _copy_qkv(dst: nn.Linear, layer: nn.Module, paths: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], bias: bool) -> None:
+    """Stack Hugging Face's separate query, key and value layers into one fused qkv Linear."""
+    q, k, v = (_get(layer, *candidates) for candidates in paths)
+    _copy(dst.weight, torch.cat([q.weight, k.weight, v.weight]))
+    if bias:
+        _copy(dst.bias, torch.cat([q.bias, k.bias, v.bias]))
+
+
+def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.Tensor, what: str, tolerance: float = 1e-4) -> float | None:
+    """For the chapters: build a Hugging Face model with ``build(transformers)``, convert it, and print
+    the largest difference of the outputs (logits, or the last hidden state). None, with a line saying
+    so, when transformers is not installed."""
+    try:
+        import transformers
+    except ImportError:
+        print("transformers is not installed (pip install transformers); the test suite runs this comparison.")
+        return None
+    hf = build(transformers).eval()
+    ours = from_transformers(hf)
+    with torch.no_grad():
+        ref = hf(inputs)
+        ref = ref.logits if hasattr(ref, "logits") else ref.last_hidden_state
+        out = ours(inputs) if type(hf).__name__.endswith("ForImageClassification") else ours.forward_features(inputs)
+    difference = (out - ref).abs().max().item()
+    count = sum(p.numel() for p in ours.parameters())
+    print(f"{what}, {count:,} parameters: max |vitlite - Hugging Face| = {difference:.1e}")
+    if difference >= tolerance:
+        raise AssertionError(f"{what}: outputs differ by {difference:.2e} (tolerance {tolerance})")
+    return difference
+
+
 # ---------------------------------------------------------------------------- ViT
 def _vit_layers(hf_vit: nn.Module) -> list[nn.Module]:
     return list(_get(hf_vit, "layers", "encoder.layer"))
@@ -105,12 +136,7 @@ def _vit(hf: nn.Module) -> nn.Module:
     _copy(model.pos_embed, emb.position_embeddings)
     _copy(model.patch_embed.proj, emb.patch_embeddings.projection)
     for block, layer in zip(model.blocks, _vit_layers(vit)):
-        q = _get(layer, "attention.q_proj", "attention.attention.query")
-        k = _get(layer, "attention.k_proj", "attention.attention.key")
-        v = _get(layer, "attention.v_proj", "attention.attention.value")
-        _copy(block.attn.qkv.weight, torch.cat([q.weight, k.weight, v.weight]))
-        if c.qkv_bias:
-            _copy(block.attn.qkv.bias, torch.cat([q.bias, k.bias, v.bias]))
+        _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.attention.query"), ("attention.k_proj", "attention.attention.key"), ("attention.v_proj", "attention.attention.value")), c.qkv_bias)
         _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
         _copy(block.norm1, layer.layernorm_before)
         _copy(block.norm2, layer.layernorm_after)
@@ -154,12 +180,7 @@ def _swin(hf: nn.Module) -> nn.Module:
     _copy(model.patch_norm, swin.embeddings.norm)
     for stage, hf_stage in zip(model.stages, swin.encoder.layers):
         for block, layer in zip(stage.blocks, hf_stage.blocks):
-            q = _get(layer, "attention.q_proj", "attention.self.query")
-            k = _get(layer, "attention.k_proj", "attention.self.key")
-            v = _get(layer, "attention.v_proj", "attention.self.value")
-            _copy(block.attn.qkv.weight, torch.cat([q.weight, k.weight, v.weight]))
-            if c.qkv_bias:
-                _copy(block.attn.qkv.bias, torch.cat([q.bias, k.bias, v.bias]))
+            _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.self.query"), ("attention.k_proj", "attention.self.key"), ("attention.v_proj", "attention.self.value")), c.qkv_bias)
             _copy(block.attn.relative_position_bias_table, _get(layer, "attention.relative_position_bias.relative_position_bias_table", "attention.self.relative_position_bias_table"))
             _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
             _copy(block.norm1, layer.layernorm_before)

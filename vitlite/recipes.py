@@ -30,7 +30,7 @@ from vitlite.data import ShapesDataset, ShapesWorld
 from vitlite.models import create_model
 from vitlite.train import History, fit
 
-__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "main"]
+__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "main"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -137,8 +137,95 @@ def _data_hunger(out: Path) -> dict[str, Any]:
     return {"settings": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "runs": runs}
 
 
+# ------------------------------------------------------------------ chapters 03 and 04
+@dataclass(frozen=True)
+class Entry:
+    """One contestant: a label, a registered model with overrides, and its step budget."""
+
+    label: str
+    model_name: str
+    model_kwargs: tuple[tuple[str, Any], ...] = ()
+    steps: int = 3000
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.model_kwargs)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Models trained on the same ShapesWorld classification data, each for its step budget.
+
+    Step budgets are set so that every model trains for about the same wall time on a 2-core CPU
+    (the ratio of their measured step times), and recorded with the checkpoints."""
+
+    entries: tuple[Entry, ...]
+    variants: tuple[str, ...] = ("shape",)
+    image_size: int = 32
+    n: int = 10000
+    test_size: int = 2000
+    batch_size: int = 64
+    lr: float = 1e-3
+    train_seed: int = 0
+    test_seed: int = 1
+
+    def world(self) -> ShapesWorld:
+        return ShapesWorld(image_size=self.image_size)
+
+    def train_set(self, variant: str, n: int | None = None) -> ShapesDataset:
+        return self.world().classification(self.n if n is None else n, seed=self.train_seed, variant=variant)
+
+    def test_set(self, variant: str) -> ShapesDataset:
+        return self.world().classification(self.test_size, seed=self.test_seed, variant=variant)
+
+    def entry(self, label: str) -> Entry:
+        return next(e for e in self.entries if e.label == label)
+
+    @staticmethod
+    def checkpoint(label: str, variant: str) -> str:
+        return f"{label}_{variant}.pt"
+
+    def train(self, entry: Entry, variant: str, steps: int | None = None, n: int | None = None, device: torch.device | str | None = None, progress: bool = True) -> tuple[nn.Module, History]:
+        """Train one entry exactly as the recipe does (optionally shorter or on fewer images, for a live demo)."""
+        return train_classifier(entry.model_name, self.train_set(variant, n), steps=steps or entry.steps, seed=self.train_seed, batch_size=self.batch_size, lr=self.lr, model_kwargs=entry.kwargs, device=device, progress=progress)
+
+
+SOFT_SPLIT = Comparison(
+    entries=(Entry("vit", "vit_tiny_shapes", steps=4800), Entry("t2t", "t2t_vit_tiny_shapes", steps=3000)),
+    variants=("shape", "texture"),
+)
+WINDOWS = Comparison(
+    entries=(
+        Entry("swin", "swin_tiny_shapes", steps=3000),
+        Entry("vit_p4", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 4), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=3000),
+        Entry("vit_p2", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 2), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=480),
+    ),
+    image_size=64,
+    batch_size=32,
+)
+
+
+def _comparison(cfg: Comparison) -> Callable[[Path], dict[str, Any]]:
+    def run(out: Path) -> dict[str, Any]:
+        runs = []
+        for variant in cfg.variants:
+            for entry in cfg.entries:
+                start = time.process_time()
+                model, history = cfg.train(entry, variant, device="cpu")
+                cpu = time.process_time() - start
+                kwargs = {"num_classes": len(cfg.test_set(variant).classes), **entry.kwargs}
+                save_checkpoint(model, out / cfg.checkpoint(entry.label, variant), model_name=entry.model_name, model_kwargs=kwargs, meta={"variant": variant, "steps": entry.steps, "cpu_seconds": cpu, "wall_seconds": history.seconds})
+                runs.append({"label": entry.label, "variant": variant, "steps": entry.steps, "cpu_seconds": round(cpu, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(history.smoothed_loss()[-1], 4)})
+                print(f"  {entry.label:<8} {variant:<8} {entry.steps:>5} steps {history.seconds:6.0f} s wall, final loss {history.smoothed_loss()[-1]:.3f}", flush=True)
+        return {"runs": runs}
+
+    return run
+
+
 RECIPES: dict[str, tuple[str, Callable[[Path], dict[str, Any]]]] = {
     "data_hunger": ("chapter 02: CNN vs ViT on growing ShapesWorld subsets", _data_hunger),
+    "soft_split": ("chapter 03: ViT vs T2T-ViT, same size and training time, shapes and textures", _comparison(SOFT_SPLIT)),
+    "windows": ("chapter 04: Swin vs ViT at 64x64 (2x2 and 4x4 patches), same training time", _comparison(WINDOWS)),
 }
 
 

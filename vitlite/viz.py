@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vitlite.data import ShapesDataset
     from vitlite.train import History
 
-__all__ = ["DPI", "Figure", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "show_scenes"]
+__all__ = ["DPI", "Figure", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
 
 DPI = 72
 
@@ -137,6 +137,20 @@ def plot_history(history: "History", metrics: Iterable[str] | None = None, title
         ax.set_title(name, fontsize=10)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_losses(runs: dict[str, "History"], title: str | None = None) -> Figure:
+    """Smoothed training loss of several runs against steps, one line per label."""
+    fig, axes = figure(1, 1, panel=(5.2, 3.0))
+    ax = axes[0, 0]
+    for label, history in runs.items():
+        ax.plot(history.step, history.smoothed_loss(), label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (smoothed)")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
     return fig
 
 
