@@ -244,8 +244,6 @@ def vit_attention_explorer(model, images: "torch.Tensor", titles: "list[str] | N
     """Where a ViT looks: pick an image, a layer, a head (or their mean) and a query
     (the class token or a patch). Left: the image and the query. Middle: that layer's
     attention from the query. Right: attention rollout through all layers up to this one."""
-    import torch
-
     from vitlite.models.vit import attention_rollout, collect_attention
     from vitlite.viz import heatmap, overlay
 
