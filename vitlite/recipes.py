@@ -200,6 +200,7 @@ WINDOWS = Comparison(
         Entry("vit_p4", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 4), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=3000),
         Entry("vit_p2", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 2), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=480),
     ),
+    variants=("texture",),
     image_size=64,
     batch_size=32,
 )
