@@ -7,8 +7,8 @@ from then on imports it::
     model = vitlite.create_model("vit_tiny_patch16_224", device="meta")
 """
 
-from vitlite import checks, data, env, explore, layers, metrics, models, train, viz
+from vitlite import checks, data, env, explore, hub, layers, metrics, models, profile, recipes, train, viz
 from vitlite.models import create_model, list_models
 
 __version__ = "0.1.0"
-__all__ = ["create_model", "list_models", "checks", "data", "env", "explore", "layers", "metrics", "models", "train", "viz", "__version__"]
+__all__ = ["create_model", "list_models", "checks", "data", "env", "explore", "hub", "layers", "metrics", "models", "profile", "recipes", "train", "viz", "__version__"]

@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             seconds = execute(py_file, args.write)
         except Exception as error:  # report and go on with the other chapters
             failed.append(py_file.stem)
-            print(f"{py_file.stem:<40} {'FAILED':>8}  {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}")
+            lines = [line for line in str(error).splitlines() if line.strip()]
+            print(f"{py_file.stem:<40} {'FAILED':>8}  {type(error).__name__}")
+            print("\n".join("    " + line for line in lines[-15:]))  # the end of the traceback names the cause
             continue
         measured[py_file.stem] = seconds
         flag = "" if seconds <= BUDGET_S else "  OVER BUDGET"
