@@ -294,3 +294,16 @@ def test_course_urls_follow_pyproject():
     for stem in course.CHAPTER_TITLES:
         if (ROOT / "chapters" / f"{stem}.ipynb").exists():
             assert course.colab_url(stem).endswith(f"/chapters/{stem}.ipynb")
+
+
+def test_every_asset_folder_ships_with_the_package():
+    """A Colab install gets assets/ as the package vitlite._assets: each folder and its files must be declared."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assets = ROOT / "assets"
+    for folder in [assets, *sorted(p for p in assets.rglob("*") if p.is_dir())]:
+        name = ".".join(["vitlite._assets", *folder.relative_to(assets).parts])
+        assert name in tool["packages"], f"{folder} is not listed as {name!r} in pyproject's packages"
+        patterns = tool["package-data"].get(name, [])
+        for file in folder.iterdir():
+            if file.is_file():
+                assert any(file.match(pattern) for pattern in patterns), f"{file} matches no package-data pattern of {name!r}"
