@@ -23,7 +23,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
 #
-# **Runtime:** about 60 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 67 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -307,7 +307,7 @@ if pretrained is not None:
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, train_classifier
+from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, provenance, train_classifier
 
 cfg = DATA_HUNGER
 test_set = cfg.test_set()
@@ -334,7 +334,7 @@ fig
 
 # %%
 record = manifest("data_hunger")
-print(f"checkpoints made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min on {record['threads']} CPU threads (torch {record['torch']})")
+print(provenance(record))
 results = {name: [] for name in cfg.models}
 for n in cfg.sizes:
     for name in cfg.models:

@@ -22,7 +22,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/03_t2t_vit.ipynb)
 #
-# **Runtime:** about 73 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 62 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -237,7 +237,7 @@ assert abs(count_parameters(early_vit_s) / 1e6 - 48.6) < 0.5 and abs(count_param
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import SOFT_SPLIT, load_checkpoint, manifest
+from vitlite.recipes import SOFT_SPLIT, load_checkpoint, manifest, provenance
 
 cfg = SOFT_SPLIT
 for entry in cfg.entries:
@@ -266,7 +266,7 @@ fig
 
 # %%
 record = manifest("soft_split")
-print(f"checkpoints made by `{record['command']}` on {record['date']} ({record['wall_seconds'] / 60:.0f} min, {record['threads']} threads)")
+print(provenance(record))
 scores = {}
 for run in record["runs"]:
     model, _ = load_checkpoint("soft_split", cfg.checkpoint(run["label"], run["variant"]))

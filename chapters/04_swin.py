@@ -22,7 +22,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/04_swin.ipynb)
 #
-# **Runtime:** about 61 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 69 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -57,6 +57,7 @@ if "google.colab" in sys.modules:  # Colab: install the course's helper package 
 
 import torch
 import torch.nn.functional as F
+from IPython.display import display
 from einops import rearrange
 
 import vitlite
@@ -345,7 +346,7 @@ assert time_global > time_window + 0.4, "time grows faster for global attention 
 # %%
 from vitlite.metrics import accuracy
 from vitlite.profile import measure
-from vitlite.recipes import WINDOWS, load_checkpoint, manifest
+from vitlite.recipes import WINDOWS, load_checkpoint, manifest, provenance
 
 cfg = WINDOWS
 batch = torch.rand(cfg.batch_size, 3, 64, 64)
@@ -395,7 +396,7 @@ for entry in cfg.entries:
 
 # %%
 record = manifest("windows")
-print(f"checkpoints made by `{record['command']}` on {record['date']} ({record['wall_seconds'] / 60:.0f} min, {record['threads']} threads)")
+print(provenance(record))
 for run in record["runs"]:
     model, _ = load_checkpoint("windows", cfg.checkpoint(run["label"], run["variant"]))
     cost[run["label"]].update(accuracy=accuracy(model, test_set), steps=run["steps"], train_s=run["wall_seconds"])
@@ -457,7 +458,7 @@ explorer
 
 # %%
 for shift, window, query in [(0, 3, 5), (2, 3, 5)]:
-    display(explorer.figure(shift=shift, window=window, query=query))  # noqa: F821 (IPython)
+    display(explorer.figure(shift=shift, window=window, query=query))
 
 # %% [markdown]
 # ## 8 · Exercises

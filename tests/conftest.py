@@ -7,12 +7,17 @@ import os
 import socket
 
 import pytest
+import torch
 
 # Set before any kernel starts: nbval's kernels inherit this environment.
 os.environ["VITLITE_HEADLESS"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+# Unit tests use small tensors, where one thread is fastest and leaves the other core free.
+# (The chapters under nbval run in their own kernels with the default number of threads.)
+torch.set_num_threads(1)
 
 _connect = socket.socket.connect
 
@@ -40,9 +45,3 @@ def _close_figures():
 
     plt.close("all")
 
-
-# Unit tests use small tensors, where one thread is fastest and leaves the other core free.
-# (The chapters under nbval run in their own kernels with the default number of threads.)
-import torch  # noqa: E402
-
-torch.set_num_threads(1)

@@ -10,7 +10,6 @@ from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG, Result
 
 
-
 CHECKERS = [checks.conv2d_unfold, checks.attention_weights, checks.quadratic_encoding, checks.sharpening_shifts]
 
 

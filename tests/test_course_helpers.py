@@ -19,7 +19,6 @@ from vitlite.profile import measure, saved_bytes
 from vitlite.recipes import load_checkpoint, save_checkpoint
 
 
-
 # ------------------------------------------------------------------ reading a ViT
 def test_rollout_of_identity_attention_is_identity_and_rows_sum_to_one():
     eye = torch.eye(5).expand(2, 3, 5, 5)
@@ -223,3 +222,29 @@ def test_plot_losses():
     runs = {"a": History(step=[1, 2, 3], loss=[3.0, 2.0, 1.0]), "b": History(step=[1, 2], loss=[1.0, 0.5])}
     fig = vitlite.viz.plot_losses(runs, title="t")
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["a", "b"]
+
+
+def test_recipe_runners_save_what_the_chapters_load(tmp_path, monkeypatch, capsys):
+    """Both runners on tiny settings: one checkpoint per run, loadable, with the run's record as its meta."""
+    import vitlite.recipes as recipes
+
+    monkeypatch.setattr(recipes, "DATA_HUNGER", recipes.DataHunger(sizes=(8, 16), steps=2, batch_size=4))
+    tiny = recipes.Comparison(entries=(recipes.Entry("a", "vit_tiny_shapes", (("depth", 1),), steps=2), recipes.Entry("b", "resnet_tiny_shapes", steps=3)), variants=("texture",), n=8, batch_size=4)
+    monkeypatch.setattr(recipes, "asset_path", lambda *parts: tmp_path.joinpath(*parts[1:]))
+    hunger = recipes._data_hunger(tmp_path / "data_hunger")
+    comparison = recipes._comparison(tiny)(tmp_path / "tiny")
+    assert [(r["model"], r["n"]) for r in hunger["runs"]] == [(m, n) for n in (8, 16) for m in recipes.DATA_HUNGER.models]
+    assert [(r["label"], r["variant"], r["steps"]) for r in comparison["runs"]] == [("a", "texture", 2), ("b", "texture", 3)]
+    for run in comparison["runs"]:
+        model, meta = recipes.load_checkpoint("tiny", tiny.checkpoint(run["label"], run["variant"]))
+        assert meta == run and model(torch.rand(2, 3, 32, 32)).shape == (2, len(tiny.test_set("texture").classes))
+    model, meta = recipes.load_checkpoint("data_hunger", recipes.DATA_HUNGER.checkpoint("vit_tiny_shapes", 16))
+    assert meta["n"] == 16 and meta["cpu_seconds"] >= 0 and not model.training
+    assert "final loss" in capsys.readouterr().out
+
+
+def test_provenance_names_command_and_both_times():
+    from vitlite.recipes import provenance
+
+    line = provenance({"command": "python -m vitlite.recipes x", "date": "2026-01-02", "wall_seconds": 600, "cpu_seconds": 1140, "threads": 2, "torch": "2.13.0"})
+    assert "`python -m vitlite.recipes x`" in line and "10 min wall" in line and "19 min CPU on 2 threads" in line

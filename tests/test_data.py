@@ -13,7 +13,6 @@ from vitlite import data
 from vitlite.data import CHUNK, SHAPES, TEXTURES, Batches, ShapesDataset, ShapesWorld, outlines
 
 
-
 WORLD = ShapesWorld()  # the defaults: 32x32, 1 to 3 objects, every shape
 SMALL = ShapesWorld(image_size=16, size_range=(0.13, 0.25))  # cheap scenes for the size-heavy tests
 N = 64

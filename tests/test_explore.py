@@ -11,7 +11,6 @@ from vitlite.explore import Checkbox, Dropdown, Explorer, FloatSlider, IntSlider
 from vitlite.viz import Figure
 
 
-
 PNG = b"\x89PNG"
 SHARPEN = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
 

@@ -24,7 +24,6 @@ from vitlite.layers import (
 )
 
 
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

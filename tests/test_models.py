@@ -30,7 +30,6 @@ from vitlite.models.attnconv import (
 from vitlite.models.resnet import ResNet
 
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -23,7 +23,6 @@ from vitlite.models.swin import (
 )
 
 
-
 def test_window_partition_and_reverse():
     x = torch.arange(2 * 8 * 12 * 3).float().reshape(2, 8, 12, 3)
     windows = window_partition(x, 4)

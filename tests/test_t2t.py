@@ -11,7 +11,6 @@ from vitlite.layers import count_parameters, sincos_1d
 from vitlite.models.t2t import T2TModule, T2TViT, TokenPerformer, TokenTransformer, restructurize, soft_split_size
 
 
-
 def test_grid_sizes_at_224():
     module = vitlite.create_model("t2t_vit_t_14", device="meta").tokens_to_token
     assert module.grids == [56, 28, 14] and module.num_patches == 196

@@ -15,7 +15,6 @@ from vitlite.data import ShapesDataset
 from vitlite.train import History, classification_loss, fit, to_device
 
 
-
 def toy_batches(n_batches: int = 8, batch: int = 32, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Two Gaussian blobs in 2-D, linearly separable: label = [x0 + x1 > 0]."""
     gen = torch.Generator().manual_seed(seed)

@@ -30,7 +30,7 @@ from vitlite.data import ShapesDataset, ShapesWorld
 from vitlite.models import create_model
 from vitlite.train import History, fit
 
-__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "main"]
+__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "provenance", "main"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -90,6 +90,25 @@ def manifest(recipe: str) -> dict[str, Any]:
     return json.loads(asset_path(CHECKPOINTS, recipe, "manifest.json").read_text())
 
 
+def provenance(record: dict[str, Any]) -> str:
+    """The line a chapter prints above a recipe's results: how, when and at what cost its checkpoints were made."""
+    return (
+        f"checkpoints made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min wall, "
+        f"{record['cpu_seconds'] / 60:.0f} min CPU on {record['threads']} threads (torch {record['torch']})"
+    )
+
+
+def _train_and_save(path: Path, train: Callable[[], tuple[nn.Module, History]], model_name: str, model_kwargs: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """One run of a recipe: train, time it, save the checkpoint; the run's record goes to the manifest."""
+    start = time.process_time()
+    model, history = train()
+    loss = history.smoothed_loss()[-1]
+    record = {**record, "cpu_seconds": round(time.process_time() - start, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(loss, 4)}
+    save_checkpoint(model, path, model_name=model_name, model_kwargs=model_kwargs, meta=record)
+    print(f"  {path.stem:<28} {history.seconds:6.0f} s wall, final loss {loss:.3f}", flush=True)
+    return record
+
+
 # ------------------------------------------------------------------ chapter 02
 @dataclass(frozen=True)
 class DataHunger:
@@ -125,15 +144,17 @@ DATA_HUNGER = DataHunger()
 def _data_hunger(out: Path) -> dict[str, Any]:
     cfg = DATA_HUNGER
     full = cfg.train_set(max(cfg.sizes))  # every smaller set is a prefix of this one
-    runs = []
-    for n in cfg.sizes:
-        for name in cfg.models:
-            start = time.process_time()
-            model, history = train_classifier(name, full.subset(n), steps=cfg.steps, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device="cpu")
-            cpu = time.process_time() - start
-            save_checkpoint(model, out / cfg.checkpoint(name, n), model_name=name, model_kwargs={"num_classes": len(full.classes)}, meta={"n": n, "steps": cfg.steps, "cpu_seconds": cpu, "final_loss": history.smoothed_loss()[-1]})
-            runs.append({"model": name, "n": n, "cpu_seconds": round(cpu, 1), "wall_seconds": round(history.seconds, 1)})
-            print(f"  {name:<20} n={n:<6} {history.seconds:6.0f} s wall, final loss {history.smoothed_loss()[-1]:.3f}", flush=True)
+    runs = [
+        _train_and_save(
+            out / cfg.checkpoint(name, n),
+            lambda: train_classifier(name, full.subset(n), steps=cfg.steps, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device="cpu"),
+            name,
+            {"num_classes": len(full.classes)},
+            {"model": name, "n": n, "steps": cfg.steps},
+        )
+        for n in cfg.sizes
+        for name in cfg.models
+    ]
     return {"settings": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "runs": runs}
 
 
@@ -178,9 +199,6 @@ class Comparison:
     def test_set(self, variant: str) -> ShapesDataset:
         return self.world().classification(self.test_size, seed=self.test_seed, variant=variant)
 
-    def entry(self, label: str) -> Entry:
-        return next(e for e in self.entries if e.label == label)
-
     @staticmethod
     def checkpoint(label: str, variant: str) -> str:
         return f"{label}_{variant}.pt"
@@ -208,16 +226,17 @@ WINDOWS = Comparison(
 
 def _comparison(cfg: Comparison) -> Callable[[Path], dict[str, Any]]:
     def run(out: Path) -> dict[str, Any]:
-        runs = []
-        for variant in cfg.variants:
-            for entry in cfg.entries:
-                start = time.process_time()
-                model, history = cfg.train(entry, variant, device="cpu")
-                cpu = time.process_time() - start
-                kwargs = {"num_classes": len(cfg.test_set(variant).classes), **entry.kwargs}
-                save_checkpoint(model, out / cfg.checkpoint(entry.label, variant), model_name=entry.model_name, model_kwargs=kwargs, meta={"variant": variant, "steps": entry.steps, "cpu_seconds": cpu, "wall_seconds": history.seconds})
-                runs.append({"label": entry.label, "variant": variant, "steps": entry.steps, "cpu_seconds": round(cpu, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(history.smoothed_loss()[-1], 4)})
-                print(f"  {entry.label:<8} {variant:<8} {entry.steps:>5} steps {history.seconds:6.0f} s wall, final loss {history.smoothed_loss()[-1]:.3f}", flush=True)
+        runs = [
+            _train_and_save(
+                out / cfg.checkpoint(entry.label, variant),
+                lambda: cfg.train(entry, variant, device="cpu"),
+                entry.model_name,
+                {"num_classes": len(cfg.train_set(variant, n=1).classes), **entry.kwargs},
+                {"label": entry.label, "variant": variant, "steps": entry.steps},
+            )
+            for variant in cfg.variants
+            for entry in cfg.entries
+        ]
         return {"runs": runs}
 
     return run
