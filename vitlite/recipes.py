@@ -30,7 +30,7 @@ from vitlite.data import ShapesDataset, ShapesWorld
 from vitlite.models import create_model
 from vitlite.train import History, fit
 
-__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "train_classifier", "save_checkpoint", "load_checkpoint", "manifest", "provenance", "main"]
+__all__ = ["RECIPES", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "main"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -77,12 +77,39 @@ def save_checkpoint(model: nn.Module, path: Path, *, model_name: str, model_kwar
 
 
 def load_checkpoint(*parts: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
-    """A recipe's checkpoint, e.g. ``load_checkpoint("data_hunger", "vit_tiny_shapes_n1000.pt")``: (model in eval mode, meta)."""
+    """A recipe's checkpoint, e.g. ``load_checkpoint("data_hunger", "vit_tiny_shapes_n1000.pt")``: (model in eval mode, meta).
+
+    A file that is empty, truncated, or a Git LFS pointer instead of the weights raises an
+    ``OSError`` that names the file and the recipe command that rebuilds it."""
     path = asset_path(CHECKPOINTS, *parts)
-    blob = torch.load(path, map_location="cpu", weights_only=True)
+    blob = _read_checkpoint(path, rebuild=f"python -m vitlite.recipes {parts[0]}" if len(parts) > 1 else "python -m vitlite.recipes --list")
     model = create_model(blob["model_name"], **blob["model_kwargs"])
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
     return model.to(device).eval(), blob["meta"]
+
+
+def _read_checkpoint(path: Path, rebuild: str) -> dict[str, Any]:
+    fix = f"rebuild it with `{rebuild}` (or restore it with `git checkout -- {path.name}` in its folder)"
+    size = path.stat().st_size
+    if size == 0:
+        raise OSError(f"checkpoint {path} is empty (0 bytes); {fix}")
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head.startswith(b"version https://git-lfs"):
+        raise OSError(f"checkpoint {path} is a Git LFS pointer ({size} bytes), not the weights; run `git lfs pull`, or {fix}")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated zip, wrong format, unpickling refused
+        raise OSError(f"checkpoint {path} could not be read ({type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}); it is truncated or corrupt: {fix}") from None
+    missing = {"model_name", "model_kwargs", "state_dict"} - set(blob) if isinstance(blob, dict) else {"model_name", "model_kwargs", "state_dict"}
+    if missing:
+        raise OSError(f"checkpoint {path} is not a vitlite recipe checkpoint (missing {sorted(missing)}); {fix}")
+    return blob
+
+
+def checkpoint_files(recipe: str) -> list[str]:
+    """The checkpoint files a recipe's manifest lists, in the order it trained them."""
+    return [run["checkpoint"] for run in manifest(recipe)["runs"] if "checkpoint" in run]
 
 
 def manifest(recipe: str) -> dict[str, Any]:
@@ -103,7 +130,7 @@ def _train_and_save(path: Path, train: Callable[[], tuple[nn.Module, History]], 
     start = time.process_time()
     model, history = train()
     loss = history.smoothed_loss()[-1]
-    record = {**record, "cpu_seconds": round(time.process_time() - start, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(loss, 4)}
+    record = {"checkpoint": path.name, **record, "cpu_seconds": round(time.process_time() - start, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(loss, 4)}
     save_checkpoint(model, path, model_name=model_name, model_kwargs=model_kwargs, meta=record)
     print(f"  {path.stem:<28} {history.seconds:6.0f} s wall, final loss {loss:.3f}", flush=True)
     return record
