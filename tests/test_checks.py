@@ -190,7 +190,7 @@ def test_result_text_and_html():
 
 
 def test_custom_checker_and_helpers():
-    @checks.checker("My exercise")
+    @checks.checker("My exercise", answers="value")
     def my_check(answer):
         checks.expect_close(answer, torch.tensor([1.0, 2.0]), what="the vector")
 

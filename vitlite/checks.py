@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import html
+import inspect
+import numbers
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "expect_close", "expect_shape", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -52,19 +54,28 @@ class Mismatch(Exception):
     """Raised inside a checker to report what is wrong with an answer."""
 
 
-def checker(exercise: str) -> Callable[[Callable[..., None]], Callable[..., Result]]:
+def checker(exercise: str, answers: str = "function") -> Callable[[Callable[..., None]], Callable[..., Result]]:
     """Turn ``test(*answers)`` (raising :class:`Mismatch` on a wrong answer) into a checker.
 
-    ``None``, ``...`` and a function raising ``NotImplementedError`` count as not attempted.
+    ``answers`` says what the learner passes: ``"function"`` (their function, which the test
+    calls through :func:`call`) or ``"value"`` (a number, a list). ``None``, ``...`` and a
+    function raising ``NotImplementedError`` count as not attempted.
     """
+    if answers not in ("function", "value"):
+        raise ValueError(f"answers must be 'function' or 'value', got {answers!r}")
 
     def wrap(test: Callable[..., None]) -> Callable[..., Result]:
         @functools.wraps(test)
-        def run(*answers: Any) -> Result:
-            if any(answer is None or answer is Ellipsis for answer in answers):
+        def run(*given: Any) -> Result:
+            if any(answer is None or answer is Ellipsis for answer in given):
                 return Result(exercise, NOT_ATTEMPTED)
+            if answers == "function":
+                for answer in given:
+                    if not callable(answer):
+                        what = f"a {type(answer).__name__}" + (f" of shape {tuple(answer.shape)}" if isinstance(answer, torch.Tensor) else "")
+                        return Result(exercise, WRONG, f"pass the function itself (for example checks.{test.__name__}(my_function)), not what it returns; got {what}")
             try:
-                test(*answers)
+                test(*given)
             except NotImplementedError:
                 return Result(exercise, NOT_ATTEMPTED)
             except Mismatch as wrong:
@@ -76,6 +87,30 @@ def checker(exercise: str) -> Callable[[Callable[..., None]], Callable[..., Resu
         return run
 
     return wrap
+
+
+def call(fn: Callable[..., Any], *args: Any, how: str) -> Any:
+    """Call the learner's ``fn`` on copies of ``args``, so an answer that changes its input in place
+    cannot spoil the reference, after checking that it accepts the arguments (``how`` shows the call,
+    e.g. ``"fn(x, weight)"``)."""
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError:
+        raise Mismatch(f"the exercise calls your function as {how}, but it is defined as {getattr(fn, '__name__', 'fn')}{inspect.signature(fn)}") from None
+    except ValueError:  # a builtin without a signature: just call it
+        pass
+    return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
+
+
+def expect_int(got: Any, what: str) -> int:
+    """``got`` as an int, or a Mismatch that names its type ("3136" is a string, not a number)."""
+    if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
+        return int(got)
+    if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+        if isinstance(got, float) and got.is_integer():
+            raise Mismatch(f"{what} should be an int, got the float {got!r}; use // for integer division or int(...)")
+        raise Mismatch(f"{what} should be an int, got {type(got).__name__} {got!r}")
+    return int(got)
 
 
 def _where(error: Exception) -> str:
@@ -110,7 +145,8 @@ def conv2d_unfold(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> N
     gen = torch.Generator().manual_seed(1)
     for shape, wshape in (((2, 3, 7, 6), (4, 3, 3, 3)), ((1, 1, 5, 5), (2, 1, 5, 5))):
         x, w = torch.randn(shape, generator=gen), torch.randn(wshape, generator=gen)
-        expect_close(fn(x, w), F.conv2d(x, w, padding=wshape[-1] // 2), what=f"the output for x {shape} and weight {wshape}")
+        want = F.conv2d(x, w, padding=wshape[-1] // 2)
+        expect_close(call(fn, x, w, how="fn(x, weight)"), want, what=f"the output for x {shape} and weight {wshape}")
 
 
 @checker("Exercise 2: attention weights")
@@ -118,12 +154,13 @@ def attention_weights(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) 
     """``fn(q, k)`` must return softmax(q k^T / sqrt(d)) over the keys, for (N, d) queries and (M, d) keys."""
     gen = torch.Generator().manual_seed(2)
     q, k = torch.randn(5, 8, generator=gen), torch.randn(7, 8, generator=gen)
-    got = fn(q, k)
+    want = torch.softmax(q @ k.T / 8**0.5, dim=-1)
+    got = call(fn, q, k, how="fn(q, k)")
     expect_shape(got, (5, 7), "the attention matrix")
     rows = got.detach().float().sum(-1)
     if not torch.allclose(rows, torch.ones(5), atol=1e-4):
         raise Mismatch(f"each row (one query) should sum to 1 over the keys; row sums are {rows.tolist()}")
-    expect_close(got, torch.softmax(q @ k.T / 8**0.5, dim=-1), "the attention matrix")
+    expect_close(got, want, "the attention matrix")
 
 
 @checker("Exercise 3: the quadratic relative encoding")
@@ -133,10 +170,10 @@ def quadratic_encoding(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.T
     delta = torch.randint(-3, 4, (6, 5, 2), generator=gen).float()
     for shift, alpha in ((torch.tensor([1.0, -1.0]), 2.0), (torch.tensor([0.0, 2.0]), 0.5)):
         want = -alpha * ((delta - shift) ** 2).sum(-1)
-        expect_close(fn(delta, shift, alpha), want, f"the scores for shift {shift.tolist()} and alpha {alpha}")
+        expect_close(call(fn, delta, shift, alpha, how="fn(delta, shift, alpha)"), want, f"the scores for shift {shift.tolist()} and alpha {alpha}")
 
 
-@checker("Exercise 4: the heads the sharpening kernel needs")
+@checker("Exercise 4: the heads the sharpening kernel needs", answers="value")
 def sharpening_shifts(answer: Any) -> None:
     """``answer`` lists the (row, col) shifts of the five heads that compute the sharpening kernel."""
     try:
@@ -168,7 +205,7 @@ def patchify(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> None:
     for shape, p in (((2, 3, 8, 12), 4), ((1, 1, 6, 6), 2), ((1, 3, 16, 16), 16)):
         x = torch.randn(shape, generator=gen)
         want = rearrange(x, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=p, p2=p)
-        expect_close(fn(x, p), want, f"the patches of a {shape} batch with p={p}")
+        expect_close(call(fn, x, p, how="fn(images, p)"), want, f"the patches of a {shape} batch with p={p}")
 
 
 @checker("Exercise 2: resize position embeddings")
@@ -180,11 +217,12 @@ def resize_pos_embed(fn: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor]
     gen = torch.Generator().manual_seed(5)
     pos = torch.randn(1, 1 + 4 * 4, 8, generator=gen)
     for grid in ((6, 6), (3, 5)):
-        got = fn(pos, grid)
+        want = resample_pos_embed(pos, grid)
+        got = call(fn, pos, grid, how="fn(pos_embed, new_grid)")
         expect_shape(got, (1, 1 + grid[0] * grid[1], 8), f"the embeddings for a {grid} grid")
         if not torch.allclose(got[:, 0], pos[:, 0]):
             raise Mismatch("the class token's embedding (row 0) must be kept unchanged")
-        expect_close(got, resample_pos_embed(pos, grid), f"the embeddings for a {grid} grid", atol=1e-4)
+        expect_close(got, want, f"the embeddings for a {grid} grid", atol=1e-4)
 
 
 @checker("Exercise 3: class token or mean pooling")
@@ -193,8 +231,8 @@ def pool_tokens(fn: Callable[[torch.Tensor, str], torch.Tensor]) -> None:
     ``"avg"`` the mean of the N patch tokens (B, D), leaving the class token out."""
     gen = torch.Generator().manual_seed(6)
     tokens = torch.randn(3, 1 + 9, 5, generator=gen)
-    expect_close(fn(tokens, "token"), tokens[:, 0], 'the "token" pooling')
-    got = fn(tokens, "avg")
+    expect_close(call(fn, tokens, "token", how="fn(tokens, mode)"), tokens[:, 0], 'the "token" pooling')
+    got = call(fn, tokens, "avg", how="fn(tokens, mode)")
     if isinstance(got, torch.Tensor) and got.shape == (3, 5) and torch.allclose(got, tokens.mean(1), atol=1e-5):
         raise Mismatch('"avg" should average the patch tokens only; yours includes the class token')
     expect_close(got, tokens[:, 1:].mean(1), 'the "avg" pooling')
@@ -206,7 +244,7 @@ def soft_split_tokens(fn: Callable[[int, int, int, int], int]) -> None:
     """``fn(size, kernel, stride, padding)``: the number of tokens a soft split of a size x size image makes."""
     for size, k, s, p in ((224, 7, 4, 2), (56, 3, 2, 1), (32, 5, 2, 2), (17, 3, 2, 0), (10, 4, 3, 1)):
         side = (size + 2 * p - k) // s + 1
-        got = fn(size, k, s, p)
+        got = expect_int(call(fn, size, k, s, p, how="fn(size, kernel, stride, padding)"), f"the token count for a {size}x{size} image")
         if got != side * side:
             hint = " (that is the side of the grid; the count is its square)" if got == side else ""
             raise Mismatch(f"for a {size}x{size} image, kernel {k}, stride {s}, padding {p}: expected {side * side} tokens, got {got}{hint}")
@@ -218,7 +256,8 @@ def soft_split(fn: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> Non
     gen = torch.Generator().manual_seed(7)
     for shape, k, s, p in (((2, 3, 16, 16), 7, 4, 2), ((1, 8, 9, 9), 3, 2, 1)):
         x = torch.randn(shape, generator=gen)
-        expect_close(fn(x, k, s, p), F.unfold(x, k, stride=s, padding=p).transpose(1, 2), f"the tokens of a {shape} batch (k={k}, s={s}, p={p})")
+        want = F.unfold(x, k, stride=s, padding=p).transpose(1, 2)
+        expect_close(call(fn, x, k, s, p, how="fn(images, kernel, stride, padding)"), want, f"the tokens of a {shape} batch (k={k}, s={s}, p={p})")
 
 
 @checker("Exercise 3: re-structurization")
@@ -227,7 +266,8 @@ def restructurize(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
     gen = torch.Generator().manual_seed(8)
     for b, side, c in ((2, 4, 5), (1, 7, 3)):
         tokens = torch.randn(b, side * side, c, generator=gen)
-        expect_close(fn(tokens), tokens.transpose(1, 2).reshape(b, c, side, side), f"the image of {side * side} tokens")
+        want = tokens.transpose(1, 2).reshape(b, c, side, side)
+        expect_close(call(fn, tokens, how="fn(tokens)"), want, f"the image of {side * side} tokens")
 
 
 # ---------------------------------------------------------------- chapter 04
@@ -241,8 +281,8 @@ def window_partition(partition: Callable[[torch.Tensor, int], torch.Tensor], rev
     for shape, m in (((2, 8, 12, 3), 4), ((1, 6, 6, 2), 3)):
         x = torch.randn(shape, generator=gen)
         want = swin.window_partition(x, m)
-        expect_close(partition(x, m), want, f"the windows of a {shape} map with M={m}")
-        expect_close(reverse(want, m, shape[1], shape[2]), x, f"the map rebuilt from its windows (M={m})")
+        expect_close(call(partition, x, m, how="partition(x, m)"), want, f"the windows of a {shape} map with M={m}")
+        expect_close(call(reverse, want, m, shape[1], shape[2], how="reverse(windows, m, h, w)"), x, f"the map rebuilt from its windows (M={m})")
 
 
 @checker("Exercise 2: the shifted-window mask")
@@ -253,7 +293,7 @@ def shifted_window_mask(fn: Callable[[int, int, int, int], torch.Tensor]) -> Non
 
     for h, w, m, s in ((8, 8, 4, 2), (12, 8, 4, 2), (14, 14, 7, 3)):
         want = swin.shifted_window_mask(h, w, m, s)
-        got = fn(h, w, m, s)
+        got = call(fn, h, w, m, s, how="fn(h, w, m, s)")
         expect_shape(got, tuple(want.shape), f"the mask for {h}x{w}, M={m}, shift {s}")
         allowed = want == 0
         if not (got[allowed] == 0).all():
@@ -268,8 +308,8 @@ def relative_position_index(fn: Callable[[int], torch.Tensor]) -> None:
     from vitlite.models import swin
 
     for m in (2, 3, 7):
-        got = fn(m)
         want = swin.relative_position_index(m)
+        got = call(fn, m, how="fn(m)")
         expect_shape(got, tuple(want.shape), f"the index for M={m}")
         if not torch.equal(got.long(), want):
             wrong = (got.long() != want).nonzero()[0].tolist()

@@ -11,9 +11,10 @@ once; the task methods of :class:`ShapesWorld` pick what a chapter needs:
 - ``depth``: a depth map from a ground plane seen in perspective, with objects
   standing on it at known depths and drawn far to near.
 
-Scenes are drawn in chunks of :data:`CHUNK` images, each chunk from its own
-generator derived from ``(seed, chunk index)``. So ``n=500`` images are exactly the
-first 500 of ``n=2000`` with the same seed, which makes data-size experiments clean.
+Scenes are drawn in chunks of :data:`CHUNK` images (fewer above 64x64 pixels, see
+:attr:`ShapesWorld.chunk`), each chunk from its own generator derived from ``(seed, chunk
+index)``. So ``n=500`` images are exactly the first 500 of ``n=2000`` with the same seed,
+which makes data-size experiments clean.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ PALETTE: dict[str, tuple[float, float, float]] = {
 TASKS: tuple[str, ...] = ("classification", "detection", "segmentation", "depth")
 VARIANTS: tuple[str, ...] = ("shape", "texture", "count", "relation")
 CHUNK = 256
+PIXEL_BUDGET = 256 * 64 * 64 * 3  # object-pixels drawn at once: a whole chunk up to 64x64 images with 3 objects
 
 # Camera of the ground layout, in units of the image height: the horizon row, the
 # camera height above the ground, and the depth given to the sky.
@@ -123,7 +125,20 @@ class ShapesWorld:
     noise: float = 0.02
 
     def __post_init__(self) -> None:
-        if not isinstance(self.image_size, int) or self.image_size < 8:
+        # Lists are as good as tuples here (the dataclass is frozen, hence object.__setattr__).
+        for name in ("num_objects", "size_range", "shapes", "textures"):
+            value = getattr(self, name)
+            if isinstance(value, str) and name in ("shapes", "textures"):
+                raise ValueError(f"{name} must be a tuple of names, e.g. {name}=({value!r},); got the string {value!r}")
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.rotate, bool):
+            raise ValueError(f"rotate must be True or False, got {self.rotate!r}")
+        for name in ("min_visible", "noise"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
+        if isinstance(self.image_size, bool) or not isinstance(self.image_size, int) or self.image_size < 8:
             raise ValueError(f"image_size must be an int >= 8, got {self.image_size!r}")
         if not (isinstance(self.num_objects, tuple) and len(self.num_objects) == 2):
             raise ValueError(f"num_objects must be a pair (fewest, most), e.g. (1, 3); got {self.num_objects!r}")
@@ -224,12 +239,18 @@ class ShapesWorld:
             raise ValueError("the relation variant needs at least two shapes; pass shapes with two or more names")
         if variant == "relation" and self.size_range[1] > 0.25:
             raise ValueError("the relation variant places one object in each half of the image; use size_range[1] <= 0.25")
-        parts = []
-        for chunk in range(max(1, math.ceil(n / CHUNK))):
-            gen = torch.Generator().manual_seed(_chunk_seed(seed, chunk))
+        parts, chunk = [], self.chunk
+        for index in range(max(1, math.ceil(n / chunk))):
+            gen = torch.Generator().manual_seed(_chunk_seed(seed, index))
             # Always a whole chunk, so the first n images never depend on n.
-            parts.append(self._render(CHUNK, gen, layout, variant))
-        return Scenes.cat(parts)[:n]
+            parts.append(self._render(chunk, gen, layout, variant))
+        return (parts[0] if len(parts) == 1 else Scenes.cat(parts))[:n]
+
+    @property
+    def chunk(self) -> int:
+        """Images drawn from one generator: :data:`CHUNK` up to 64x64 pixels, fewer for larger
+        images (a quarter as many at twice the side), so a chunk never holds more pixels."""
+        return max(1, min(CHUNK, CHUNK * 64 * 64 // (self.image_size * self.image_size)))
 
     def _texture_choices(self, variant: str | None) -> tuple[str, ...]:
         # The texture task needs several patterns; other tasks use what the world allows.
@@ -238,10 +259,27 @@ class ShapesWorld:
         return self.textures
 
     def _render(self, n: int, gen: torch.Generator, layout: str, variant: str | None) -> Scenes:
-        size = self.image_size
+        """One chunk of ``n`` scenes from ``gen``: every random choice of the chunk first, then the
+        pixels in slices of at most :data:`PIXEL_BUDGET` object-pixels, so a large image size never
+        asks for gigabytes. Each slice draws its noise after the previous one's, in a number of
+        values divisible by 16, which keeps torch's normal sampler on the same sequence as one
+        draw for the whole chunk: the images do not depend on the slicing."""
         k_max = 2 if variant == "relation" else (1 if variant in ("shape", "texture") else self.num_objects[1])
         lay = self._layout(n, k_max, gen, layout, variant)
-        background = self._background(n, gen, layout)
+        background = self._background_params(n, gen, layout)
+        pixels = self.image_size * self.image_size
+        align = 16 // math.gcd(16, 3 * pixels)  # images per slice must make 3 * H * W * images divisible by 16
+        per_slice = max(align, PIXEL_BUDGET // (pixels * k_max) // align * align)
+        parts = []
+        for start in range(0, n, per_slice):
+            part = slice(start, min(n, start + per_slice))
+            parts.append(self._draw({k: v[part] for k, v in lay.items()}, {k: v[part] for k, v in background.items()}, gen, layout))
+        return parts[0] if len(parts) == 1 else Scenes.cat(parts)
+
+    def _draw(self, lay: dict[str, torch.Tensor], background_params: dict[str, torch.Tensor], gen: torch.Generator, layout: str) -> Scenes:
+        size = self.image_size
+        n, k_max = lay["shape"].shape
+        background = self._background(background_params, layout)
 
         coords = (torch.arange(size, dtype=torch.float32) + 0.5) / size
         ys, xs = coords.view(1, 1, size, 1), coords.view(1, 1, 1, size)
@@ -355,8 +393,23 @@ class ShapesWorld:
         fields = dict(shape=shape, color=color, texture=texture, theta=theta, phase=phase, brightness=brightness, r=r, cx=cx, cy=cy, z=z, present=present)
         return {name: torch.gather(value, 1, order) for name, value in fields.items()}
 
-    def _background(self, n: int, gen: torch.Generator, layout: str) -> torch.Tensor:
+    def _background_params(self, n: int, gen: torch.Generator, layout: str) -> dict[str, torch.Tensor]:
+        """The random part of each background, per image (a few numbers each)."""
+        if layout == "ground":
+            shift = torch.rand(n, 2, 1, 1, generator=gen)
+            tint = 0.1 * torch.rand(n, 3, 1, 1, generator=gen)
+            return {"shift": shift, "tint": tint}
+        base = 0.3 + 0.25 * torch.rand(n, 1, 1, 1, generator=gen)
+        tint = 0.06 * torch.randn(n, 3, 1, 1, generator=gen)
+        if self.background == "plain":
+            return {"base": base}
+        coarse = torch.rand(n, 3, 4, 4, generator=gen) - 0.5
+        return {"base": base, "tint": tint, "coarse": coarse}
+
+    def _background(self, params: dict[str, torch.Tensor], layout: str) -> torch.Tensor:
+        """(n, 3, H, W) backgrounds: a sky and a checkered ground plane, or a smooth colour field."""
         size = self.image_size
+        n = next(iter(params.values())).shape[0]
         if layout == "ground":
             rows = (torch.arange(size, dtype=torch.float32) + 0.5) / size
             sky_top = torch.tensor([0.55, 0.70, 0.90]).view(1, 3, 1, 1)
@@ -365,19 +418,16 @@ class ShapesWorld:
             below = (rows - HORIZON).clamp_min(1e-3).view(1, 1, -1, 1)
             zg = CAMERA_HEIGHT / below  # depth of each ground row
             xw = (cols.view(1, 1, 1, -1) - 0.5) * zg  # world x of each ground pixel
-            shift = torch.rand(n, 2, 1, 1, generator=gen)
+            shift = params["shift"]
             checker = ((torch.floor(xw / 0.5 + shift[:, :1]) + torch.floor(zg / 0.5 + shift[:, 1:])) % 2)[:, None]
-            ground_tint = torch.tensor([0.45, 0.40, 0.32]).view(1, 3, 1, 1) + 0.1 * torch.rand(n, 3, 1, 1, generator=gen)
+            ground_tint = torch.tensor([0.45, 0.40, 0.32]).view(1, 3, 1, 1) + params["tint"]
             ground = ground_tint * (0.75 + 0.25 * checker[:, 0])
             is_sky = (rows <= HORIZON).view(1, 1, -1, 1)
             return torch.where(is_sky, sky.expand(n, 3, size, size), ground.expand(n, 3, size, size))
-        base = 0.3 + 0.25 * torch.rand(n, 1, 1, 1, generator=gen)
-        tint = 0.06 * torch.randn(n, 3, 1, 1, generator=gen)
         if self.background == "plain":
-            return base.expand(n, 3, size, size).clone()
-        coarse = torch.rand(n, 3, 4, 4, generator=gen) - 0.5
-        field_ = torch.nn.functional.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
-        return (base + tint + 0.25 * field_).clamp(0, 1)
+            return params["base"].expand(n, 3, size, size).clone()
+        field_ = torch.nn.functional.interpolate(params["coarse"], size=(size, size), mode="bilinear", align_corners=False)
+        return (params["base"] + params["tint"] + 0.25 * field_).clamp(0, 1)
 
 
 def _local(ids: torch.Tensor, names: tuple[str, ...], universe: tuple[str, ...]) -> torch.Tensor:
@@ -510,6 +560,12 @@ class Batches:
     def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass the ``epoch``-th (from 0): each pass's order depends only on the seed and its number."""
+        if not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
+        self._epoch = epoch
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, Any]]:
         n = len(self.dataset)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import socket
+import urllib.error
+import urllib.request
 from typing import Any, Callable
 
 import torch
@@ -197,23 +199,56 @@ def _swin(hf: nn.Module) -> nn.Module:
 
 
 # ---------------------------------------------------------------------------- hub
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """One quick connection attempt, so an offline machine answers at once instead of retrying."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
-        return False
+def _hub_settings() -> tuple[str, bool]:
+    """The hub's address and whether offline mode is on (the environment, or huggingface_hub's own settings)."""
+    endpoint, offline = os.environ.get("HF_ENDPOINT", "https://huggingface.co"), False
     try:
-        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
+        from huggingface_hub import constants
+
+        endpoint, offline = constants.ENDPOINT, bool(constants.HF_HUB_OFFLINE)
+    except (ImportError, AttributeError):
+        pass
+    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    return endpoint.rstrip("/"), offline
 
 
-def load_pretrained(repo_id: str) -> nn.Module | None:
+def _hub_answers(repo_id: str, timeout: float) -> str | None:
+    """None if the hub answers an HTTP request about ``repo_id`` within ``timeout`` seconds (to connect,
+    and again to read), else the reason in a few words. A server that accepts the connection and
+    then never answers is caught by the read timeout."""
+    endpoint, _ = _hub_settings()
+    request = urllib.request.Request(f"{endpoint}/api/models/{repo_id}", method="HEAD")
+    try:
+        urllib.request.urlopen(request, timeout=timeout).close()
+    except urllib.error.HTTPError as error:  # it answered: 401/404 are for from_pretrained to explain
+        return None if error.code < 500 else f"the hub answered HTTP {error.code}"
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason):
+            return f"the hub did not answer within {timeout:.0f} s"
+        return f"the hub is not reachable ({str(reason)[:80]})"
+    return None
+
+
+def _bounded_downloads(timeout: float) -> None:
+    """Make huggingface_hub give up on a stalled connection after ``timeout`` seconds (its own defaults are longer)."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return
+    for name in ("HF_HUB_ETAG_TIMEOUT", "HF_HUB_DOWNLOAD_TIMEOUT"):
+        if hasattr(constants, name):
+            setattr(constants, name, min(float(getattr(constants, name)), timeout))
+
+
+def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
     """A hub checkpoint (e.g. ``"google/vit-base-patch16-224"``) as a vitlite model, or None offline.
 
     The returned model carries ``pretrained_cfg``: the class names, the input size and the
     normalisation the checkpoint expects. Needs ``transformers`` and the network; without
-    them it prints one line saying why and returns None.
+    them it prints one line saying why and returns None. The local cache is tried first; a
+    hub that does not answer within ``timeout`` seconds (to connect or to read) counts as
+    offline, so the call never hangs.
     """
     try:
         from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoModelForImageClassification
@@ -222,9 +257,13 @@ def load_pretrained(repo_id: str) -> nn.Module | None:
         return None
     loaded = None
     for local_only in (True, False):  # the local cache first: works offline once downloaded
-        if not local_only and not _hub_reachable():
-            print(f"load_pretrained({repo_id!r}): skipped, offline (the Hugging Face hub is not reachable and the model is not cached)")
-            return None
+        if not local_only:
+            _, offline = _hub_settings()
+            problem = "offline mode is on (HF_HUB_OFFLINE)" if offline else _hub_answers(repo_id, timeout)
+            if problem:
+                print(f"load_pretrained({repo_id!r}): skipped, offline ({problem}, and the model is not cached)")
+                return None
+            _bounded_downloads(timeout)
         try:
             config = AutoConfig.from_pretrained(repo_id, local_files_only=local_only)
             classifier = any(a.endswith("ForImageClassification") for a in (config.architectures or []))

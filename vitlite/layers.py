@@ -12,7 +12,7 @@ kernel) unless someone asks for the attention maps, either per call
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +21,10 @@ from torch import nn
 
 __all__ = [
     "check_image",
+    "check_positive",
+    "check_num_classes",
+    "square_size",
+    "check_heads",
     "PatchEmbed",
     "RecordsAttention",
     "attention_maps",
@@ -36,23 +40,79 @@ __all__ = [
 ]
 
 
-def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int, int] = 1, size: tuple[int, int] | None = None, model: str = "model") -> None:
-    """Raise a ValueError naming the expected and received shape unless ``x`` is (B, C, H, W) as required."""
+def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int, int] = 1, size: tuple[int, int] | None = None, model: str | nn.Module = "model") -> None:
+    """Raise a ValueError naming the expected and received input unless ``x`` is (B, C, H, W) as required.
+
+    Given the model itself (``model=self``), also check that ``x`` matches its weights: a
+    floating-point tensor of the same dtype, on the same device, and not a real tensor fed to
+    a model built on the meta device.
+    """
+    name = model if isinstance(model, str) else type(model).__name__
     mh, mw = (multiple_of, multiple_of) if isinstance(multiple_of, int) else multiple_of
     want = f"(B, {channels}, H, W)"
     if size is not None:
         want = f"(B, {channels}, {size[0]}, {size[1]})"
     elif mh > 1 or mw > 1:
         want += f" with H divisible by {mh} and W by {mw}"
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} expects a torch.Tensor of images {want}; got {type(x).__name__} (convert with torch.as_tensor)")
     got = tuple(x.shape)
     if x.ndim != 4:
-        raise ValueError(f"{model} expects a batch of images {want}; got a tensor of rank {x.ndim} with shape {got}")
+        hint = " (a single image? add the batch axis with x[None])" if x.ndim == 3 else ""
+        raise ValueError(f"{name} expects a batch of images {want}; got a tensor of rank {x.ndim} with shape {got}{hint}")
     if x.shape[1] != channels:
-        raise ValueError(f"{model} expects {want}; got {x.shape[1]} channels in shape {got}")
+        hint = " (channels last? use x.permute(0, 3, 1, 2))" if x.shape[-1] == channels else ""
+        raise ValueError(f"{name} expects {want}; got {x.shape[1]} channels in shape {got}{hint}")
     if size is not None and tuple(x.shape[-2:]) != tuple(size):
-        raise ValueError(f"{model} expects {want}; got shape {got}")
+        raise ValueError(f"{name} expects {want}; got shape {got}")
     if x.shape[2] % mh or x.shape[3] % mw:
-        raise ValueError(f"{model} expects {want}; got shape {got}")
+        raise ValueError(f"{name} expects {want}; got shape {got}")
+    if not x.is_floating_point():
+        hint = " (pixels 0-255: use x.float() / 255)" if x.dtype == torch.uint8 else " (use x.float())"
+        raise ValueError(f"{name} expects floating-point images; got dtype {x.dtype}{hint}")
+    if isinstance(model, nn.Module):
+        weight = next((p for p in model.parameters() if p.is_floating_point()), None)
+        if weight is None:
+            return
+        if weight.device.type == "meta" and x.device.type != "meta":
+            raise ValueError(f"{name} was built on the meta device, which has no weights to compute with; build it again without device='meta' to run it on data")
+        if x.device != weight.device and x.device.type != "meta":
+            raise ValueError(f"{name} has its weights on {weight.device} but the images are on {x.device}; move them with x.to({str(weight.device)!r})")
+        if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
+            raise ValueError(f"{name} has {weight.dtype} weights but got {x.dtype} images; convert with x.to({weight.dtype}) (or the model with model.to({x.dtype}))")
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> int:
+    """``value`` if it is a positive int (or non-negative with ``allow_zero``), else a ValueError naming it."""
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return value
+
+
+def check_num_classes(num_classes: Any) -> int:
+    """A classifier's ``num_classes``: an int >= 0, where 0 means no head (the model returns features)."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+        raise ValueError(f"num_classes must be an int >= 0 (0: no classification head), got {num_classes!r}")
+    return num_classes
+
+
+def square_size(img_size: Any, model: str) -> int:
+    """``img_size`` of a model that takes square images: an int, or a pair of two equal ints."""
+    if isinstance(img_size, (tuple, list)) and len(img_size) == 2 and img_size[0] == img_size[1]:
+        img_size = img_size[0]
+    if isinstance(img_size, (tuple, list)):
+        raise ValueError(f"{model} takes square images: give img_size as one int, got {tuple(img_size)!r}")
+    return check_positive("img_size", img_size)
+
+
+def check_heads(dim: int, num_heads: Any, what: str = "dim") -> int:
+    """``num_heads`` if it is a positive int that divides ``dim``, else a ValueError that lists the choices."""
+    check_positive("num_heads", num_heads)
+    if dim % num_heads:
+        choices = [h for h in range(1, min(dim, 64) + 1) if dim % h == 0]
+        raise ValueError(f"{what} {dim} must be divisible by num_heads {num_heads}; choose num_heads among {choices}, or change the width")
+    return num_heads
 
 
 class PatchEmbed(nn.Module):
@@ -75,7 +135,7 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image(x, self.in_chans, multiple_of=self.patch_size, size=self.img_size if self.strict_size else None, model=type(self).__name__)
+        check_image(x, self.in_chans, multiple_of=self.patch_size, size=self.img_size if self.strict_size else None, model=self)
         x = self.proj(x)  # (B, D, H/p, W/p)
         return rearrange(x, "b d h w -> b (h w) d")
 
@@ -120,9 +180,9 @@ class Attention(RecordsAttention, nn.Module):
     def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0, head_dim: int | None = None):
         super().__init__()
         if head_dim is None:
-            if dim % num_heads:
-                raise ValueError(f"dim {dim} must be divisible by num_heads {num_heads}")
-            head_dim = dim // num_heads
+            head_dim = dim // check_heads(dim, num_heads)
+        else:
+            check_positive("num_heads", num_heads)
         self.num_heads = num_heads
         self.head_dim = head_dim
         self.scale = head_dim**-0.5

@@ -1,8 +1,8 @@
 """fit(): the one training loop of the course.
 
-A run is fixed by its step budget and seed, so the same call gives the same model
-every time on the same machine; the optional wall-time cap is only a safety net
-(and says so when it fires).
+A run is fixed by the model's initial weights, its step budget and its seed: the same
+call on an identically initialised model gives the same model every time on the same
+machine. The optional wall-time cap is only a safety net (and says so when it fires).
 """
 
 from __future__ import annotations
@@ -89,7 +89,32 @@ def to_device(obj: Any, device: torch.device | str) -> Any:
 def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """Cross-entropy of ``model(images)`` against integer labels: the default loss."""
     images, labels = batch
-    return F.cross_entropy(model(images), labels)
+    logits = model(images)
+    if logits.ndim != 2:
+        raise ValueError(f"the default loss expects class scores (B, num_classes) from the model, got shape {tuple(logits.shape)}; pass a loss_fn for other tasks")
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise ValueError(f"the default loss expects integer class labels, got dtype {labels.dtype}; use labels.long(), or pass a loss_fn")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= logits.shape[1]):
+        raise ValueError(
+            f"labels range over {int(labels.min())}..{int(labels.max())} but the model predicts {logits.shape[1]} classes (0..{logits.shape[1] - 1}); "
+            f"build it with num_classes={int(labels.max()) + 1} (or len(dataset.classes))"
+        )
+    return F.cross_entropy(logits, labels)
+
+
+def _check_loss(out: Any) -> tuple[torch.Tensor, dict[str, float]]:
+    """The loss and logs from what ``loss_fn`` returned, or a ValueError that says what it should return."""
+    loss, logs = out if isinstance(out, tuple) and len(out) == 2 else (out, {})
+    if not isinstance(loss, torch.Tensor):
+        hint = " (return the tensor itself, not loss.item())" if isinstance(loss, (int, float)) else ""
+        raise ValueError(f"loss_fn must return a scalar torch.Tensor (or a pair (loss, logs)); got {type(loss).__name__}{hint}")
+    if loss.numel() != 1:
+        raise ValueError(f"loss_fn must return one number for the batch, got a tensor of shape {tuple(loss.shape)}; average it with loss.mean()")
+    if not loss.requires_grad:
+        raise ValueError("loss_fn returned a tensor that does not depend on the model's weights (requires_grad is False); was it computed under torch.no_grad() or detached?")
+    if not isinstance(logs, dict):
+        raise ValueError(f"the logs loss_fn returns beside the loss must be a dict of name -> number, got {type(logs).__name__}")
+    return loss.reshape(()), logs
 
 
 def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
@@ -145,7 +170,12 @@ def fit(
             gradients) every ``eval_every`` steps and at the end.
         max_seconds: a safety net: stop early if the run takes longer than this.
         device: where to train; default :func:`vitlite.env.pick_device`.
-        seed: seeds everything first (None leaves the random state alone).
+        seed: seeds everything first and restarts a vitlite loader's shuffling from its
+            first pass, so the batches, dropout and any other randomness inside the run
+            repeat exactly (None leaves the random state and the loader alone). The seed
+            does not touch the model's initial weights, which were drawn when the model was
+            built: seed before building it (``vitlite.env.seed_everything``, or
+            :func:`vitlite.recipes.train_classifier`, which does both) for a repeatable run.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
@@ -155,6 +185,8 @@ def fit(
         raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
     if seed is not None:
         env.seed_everything(seed)
+        if callable(getattr(data, "set_epoch", None)):  # a reused loader starts from its first shuffle again
+            data.set_epoch(0)
     device = torch.device(device) if device is not None else env.pick_device()
     model.to(device)
     loss_fn = loss_fn or classification_loss
@@ -171,6 +203,8 @@ def fit(
         with torch.no_grad():
             results = eval_fn(model)
         model.train()
+        if not isinstance(results, dict) or not all(isinstance(k, str) and isinstance(v, (int, float, torch.Tensor)) for k, v in results.items()):
+            raise ValueError(f"eval_fn must return a dict of metric name -> number, e.g. {{'accuracy': 0.93}}; got {type(results).__name__} {results!r:.80}")
         history.eval_step.append(step)
         for name, value in results.items():
             history.metrics.setdefault(name, []).append(float(value))
@@ -178,7 +212,7 @@ def fit(
 
     model.train()
     batches = iter(data)
-    step = 0
+    step = seen = 0
     while step < steps:
         try:
             batch = next(batches)
@@ -187,12 +221,17 @@ def fit(
             try:
                 batch = next(batches)
             except StopIteration:
-                raise ValueError("data yielded no batches; is the dataset empty?") from None
+                if seen == 0:
+                    raise ValueError("data yielded no batches; is the dataset empty?") from None
+                raise ValueError(
+                    f"data ran out after {seen} batches and cannot be iterated again (a generator or an iterator?); "
+                    f"pass something re-iterable (a list, a DataLoader, dataset.loader()) or steps <= {seen}"
+                ) from None
+        seen += 1
         factor = _lr_factor(step, steps, warmup_steps, schedule)
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * factor
-        out = loss_fn(model, to_device(batch, device))
-        loss, logs = out if isinstance(out, tuple) else (out, {})
+        loss, logs = _check_loss(loss_fn(model, to_device(batch, device)))
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss.item()} at step {step + 1}; lower lr (now {lr}) or check the data")
         optimizer.zero_grad(set_to_none=True)

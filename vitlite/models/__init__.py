@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import inspect
+import re
 from typing import Callable
 
 import torch
@@ -35,10 +37,20 @@ def create_model(name: str, *, device: str | torch.device | None = None, **overr
         close = difflib.get_close_matches(name, _MODELS, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValueError(f"unknown model {name!r}{hint} (vitlite.list_models() lists them all)")
-    if device is None:
-        return _MODELS[name](**overrides)
-    with torch.device(device):
-        return _MODELS[name](**overrides)
+    try:
+        if device is None:
+            return _MODELS[name](**overrides)
+        with torch.device(device):
+            return _MODELS[name](**overrides)
+    except TypeError as error:
+        match = re.search(r"unexpected keyword argument '(\w+)'", str(error))
+        if match is None:
+            raise
+        with torch.device("meta"):
+            settings = sorted(p for p in inspect.signature(type(_MODELS[name]()).__init__).parameters if p not in ("self", "args", "kwargs"))
+        close = difflib.get_close_matches(match.group(1), settings, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ValueError(f"{name} has no setting {match.group(1)!r}{hint} (its settings: {', '.join(settings)})") from None
 
 
 def list_models(pattern: str = "*") -> list[str]:

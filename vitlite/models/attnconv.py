@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import RecordsAttention, check_image
+from vitlite.layers import RecordsAttention, check_image, check_num_classes, square_size
 from vitlite.models import register_model
 
 __all__ = ["relative_offsets", "conv_shifts", "QuadraticAttention", "head_attention_map", "effective_weights", "centered_maps", "window_mass", "attention_from_conv", "AttnConvNet", "PixelAttentionNet"]
@@ -104,7 +104,7 @@ class QuadraticAttention(RecordsAttention, nn.Module):
         return _axis_softmax(self.shift[:, axis], self.alpha, n_query, self.padding)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image(x, self.dim, model=type(self).__name__)
+        check_image(x, self.dim, model=self)
         _, _, h, w = x.shape
         rows, cols = self.axis_attention(h, 0), self.axis_attention(w, 1)  # (heads, H, Hk), (heads, W, Wk)
         if self._record is not None:
@@ -202,6 +202,9 @@ class AttnConvNet(nn.Module):
 
     def __init__(self, img_size: int = 32, in_chans: int = 3, num_classes: int = 10, dim: int = 400, depth: int = 6, num_heads: int = 9, mlp_hidden: int = 512, pool: int = 2, dropout: float = 0.1, shift_std: float = 2.0):
         super().__init__()
+        img_size = square_size(img_size, "AttnConvNet")
+        if check_num_classes(num_classes) == 0:
+            raise ValueError("AttnConvNet needs num_classes >= 1")
         self.img_size, self.in_chans, self.pool = img_size, in_chans, pool
         if img_size % pool:
             raise ValueError(f"img_size {img_size} must be divisible by pool {pool}")
@@ -210,7 +213,7 @@ class AttnConvNet(nn.Module):
         self.head = nn.Linear(dim, num_classes)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        check_image(x, self.in_chans, multiple_of=self.pool, model=type(self).__name__)
+        check_image(x, self.in_chans, multiple_of=self.pool, model=self)
         t = rearrange(x, "b c (h p1) (w p2) -> b h w (p1 p2 c)", p1=self.pool, p2=self.pool)
         x = rearrange(self.embed(t), "b h w d -> b d h w")
         for layer in self.layers:

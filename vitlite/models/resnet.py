@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vitlite.layers import check_image
+from vitlite.layers import check_image, check_num_classes
 from vitlite.models import register_model
 
 __all__ = ["BasicBlock", "ResNet"]
@@ -41,6 +41,10 @@ class ResNet(nn.Module):
 
     def __init__(self, layers: tuple[int, ...] = (2, 2, 2, 2), widths: tuple[int, ...] = (64, 128, 256, 512), num_classes: int = 10, in_chans: int = 3, cifar_stem: bool = True, stem_stride: int = 1):
         super().__init__()
+        if check_num_classes(num_classes) == 0:
+            raise ValueError("ResNet needs num_classes >= 1")
+        if len(layers) != len(widths):
+            raise ValueError(f"layers {layers} and widths {widths} must have one entry per stage each")
         self.in_chans = in_chans
         if cifar_stem:  # a 3x3 stem (stride 1 for CIFAR; 2 halves the resolution first, a quarter of the compute)
             self.stem = nn.Sequential(nn.Conv2d(in_chans, widths[0], 3, stem_stride, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
@@ -57,7 +61,7 @@ class ResNet(nn.Module):
         self.head = nn.Linear(in_ch, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image(x, self.in_chans, model=type(self).__name__)
+        check_image(x, self.in_chans, model=self)
         return self.head(self.stages(self.stem(x)).mean(dim=(-2, -1)))
 
 

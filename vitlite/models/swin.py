@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import DropPath, Mlp, RecordsAttention, check_image, init_weights, trunc_normal_
+from vitlite.layers import DropPath, Mlp, RecordsAttention, check_image, check_num_classes, check_positive, init_weights, square_size, trunc_normal_
 from vitlite.models import register_model
 
 __all__ = [
@@ -42,6 +42,9 @@ MASK_VALUE = -100.0  # what the official code (and Hugging Face) add to the scor
 
 def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
     """(B, H, W, C) -> (B * num_windows, M*M, C): the windows in reading order, each flattened."""
+    check_positive("window_size", window_size)
+    if x.ndim != 4 or x.shape[1] % window_size or x.shape[2] % window_size:
+        raise ValueError(f"window_partition expects a channels-last map (B, H, W, C) with H and W divisible by window_size {window_size}; got shape {tuple(x.shape)}")
     return rearrange(x, "b (nh m1) (nw m2) c -> (b nh nw) (m1 m2) c", m1=window_size, m2=window_size)
 
 
@@ -65,6 +68,11 @@ def shifted_window_mask(height: int, width: int, window_size: int, shift_size: i
     cyclic shift, MASK_VALUE where the roll brought them together from different regions.
 
     Along each axis the rolled map has three regions: [0, H - M), [H - M, H - s) and [H - s, H)."""
+    check_positive("window_size", window_size)
+    if isinstance(shift_size, bool) or not isinstance(shift_size, int) or not 0 < shift_size < window_size:
+        raise ValueError(f"shift_size must be an int with 0 < shift_size < window_size ({window_size}), got {shift_size!r}; Swin shifts by window_size // 2")
+    if height % window_size or width % window_size:
+        raise ValueError(f"the map ({height}x{width}) must be divisible by window_size {window_size}")
     def regions(n: int) -> torch.Tensor:
         index = torch.arange(n)
         return (index >= n - window_size).long() + (index >= n - shift_size).long()
@@ -217,6 +225,12 @@ class SwinTransformer(nn.Module):
         norm_eps: float = 1e-5,
     ):
         super().__init__()
+        img_size = square_size(img_size, "SwinTransformer")
+        check_num_classes(num_classes)
+        for name, value in (("depths", depths), ("num_heads", num_heads)):
+            if not isinstance(value, (tuple, list)) or not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+                raise ValueError(f"{name} must give one positive int per stage, e.g. {name}=(2, 4); got {value!r}")
+        depths, num_heads = tuple(depths), tuple(num_heads)
         if len(depths) != len(num_heads):
             raise ValueError(f"depths {depths} and num_heads {num_heads} must have the same length")
         if img_size % patch_size:
@@ -253,7 +267,7 @@ class SwinTransformer(nn.Module):
 
         With ``return_hidden_states``, also [embeddings, stage 1, ..., stage L] as token sequences,
         each stage's taken after its patch merging (as Hugging Face's ``hidden_states``)."""
-        check_image(x, self.in_chans, size=(self.img_size, self.img_size), model=type(self).__name__)
+        check_image(x, self.in_chans, size=(self.img_size, self.img_size), model=self)
         x = rearrange(self.patch_embed(x), "b c h w -> b (h w) c")
         x = self.pos_drop(self.patch_norm(x))
         hidden = [x]

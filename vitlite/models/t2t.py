@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import Block, Mlp, RecordsAttention, check_image, init_weights, sincos_1d, trunc_normal_
+from vitlite.layers import Block, Mlp, RecordsAttention, check_image, check_num_classes, init_weights, sincos_1d, square_size, trunc_normal_
 from vitlite.models import register_model
 
 __all__ = ["soft_split_size", "restructurize", "soft_split_footprint", "TokenTransformer", "TokenPerformer", "T2TModule", "T2TViT"]
@@ -150,6 +150,8 @@ class T2TViT(nn.Module):
 
     def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0):
         super().__init__()
+        img_size = square_size(img_size, "T2TViT")
+        check_num_classes(num_classes)
         self.img_size, self.in_chans, self.num_classes = img_size, in_chans, num_classes
         self.tokens_to_token = T2TModule(img_size, tokens_type, in_chans, embed_dim, token_dim, kernels, strides, paddings)
         n = self.tokens_to_token.num_patches
@@ -165,7 +167,7 @@ class T2TViT(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) -> normalised tokens (B, 1 + N, D)."""
-        check_image(x, self.in_chans, size=(self.img_size, self.img_size), model=type(self).__name__)
+        check_image(x, self.in_chans, size=(self.img_size, self.img_size), model=self)
         tokens = self.tokens_to_token(x)
         tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), tokens], dim=1)
         z = self.pos_drop(tokens + self.pos_embed)

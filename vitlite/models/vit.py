@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import Block, PatchEmbed, check_image, init_weights, trunc_normal_
+from vitlite.layers import Block, PatchEmbed, check_image, check_num_classes, check_positive, init_weights, trunc_normal_
 from vitlite.models import register_model
 
 __all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", "attention_rollout", "pos_embed_similarity", "collect_attention"]
@@ -29,6 +29,9 @@ __all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """(B, C, H, W) -> (B, H/p * W/p, p * p * C): every patch flattened, patches in reading order."""
+    check_positive("patch_size", patch_size)
+    if images.ndim != 4 or images.shape[2] % patch_size or images.shape[3] % patch_size:
+        raise ValueError(f"patchify expects images (B, C, H, W) with H and W divisible by patch_size {patch_size}; got shape {tuple(images.shape)}")
     return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size)
 
 
@@ -102,6 +105,8 @@ class VisionTransformer(nn.Module):
         pooler_dim: int | None = None,
     ):
         super().__init__()
+        check_num_classes(num_classes)
+        check_positive("depth", depth)
         if global_pool not in ("token", "avg"):
             raise ValueError(f"global_pool must be 'token' or 'avg', got {global_pool!r}")
         if global_pool == "token" and not class_token:
@@ -141,7 +146,7 @@ class VisionTransformer(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Patches, class token and position embeddings: (B, C, H, W) -> (B, prefix + N, D)."""
-        check_image(x, self.in_chans, multiple_of=self.patch_size, size=None if self.dynamic_img_size else self.patch_embed.img_size, model=type(self).__name__)
+        check_image(x, self.in_chans, multiple_of=self.patch_size, size=None if self.dynamic_img_size else self.patch_embed.img_size, model=self)
         grid = (x.shape[-2] // self.patch_size, x.shape[-1] // self.patch_size)
         tokens = self.patch_embed(x)  # (B, N, D)
         if self.cls_token is not None:
