@@ -23,7 +23,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
 #
-# **Runtime:** about 67 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 66 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -256,10 +256,16 @@ difference = vitlite.hub.compare_with_transformers(lambda t: t.ViTForImageClassi
 #
 # Online, `vitlite.hub.load_pretrained` downloads a checkpoint from the Hugging Face hub and returns it
 # as a vitlite model. The cell below loads DeiT-tiny (a ViT-Ti/16 trained on ImageNet-1k alone), shows its
-# top-5 guesses for the photo, and where its class token looks. Offline it prints one line and moves on.
+# top-5 guesses for the photo, and where its class token looks. The course never touches the network
+# unless you ask: set `LOAD_PRETRAINED = True` to try it (about 22 MB). Offline it prints one line and
+# moves on.
 
 # %%
-pretrained = vitlite.hub.load_pretrained("facebook/deit-tiny-patch16-224")
+LOAD_PRETRAINED = False  # set to True to download DeiT-tiny from the Hugging Face hub
+
+pretrained = vitlite.hub.load_pretrained("facebook/deit-tiny-patch16-224") if LOAD_PRETRAINED else None
+if not LOAD_PRETRAINED:
+    print("pretrained weights: skipped (set LOAD_PRETRAINED = True above to download them)")
 if pretrained is not None:
     cfg = pretrained.pretrained_cfg
     mean, std = torch.tensor(cfg["mean"]).view(3, 1, 1), torch.tensor(cfg["std"]).view(3, 1, 1)

@@ -38,6 +38,15 @@ def _loopback_only(self: socket.socket, address, *args, **kwargs):
 socket.socket.connect = _loopback_only
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium; runs after every other test")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser test goes last, after the unit tests and the chapters (it is the slowest, and the least specific)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
