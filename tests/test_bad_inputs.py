@@ -323,7 +323,7 @@ def test_load_pretrained_gives_up_on_a_hub_that_never_answers(silent_server, mon
 
 @pytest.fixture
 def checkpoint_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(recipes, "asset_path", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(recipes.runner, "asset_path", lambda *parts: tmp_path.joinpath(*parts))
     folder = tmp_path / "checkpoints" / "windows"
     folder.mkdir(parents=True)
     return folder

@@ -103,7 +103,7 @@ def test_checkpoint_round_trip(tmp_path, monkeypatch):
     model = vitlite.create_model("vit_tiny_shapes", num_classes=3)
     path = tmp_path / "checkpoints" / "demo" / "model.pt"
     save_checkpoint(model, path, model_name="vit_tiny_shapes", model_kwargs={"num_classes": 3}, meta={"n": 7})
-    monkeypatch.setattr(recipes, "asset_path", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(recipes.runner, "asset_path", lambda *parts: tmp_path.joinpath(*parts))
     loaded, meta = load_checkpoint("demo", "model.pt")
     assert meta == {"n": 7} and not loaded.training
     x = torch.randn(2, 3, 32, 32)
@@ -228,17 +228,18 @@ def test_recipe_runners_save_what_the_chapters_load(tmp_path, monkeypatch, capsy
     """Both runners on tiny settings: one checkpoint per run, loadable, with the run's record as its meta."""
     import vitlite.recipes as recipes
 
-    monkeypatch.setattr(recipes, "DATA_HUNGER", recipes.DataHunger(sizes=(8, 16), steps=2, batch_size=4))
+    small = recipes.DataHunger(sizes=(8, 16), steps=2, batch_size=4)
+    monkeypatch.setattr(recipes.classic, "DATA_HUNGER", small)
     tiny = recipes.Comparison(entries=(recipes.Entry("a", "vit_tiny_shapes", (("depth", 1),), steps=2), recipes.Entry("b", "resnet_tiny_shapes", steps=3)), variants=("texture",), n=8, batch_size=4)
-    monkeypatch.setattr(recipes, "asset_path", lambda *parts: tmp_path.joinpath(*parts[1:]))
-    hunger = recipes._data_hunger(tmp_path / "data_hunger")
-    comparison = recipes._comparison(tiny)(tmp_path / "tiny")
-    assert [(r["model"], r["n"]) for r in hunger["runs"]] == [(m, n) for n in (8, 16) for m in recipes.DATA_HUNGER.models]
+    monkeypatch.setattr(recipes.runner, "asset_path", lambda *parts: tmp_path.joinpath(*parts[1:]))
+    hunger = recipes.data_hunger(tmp_path / "data_hunger")
+    comparison = recipes.comparison(tiny)(tmp_path / "tiny")
+    assert [(r["model"], r["n"]) for r in hunger["runs"]] == [(m, n) for n in (8, 16) for m in small.models]
     assert [(r["label"], r["variant"], r["steps"]) for r in comparison["runs"]] == [("a", "texture", 2), ("b", "texture", 3)]
     for run in comparison["runs"]:
         model, meta = recipes.load_checkpoint("tiny", tiny.checkpoint(run["label"], run["variant"]))
         assert meta == run and model(torch.rand(2, 3, 32, 32)).shape == (2, len(tiny.test_set("texture").classes))
-    model, meta = recipes.load_checkpoint("data_hunger", recipes.DATA_HUNGER.checkpoint("vit_tiny_shapes", 16))
+    model, meta = recipes.load_checkpoint("data_hunger", small.checkpoint("vit_tiny_shapes", 16))
     assert meta["n"] == 16 and meta["cpu_seconds"] >= 0 and not model.training
     assert "final loss" in capsys.readouterr().out
 

@@ -343,3 +343,27 @@ def test_accuracy_from_model_and_dataset():
     assert outputs.shape == (5, 3) and torch.equal(targets, labels[:5])
     with pytest.raises(ValueError, match="no data"):
         metrics.predict(model, [])
+
+
+def test_keep_best_restores_the_best_evaluation():
+    scores = iter([0.2, 0.9, 0.5, 0.1])
+    snapshots = []
+
+    def eval_fn(model):
+        snapshots.append({k: v.clone() for k, v in model.state_dict().items()})
+        return {"val": next(scores)}
+
+    model = tiny_model()
+    history = run(model, steps=40, eval_fn=eval_fn, eval_every=10, keep_best="val", lr=1e-2)
+    assert history.best_step == 20 and history.best_value == 0.9
+    assert all(torch.equal(v, snapshots[1][k]) for k, v in model.state_dict().items())
+
+
+def test_keep_best_minimize_and_errors():
+    values = iter([3.0, 1.0, 2.0])
+    history = run(steps=30, eval_fn=lambda m: {"loss": next(values)}, eval_every=10, keep_best="loss", minimize=True)
+    assert history.best_step == 20 and history.best_value == 1.0
+    with pytest.raises(ValueError, match="keep_best needs an eval_fn"):
+        run(keep_best="acc")
+    with pytest.raises(ValueError, match=r"keep_best='acc' is not among the metrics eval_fn returns: \['val'\]"):
+        run(eval_fn=lambda m: {"val": 1.0}, keep_best="acc")

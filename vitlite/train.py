@@ -20,7 +20,7 @@ from torch import nn
 
 from vitlite import env
 
-__all__ = ["History", "fit", "classification_loss", "to_device"]
+__all__ = ["History", "fit", "classification_loss", "segmentation_loss", "to_device"]
 
 LossFn = Callable[[nn.Module, Any], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]
 
@@ -38,6 +38,8 @@ class History:
     steps_planned: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
+    best_step: int = 0
+    best_value: float | None = None
 
     @property
     def steps_done(self) -> int:
@@ -102,6 +104,19 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
     return F.cross_entropy(logits, labels)
 
 
+def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], ignore_index: int = -100) -> torch.Tensor:
+    """Per-pixel cross-entropy of ``model(images)`` (B, K, H, W) against class maps (B, H, W); pixels
+    labelled ``ignore_index`` do not count."""
+    images, masks = batch
+    scores = model(images)
+    if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
+        raise ValueError(f"segmentation_loss expects class scores (B, K, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
+    valid = masks[masks != ignore_index]
+    if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= scores.shape[1]):
+        raise ValueError(f"mask classes range over {int(valid.min())}..{int(valid.max())} but the model predicts {scores.shape[1]}; build it with num_classes={int(valid.max()) + 1}")
+    return F.cross_entropy(scores, masks.long(), ignore_index=ignore_index)
+
+
 def _check_loss(out: Any) -> tuple[torch.Tensor, dict[str, float]]:
     """The loss and logs from what ``loss_fn`` returned, or a ValueError that says what it should return."""
     loss, logs = out if isinstance(out, tuple) and len(out) == 2 else (out, {})
@@ -149,6 +164,8 @@ def fit(
     eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
     eval_every: int | None = None,
     max_seconds: float | None = None,
+    keep_best: str | None = None,
+    minimize: bool = False,
     device: torch.device | str | None = None,
     seed: int | None = 0,
     progress: bool = True,
@@ -169,6 +186,9 @@ def fit(
         eval_fn: ``eval_fn(model)`` returns a dict of metrics; called (in eval mode, without
             gradients) every ``eval_every`` steps and at the end.
         max_seconds: a safety net: stop early if the run takes longer than this.
+        keep_best: the name of a metric of ``eval_fn``: at the end, restore the weights of the
+            evaluation where it was best (largest, or smallest with ``minimize``), i.e. early
+            stopping on a validation set; ``history.best_step`` records which.
         device: where to train; default :func:`vitlite.env.pick_device`.
         seed: seeds everything first and restarts a vitlite loader's shuffling from its
             first pass, so the batches, dropout and any other randomness inside the run
@@ -183,6 +203,8 @@ def fit(
         raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
     if eval_every is not None and eval_every < 1:
         raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
+    if keep_best is not None and eval_fn is None:
+        raise ValueError("keep_best needs an eval_fn that computes the metric it names")
     if seed is not None:
         env.seed_everything(seed)
         if callable(getattr(data, "set_epoch", None)):  # a reused loader starts from its first shuffle again
@@ -195,6 +217,7 @@ def fit(
     warmup_steps = int(round(warmup * steps)) if warmup < 1 else int(warmup)
 
     history = History(steps_planned=steps)
+    best_state: dict[str, torch.Tensor] = {}
     start = time.perf_counter()
     bar = env.progress(total=steps, desc=desc, disable=not progress)
 
@@ -208,6 +231,14 @@ def fit(
         history.eval_step.append(step)
         for name, value in results.items():
             history.metrics.setdefault(name, []).append(float(value))
+        if keep_best is not None:
+            if keep_best not in results:
+                raise ValueError(f"keep_best={keep_best!r} is not among the metrics eval_fn returns: {sorted(results)}")
+            value = float(results[keep_best])
+            if history.best_step == 0 or (value < history.best_value if minimize else value > history.best_value):
+                history.best_step, history.best_value = step, value
+                best_state.clear()
+                best_state.update({k: v.detach().clone() for k, v in model.state_dict().items()})
         bar.set_postfix({k: f"{v:.3g}" for k, v in results.items()}, refresh=False)
 
     model.train()
@@ -254,6 +285,8 @@ def fit(
             break
     if eval_fn is not None:
         evaluate(step)
+    if best_state:
+        model.load_state_dict(best_state)
     bar.close()
     history.seconds = time.perf_counter() - start
     if history.stopped_early:

@@ -1,0 +1,5 @@
+import sys
+
+from vitlite.recipes.registry import main
+
+sys.exit(main())
