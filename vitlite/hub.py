@@ -198,6 +198,101 @@ def _swin(hf: nn.Module) -> nn.Module:
     return model
 
 
+# ---------------------------------------------------------------------------- MobileViT
+def _copy_conv_layer(dst: nn.Module, src: nn.Module) -> None:
+    """A vitlite ConvNormAct from a Hugging Face MobileViTConvLayer (convolution, normalization)."""
+    _copy(dst.conv, src.convolution)
+    if dst.norm is not None:
+        _copy(dst.norm, src.normalization)
+
+
+def _copy_inverted_residual(dst: nn.Module, src: nn.Module) -> None:
+    if isinstance(dst.expand, nn.Identity):
+        raise ValueError("expand_ratio 1 has no expansion conv in vitlite but one in Hugging Face's MobileViT")
+    _copy_conv_layer(dst.expand, src.expand_1x1)
+    _copy_conv_layer(dst.depthwise, src.conv_3x3)
+    _copy_conv_layer(dst.project, src.reduce_1x1)
+
+
+def _copy_mobilevit_backbone(model: nn.Module, hf: nn.Module, qkv_bias: bool) -> None:
+    _copy_conv_layer(model.stem, hf.conv_stem)
+    hf_layers = list(hf.encoder.layer)
+    for stage, layer in zip(model.stages[:2], hf_layers[:2]):
+        for block, hf_block in zip(stage, layer.layer):
+            _copy_inverted_residual(block, hf_block)
+    for stage, layer in zip(model.stages[2:], hf_layers[2:]):
+        down, block = stage
+        _copy_inverted_residual(down, layer.downsampling_layer)
+        _copy_conv_layer(block.conv_kxk, layer.conv_kxk)
+        _copy_conv_layer(block.conv_1x1, layer.conv_1x1)
+        for ours, theirs in zip(block.transformer, layer.transformer.layer):
+            _copy_qkv(ours.attn.qkv, theirs, (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)), qkv_bias)
+            _copy(ours.attn.proj, theirs.attention.output.dense)
+            _copy(ours.norm1, theirs.layernorm_before)
+            _copy(ours.norm2, theirs.layernorm_after)
+            _copy(ours.mlp.fc1, theirs.intermediate.dense)
+            _copy(ours.mlp.fc2, theirs.output.dense)
+        _copy(block.norm, layer.layernorm)
+        _copy_conv_layer(block.conv_proj, layer.conv_projection)
+        _copy_conv_layer(block.fusion, layer.fusion)
+
+
+def _mobilevit_backbone(c: Any, num_classes: int, exp: bool) -> nn.Module:
+    from vitlite.models.mobilevit import MobileViT
+
+    if c.hidden_act != "silu" or c.conv_kernel_size != 3:
+        raise ValueError(f"MobileViT with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (silu and 3 only)")
+    return MobileViT(
+        img_size=c.image_size,
+        in_chans=c.num_channels,
+        num_classes=num_classes,
+        channels=tuple(c.neck_hidden_sizes[:6]),
+        ir_blocks=(1, 3),
+        dims=tuple(c.hidden_sizes),
+        depths=(2, 4, 3),
+        exp_channels=c.neck_hidden_sizes[6] if exp else 0,
+        num_heads=c.num_attention_heads,
+        expand_ratio=c.expand_ratio,
+        mlp_ratio=c.mlp_ratio,
+        patch_size=c.patch_size,
+        output_stride=c.output_stride,
+        qkv_bias=c.qkv_bias,
+        local_dilation=False,  # Hugging Face leaves the MobileViT block's 3x3 undilated; ml-cvnets dilates it
+    )
+
+
+@_converter("MobileViTModel", "MobileViTForImageClassification")
+def _mobilevit(hf: nn.Module) -> nn.Module:
+    classifier = type(hf).__name__ == "MobileViTForImageClassification"
+    body = hf.mobilevit if classifier else hf
+    c = hf.config
+    expand = getattr(body, "conv_1x1_exp", None) is not None
+    model = _mobilevit_backbone(c, c.num_labels if classifier else 0, expand)
+    _copy_mobilevit_backbone(model, body, c.qkv_bias)
+    if expand:
+        _copy_conv_layer(model.conv_exp, body.conv_1x1_exp)
+    if classifier:
+        _copy(model.head, hf.classifier)
+    return model
+
+
+@_converter("MobileViTForSemanticSegmentation")
+def _mobilevit_segmentation(hf: nn.Module) -> nn.Module:
+    from vitlite.models.mobilevit import MobileViTSegmentation
+
+    c = hf.config
+    backbone = _mobilevit_backbone(c, 0, exp=False)
+    _copy_mobilevit_backbone(backbone, hf.mobilevit, c.qkv_bias)
+    model = MobileViTSegmentation(backbone, c.num_labels, c.aspp_out_channels, tuple(c.atrous_rates))
+    aspp, theirs = model.head.aspp, hf.segmentation_head.aspp
+    for ours, branch in zip(aspp.branches, list(theirs.convs)[:-1]):
+        _copy_conv_layer(ours, branch)
+    _copy_conv_layer(aspp.pool, theirs.convs[-1].conv_1x1)
+    _copy_conv_layer(aspp.project, theirs.project)
+    _copy(model.head.classifier, hf.segmentation_head.classifier.convolution)
+    return model
+
+
 # ---------------------------------------------------------------------------- hub
 def _hub_settings() -> tuple[str, bool]:
     """The hub's address and whether offline mode is on (the environment, or huggingface_hub's own settings)."""
