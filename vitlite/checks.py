@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -314,3 +314,60 @@ def relative_position_index(fn: Callable[[int], torch.Tensor]) -> None:
         if not torch.equal(got.long(), want):
             wrong = (got.long() != want).nonzero()[0].tolist()
             raise Mismatch(f"for M={m}, pair {tuple(wrong)} should use row {want[tuple(wrong)].item()}, not {got[tuple(wrong)].item()}; rows go from 0 to {(2 * m - 1) ** 2 - 1}")
+
+
+# ---------------------------------------------------------------- chapter 05
+@checker("Exercise 1: the parameters of an inverted residual")
+def inverted_residual_params(fn: Callable[[int, int, float, int], int]) -> None:
+    """``fn(in_ch, out_ch, expand_ratio, stride)``: the number of parameters of vitlite's InvertedResidual
+    (1x1 expansion, depthwise 3x3, linear 1x1, each followed by BatchNorm; hidden width rounded to a multiple of 8)."""
+    from vitlite.layers import count_parameters
+    from vitlite.models.mobilevit import InvertedResidual, make_divisible
+
+    for cin, cout, t, s in ((16, 24, 4.0, 2), (32, 32, 2.0, 1), (24, 40, 3.0, 1), (48, 64, 6.0, 2)):
+        want = count_parameters(InvertedResidual(cin, cout, s, t))
+        got = expect_int(call(fn, cin, cout, t, s, how="fn(in_ch, out_ch, expand_ratio, stride)"), f"the count for in_ch={cin}, out_ch={cout}, expand_ratio={t}")
+        if got != want:
+            hidden = make_divisible(int(round(cin * t)))
+            hints = []
+            if hidden != round(cin * t):
+                hints.append(f"the hidden width is make_divisible(round({cin} * {t})) = {hidden}, not {cin * t:g}")
+            bn = 2 * (2 * hidden + cout)
+            if got == want - bn:
+                hints.append("each BatchNorm has 2 parameters per channel (its weight and bias; the running mean and variance are buffers)")
+            if got == want + hidden * 8:
+                hints.append("the depthwise 3x3 has 9 weights per channel, not 9 per pair of channels")
+            raise Mismatch(f"for in_ch={cin}, out_ch={cout}, expand_ratio={t}, stride {s}: expected {want:,} parameters, got {got:,}" + ("; " + "; ".join(hints) if hints else ""))
+
+
+@checker("Exercise 2: unfold and fold without einops")
+def unfold_fold(unfold: Callable[[torch.Tensor, int], torch.Tensor], fold: Callable[[torch.Tensor, tuple[int, int], int], torch.Tensor]) -> None:
+    """``unfold(x, p)``: (B, d, H, W) -> (B * p * p, N, d) as :func:`vitlite.models.mobilevit.unfold_patches`;
+    ``fold(patches, (H // p, W // p), p)`` undoes it."""
+    from vitlite.models.mobilevit import fold_patches, unfold_patches
+
+    gen = torch.Generator().manual_seed(10)
+    for shape, p in (((2, 5, 8, 6), 2), ((1, 3, 9, 12), 3)):
+        x = torch.randn(shape, generator=gen)
+        want = unfold_patches(x, p)
+        expect_close(call(unfold, x, p, how="unfold(x, p)"), want, f"the patches of a {shape} map with p={p}")
+        grid = (shape[2] // p, shape[3] // p)
+        expect_close(call(fold, want, grid, p, how="fold(patches, grid, p)"), fold_patches(want, grid, p), f"the map folded back from {tuple(want.shape)} (p={p})")
+
+
+@checker("Exercise 3: the cost of attention across patches")
+def patch_attention_macs(fn: Callable[[int, int, int, int], int]) -> None:
+    """``fn(h, w, d, p)``: multiply-adds of the two attention products (Q K^T and A V, one head of width d)
+    when an h x w map is unfolded into p x p patches; measured with torch's FLOP counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    for h, w, d, p in ((8, 8, 48, 2), (32, 32, 144, 2), (16, 24, 64, 4), (12, 12, 32, 1)):
+        q = torch.zeros(p * p, h * w // (p * p), d)
+        with FlopCounterMode(display=False) as counter:
+            (q @ q.transpose(1, 2)).softmax(-1) @ q
+        want = counter.get_total_flops() // 2
+        got = expect_int(call(fn, h, w, d, p, how="fn(h, w, d, p)"), f"the count for a {h}x{w} map, d={d}, p={p}")
+        if got != want:
+            hint = " (that is one of the two products; A V costs as much as Q K^T)" if got * 2 == want else ""
+            hint = hint or (" (that counts every pixel attending to every pixel, as a ViT over pixels would)" if got == 2 * (h * w) ** 2 * d else "")
+            raise Mismatch(f"for a {h}x{w} map, d={d}, p={p}: measured {want:,} multiply-adds, you said {got:,}{hint}")

@@ -20,7 +20,7 @@ from vitlite.viz import DPI, Figure
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer"]
 
 
 @dataclass(frozen=True)
@@ -387,3 +387,58 @@ def shifted_window_explorer(image: "torch.Tensor", grid: int = 8, window_size: i
         "query": IntSlider(0, window_size * window_size - 1, value=0),
     }
     return Explorer(draw, controls, title="Shifted windows: the cyclic roll and its mask", figsize=(11.5, 3.3))
+
+
+# ---------------------------------------------------------------- chapter 05
+def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None" = None) -> Explorer:
+    """Pick an image, a MobileViT block and a pixel. Panels: the image with the pixel; the pixels it
+    attends to in the block's last attention layer (only those at the same place in their 2x2 patch);
+    the effective receptive field of the block's local representation (the 3x3 conv: a small
+    neighbourhood) and of the block's output (after attention and fusion: the whole image)."""
+    import torch
+    import torch.nn.functional as F
+
+    from vitlite.layers import effective_receptive_field
+    from vitlite.models.mobilevit import attended_pixels, mobilevit_blocks
+    from vitlite.viz import to_image
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    blocks = mobilevit_blocks(model)
+    size = images.shape[-1]
+    titles = titles or [f"image {i}" for i in range(len(images))]
+
+    def panel(fig, ax, heat, title, cmap, label):
+        im = ax.imshow(heat, cmap=cmap, interpolation="nearest", extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+        fig.colorbar(im, ax=ax, fraction=0.046, label=label)
+
+    def draw(fig, image: int, block: int, row: int, col: int) -> None:
+        x = images[image]
+        attn, (r, c) = attended_pixels(model, x, block, row, col)
+        h = attn.shape[0]
+        cell = size / h
+        local = effective_receptive_field(model, x[None], blocks[block].conv_1x1, r, c)
+        whole = effective_receptive_field(model, x[None], blocks[block], r, c)
+        axes = fig.subplots(1, 4)
+        axes[0].imshow(to_image(x), interpolation="nearest")
+        axes[0].add_patch(_square(col, row, "cyan", lw=2))
+        axes[0].add_patch(_square((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "white", size=int(cell), lw=1))
+        axes[0].set_title(f"{titles[image]}: pixel ({row}, {col})\nin cell ({r}, {c}) of block {block}'s {h}x{h} map", fontsize=9)
+        axes[0].axis("off")
+        up = F.interpolate(attn[None, None], size=(size, size), mode="nearest")[0, 0]
+        panel(fig, axes[1], up.numpy(), f"attention weights, last layer of block {block}\n(same place in every 2x2 patch)", "magma", "weight")
+        axes[1].add_patch(_square((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "cyan", size=int(cell), lw=1.5))
+        for ax, erf, what in ((axes[2], local, "after the local 3x3 conv"), (axes[3], whole, "after the whole block")):
+            erf = erf / erf.max().clamp_min(1e-12)
+            panel(fig, ax, erf.numpy(), f"receptive field {what}", "viridis", "|gradient| (max = 1)")
+            ax.add_patch(_square(col, row, "red", lw=1.5))
+
+    controls = {
+        "image": Dropdown({t: i for i, t in enumerate(titles)}),
+        "block": IntSlider(0, len(blocks) - 1, value=0),
+        "row": IntSlider(0, size - 1, value=size // 2),
+        "col": IntSlider(0, size - 1, value=size // 2),
+    }
+    return Explorer(draw, controls, title="MobileViT: local convolution, then attention across patches", figsize=(13.0, 3.4))

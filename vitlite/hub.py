@@ -293,6 +293,60 @@ def _mobilevit_segmentation(hf: nn.Module) -> nn.Module:
     return model
 
 
+@_converter("MobileViTV2Model", "MobileViTV2ForImageClassification")
+def _mobilevitv2(hf: nn.Module) -> nn.Module:
+    """Hugging Face's MobileViTV2 equals ml-cvnets' wherever every feature map is even (see the tests for odd ones)."""
+    from vitlite.models.mobilevitv2 import mobilevitv2
+
+    classifier = type(hf).__name__ == "MobileViTV2ForImageClassification"
+    body = hf.mobilevitv2 if classifier else hf
+    c = hf.config
+    if c.hidden_act not in ("swish", "silu") or c.conv_kernel_size != 3:
+        raise ValueError(f"MobileViTV2 with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (swish and 3 only)")
+    model = mobilevitv2(
+        c.width_multiplier,
+        img_size=c.image_size,
+        in_chans=c.num_channels,
+        num_classes=c.num_labels if classifier else 0,
+        depths=tuple(c.n_attn_blocks),
+        dims=tuple(make_divisible_dims(c)),
+        expand_ratio=c.expand_ratio,
+        ffn_multiplier=c.ffn_multiplier,
+        patch_size=c.patch_size,
+        output_stride=c.output_stride,
+        local_dilation=False,  # as in MobileViT v1, Hugging Face does not dilate the local 3x3
+    )
+    _copy_conv_layer(model.stem, body.conv_stem)
+    hf_layers = list(body.encoder.layer)
+    for stage, layer in zip(model.stages[:2], hf_layers[:2]):
+        for block, hf_block in zip(stage, layer.layer):
+            _copy_inverted_residual(block, hf_block)
+    for stage, layer in zip(model.stages[2:], hf_layers[2:]):
+        down, block = stage
+        _copy_inverted_residual(down, layer.downsampling_layer)
+        _copy_conv_layer(block.conv_kxk, layer.conv_kxk)
+        _copy_conv_layer(block.conv_1x1, layer.conv_1x1)
+        for ours, theirs in zip(block.transformer, layer.transformer.layer):
+            _copy(ours.norm1, theirs.layernorm_before)
+            _copy(ours.attn.qkv_proj, theirs.attention.qkv_proj.convolution)
+            _copy(ours.attn.out_proj, theirs.attention.out_proj.convolution)
+            _copy(ours.norm2, theirs.layernorm_after)
+            _copy(ours.ffn[0], theirs.ffn.conv1.convolution)
+            _copy(ours.ffn[3], theirs.ffn.conv2.convolution)
+        _copy(block.norm, layer.layernorm)
+        _copy_conv_layer(block.conv_proj, layer.conv_projection)
+    if classifier:
+        _copy(model.head, hf.classifier)
+    return model
+
+
+def make_divisible_dims(c: Any) -> list[int]:
+    """MobileViTV2's attention widths from its configuration."""
+    from vitlite.models.mobilevit import make_divisible
+
+    return [make_divisible(d * c.width_multiplier) for d in c.base_attn_unit_dims]
+
+
 # ---------------------------------------------------------------------------- hub
 def _hub_settings() -> tuple[str, bool]:
     """The hub's address and whether offline mode is on (the environment, or huggingface_hub's own settings)."""

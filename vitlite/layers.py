@@ -36,6 +36,7 @@ __all__ = [
     "sincos_2d",
     "trunc_normal_",
     "init_weights",
+    "effective_receptive_field",
     "count_parameters",
 ]
 
@@ -305,6 +306,36 @@ def init_weights(module: nn.Module) -> None:
     elif isinstance(module, nn.LayerNorm):
         nn.init.ones_(module.weight)
         nn.init.zeros_(module.bias)
+
+
+def effective_receptive_field(model: nn.Module, images: torch.Tensor, module: nn.Module, row: int, col: int) -> torch.Tensor:
+    """How much each input pixel moves one location of ``module``'s output: |d out[:, :, row, col].sum() / d images|,
+    summed over the input channels and the batch, as an (H, W) map (Luo et al., NeurIPS 2016).
+
+    ``module`` is any submodule of ``model`` whose output is a feature map (B, C, h, w); ``row``
+    and ``col`` index that map. Batch-norm layers run in eval mode, so the result is one image's own."""
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    captured: list[torch.Tensor] = []
+    handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out))
+    was_training = model.training
+    model.eval()
+    try:
+        x = images.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            model(x)
+            if not captured:
+                raise ValueError("module did not run in model's forward pass; pass a submodule of model")
+            out = captured[0]
+            if out.ndim != 4:
+                raise ValueError(f"module's output must be a feature map (B, C, h, w), got shape {tuple(out.shape)}")
+            if not (0 <= row < out.shape[-2] and 0 <= col < out.shape[-1]):
+                raise ValueError(f"(row, col) = ({row}, {col}) lies outside module's {out.shape[-2]}x{out.shape[-1]} output")
+            (grad,) = torch.autograd.grad(out[:, :, row, col].sum(), x)
+    finally:
+        handle.remove()
+        model.train(was_training)
+    return grad.abs().sum(dim=(0, 1))
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vitlite.data import ShapesDataset
     from vitlite.train import History
 
-__all__ = ["DPI", "Figure", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
+__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
 
 DPI = 72
 
@@ -177,3 +177,158 @@ def show_scenes(dataset: "ShapesDataset", n: int = 6) -> Figure:
             axes[1, i].axis("off")
     fig.suptitle(f"ShapesWorld, {dataset.task}", fontsize=10)
     return fig
+
+
+# ---------------------------------------------------------------------- schematics
+SCHEMATIC_COLORS: dict[str, str] = {
+    "input": "#ffffff",
+    "conv": "#cfe3f7",
+    "attention": "#fbd3a8",
+    "mlp": "#fff0a8",
+    "norm": "#e2e2e2",
+    "reshape": "#cdeccb",
+    "pool": "#f3d0e4",
+    "head": "#dccbf0",
+    "loss": "#f6c6c6",
+}
+SCHEMATIC_LABELS: dict[str, str] = {
+    "input": "tensor",
+    "conv": "convolution",
+    "attention": "attention / transformer",
+    "mlp": "per-token MLP",
+    "norm": "normalisation",
+    "reshape": "reshape (no weights)",
+    "pool": "pooling / resampling",
+    "head": "prediction head",
+    "loss": "loss / matching",
+}
+
+
+class Box:
+    """A drawn block of a :class:`Diagram`: its centre and size, and the anchor points arrows attach to."""
+
+    def __init__(self, x: float, y: float, w: float, h: float):
+        self.x, self.y, self.w, self.h = x, y, w, h
+
+    @property
+    def left(self) -> tuple[float, float]:
+        return (self.x - self.w / 2, self.y)
+
+    @property
+    def right(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y)
+
+    @property
+    def top(self) -> tuple[float, float]:
+        return (self.x, self.y + self.h / 2)
+
+    @property
+    def bottom(self) -> tuple[float, float]:
+        return (self.x, self.y - self.h / 2)
+
+
+class Diagram:
+    """An architecture schematic: labelled blocks coloured by kind, arrows labelled with tensor shapes.
+
+    Coordinates are in abstract units (a block is about 1.6 wide); the figure is sized from
+    ``width`` and ``height``. Every chapter's "architecture at a glance" is drawn with it::
+
+        d = Diagram(12, 3, title="MobileViT block")
+        a = d.box(1, 1, "input", "input")
+        b = d.box(3.5, 1, "conv 3x3", "conv")
+        d.arrow(a, b, "C x H x W")
+        d.figure
+    """
+
+    def __init__(self, width: float, height: float, title: str | None = None, inches_per_unit: float = 0.75):
+        self.fig = Figure(figsize=(width * inches_per_unit, height * inches_per_unit), dpi=DPI, layout="constrained")
+        self.ax = self.fig.subplots()
+        self.ax.set_xlim(0, width)
+        self.ax.set_ylim(0, height)
+        self.ax.set_aspect("equal")
+        self.ax.axis("off")
+        self.kinds: list[str] = []
+        if title:
+            self.ax.set_title(title, fontsize=11)
+
+    @property
+    def figure(self) -> Figure:
+        return self.fig
+
+    def box(self, x: float, y: float, text: str, kind: str = "conv", w: float = 1.6, h: float = 0.8, note: str | None = None, fontsize: float = 8.5) -> Box:
+        """A block centred at (x, y); ``note`` is written under it in small grey type (a shape or a count)."""
+        from matplotlib.patches import FancyBboxPatch
+
+        if kind not in SCHEMATIC_COLORS:
+            raise ValueError(f"kind must be one of {sorted(SCHEMATIC_COLORS)}, got {kind!r}")
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.12", facecolor=SCHEMATIC_COLORS[kind], edgecolor="#444444", linewidth=1.0)
+        self.ax.add_patch(patch)
+        self.ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color="#111111")
+        if note:
+            self.ax.text(x, y - h / 2 - 0.12, note, ha="center", va="top", fontsize=7, color="#555555")
+        return Box(x, y, w, h)
+
+    def op(self, x: float, y: float, symbol: str = "+", r: float = 0.22) -> Box:
+        """A small circle for an element-wise operation: ``+`` (sum), ``×`` (product), ``c`` (concatenation)."""
+        from matplotlib.patches import Circle
+
+        self.ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="#444444", linewidth=1.0))
+        self.ax.text(x, y, symbol, ha="center", va="center", fontsize=9, color="#111111")
+        return Box(x, y, 2 * r, 2 * r)
+
+    def arrow(self, a: Box | tuple[float, float], b: Box | tuple[float, float], label: str | None = None, label_pos: str = "above") -> None:
+        """An arrow from ``a`` to ``b`` (right side to left side when b is to the right, else bottom to top),
+        labelled at its middle, typically with the tensor shape that flows along it."""
+        start, end = self._ends(a, b)
+        self.ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
+        if label:
+            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            horizontal = abs(end[0] - start[0]) >= abs(end[1] - start[1])
+            if horizontal:
+                self.ax.text(mx, my + (0.1 if label_pos == "above" else -0.1), label, ha="center", va="bottom" if label_pos == "above" else "top", fontsize=7, color="#1f4e79")
+            else:
+                self.ax.text(mx + 0.1, my, label, ha="left", va="center", fontsize=7, color="#1f4e79")
+
+    def skip(self, a: Box, b: Box, label: str | None = None, height: float = 0.7, below: bool = False) -> None:
+        """A bracket-shaped arrow over (or under) the blocks between ``a`` and ``b``: a skip connection."""
+        sign = -1 if below else 1
+        start = a.bottom if below else a.top
+        end = b.bottom if below else b.top
+        level = (min(start[1], end[1]) if below else max(start[1], end[1])) + sign * height
+        self.ax.plot([start[0], start[0], end[0]], [start[1], level, level], color="#333333", linewidth=1.0)
+        self.ax.annotate("", xy=end, xytext=(end[0], level), arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
+        if label:
+            self.ax.text((start[0] + end[0]) / 2, level + sign * 0.08, label, ha="center", va="bottom" if not below else "top", fontsize=7, color="#1f4e79")
+
+    def flow(self, items: Sequence[tuple[str, str] | tuple[str, str, str | None]], x0: float, y: float, gap: float = 0.7, w: float = 1.6, h: float = 0.8, shapes: Sequence[str | None] | None = None) -> list[Box]:
+        """Blocks ``(text, kind[, note])`` in a row from ``x0``, joined by arrows labelled with ``shapes``
+        (one per arrow, i.e. one fewer than blocks)."""
+        boxes = []
+        for i, item in enumerate(items):
+            text, kind, note = (tuple(item) + (None,))[:3]
+            boxes.append(self.box(x0 + w / 2 + i * (w + gap), y, text, kind, w=w, h=h, note=note))
+        for i, (a, b) in enumerate(zip(boxes, boxes[1:])):
+            self.arrow(a, b, shapes[i] if shapes is not None and i < len(shapes) else None)
+        return boxes
+
+    def legend(self, loc: str = "lower center", ncol: int | None = None) -> None:
+        """A legend of the block kinds used so far."""
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor=SCHEMATIC_COLORS[k], edgecolor="#444444", label=SCHEMATIC_LABELS[k]) for k in self.kinds if k != "input"]
+        if handles:
+            self.ax.legend(handles=handles, loc=loc, ncol=ncol or len(handles), fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02) if loc == "lower center" else None)
+
+    @staticmethod
+    def _ends(a: Box | tuple[float, float], b: Box | tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+        if not isinstance(a, Box) or not isinstance(b, Box):
+            pa = a if not isinstance(a, Box) else (a.x, a.y)
+            pb = b if not isinstance(b, Box) else (b.x, b.y)
+            start = a.right if isinstance(a, Box) and pb[0] > pa[0] else (a if not isinstance(a, Box) else a.top)
+            end = b.left if isinstance(b, Box) and pb[0] > pa[0] else (b if not isinstance(b, Box) else b.bottom)
+            return start, end
+        if abs(b.y - a.y) < 1e-9 or abs(b.x - a.x) > abs(b.y - a.y):
+            return (a.right, b.left) if b.x > a.x else (a.left, b.right)
+        return (a.top, b.bottom) if b.y > a.y else (a.bottom, b.top)

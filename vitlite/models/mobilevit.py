@@ -45,6 +45,8 @@ __all__ = [
     "DeepLabV3",
     "MobileViTSegmentation",
     "MOBILEVIT_CONFIGS",
+    "mobilevit_blocks",
+    "attended_pixels",
 ]
 
 
@@ -124,12 +126,19 @@ class MobileViTBlock(nn.Module):
     x + MLP(LN(x)), a per-pixel network): the control that removes the global mixing.
     ``dilation`` widens the local 3x3 convolution, as the official code does when a
     segmentation model trades stride for dilation.
+
+    ``fusion="v3"`` is MobileViT v3's block: the local 3x3 is depthwise, the fusion is a 1x1
+    convolution of [local features (d channels), projection (C channels)], and the block's input
+    is added to its output (``input_residual=False`` drops that addition: chapter 06's control).
     """
 
-    def __init__(self, channels: int, dim: int, depth: int = 2, num_heads: int = 4, mlp_ratio: float = 2.0, patch_size: int = 2, dilation: int = 1, attention: bool = True, qkv_bias: bool = True, drop: float = 0.0):
+    def __init__(self, channels: int, dim: int, depth: int = 2, num_heads: int = 4, mlp_ratio: float = 2.0, patch_size: int = 2, dilation: int = 1, attention: bool = True, qkv_bias: bool = True, drop: float = 0.0, fusion: str = "v1", input_residual: bool = True):
         super().__init__()
+        if fusion not in ("v1", "v3"):
+            raise ValueError(f"fusion must be 'v1' or 'v3', got {fusion!r}")
         self.patch_size, self.attention = check_positive("patch_size", patch_size), attention
-        self.conv_kxk = ConvNormAct(channels, channels, 3, dilation=dilation)
+        self.fusion_kind, self.input_residual = fusion, input_residual
+        self.conv_kxk = ConvNormAct(channels, channels, 3, groups=channels if fusion == "v3" else 1, dilation=dilation)
         self.conv_1x1 = ConvNormAct(channels, dim, 1, norm=False, act=None)
         self.transformer = nn.ModuleList(Block(dim, num_heads, mlp_hidden=int(dim * mlp_ratio), qkv_bias=qkv_bias, act_layer=nn.SiLU, norm_eps=1e-5, drop=drop) for _ in range(depth))
         if not attention:
@@ -137,7 +146,7 @@ class MobileViTBlock(nn.Module):
                 layer.norm1 = layer.attn = None
         self.norm = nn.LayerNorm(dim, eps=1e-5)
         self.conv_proj = ConvNormAct(dim, channels, 1)
-        self.fusion = ConvNormAct(2 * channels, channels, 3)
+        self.fusion = ConvNormAct(2 * channels, channels, 3) if fusion == "v1" else ConvNormAct(dim + channels, channels, 1)
 
     def global_representation(self, x: torch.Tensor) -> torch.Tensor:
         """(B, d, H, W) -> (B, d, H, W): unfold, transformer layers, LayerNorm, fold.
@@ -158,7 +167,11 @@ class MobileViTBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         local = self.conv_1x1(self.conv_kxk(x))
-        return self.fusion(torch.cat([x, self.conv_proj(self.global_representation(local))], dim=1))
+        global_ = self.conv_proj(self.global_representation(local))
+        if self.fusion_kind == "v1":
+            return self.fusion(torch.cat([x, global_], dim=1))
+        out = self.fusion(torch.cat([local, global_], dim=1))
+        return x + out if self.input_residual else out
 
 
 class MobileViT(nn.Module):
@@ -177,6 +190,11 @@ class MobileViT(nn.Module):
         attention: False removes the attention sublayers of every MobileViT block (the control).
         local_dilation: dilate the MobileViT blocks' local 3x3 convolution along with the stage
             (ml-cvnets does; Hugging Face does not, so its converter turns this off).
+        block: ``"v1"`` (MobileViT), ``"v3"`` (MobileViT v3 on v1's layout), ``"v2"`` (separable
+            self-attention, :class:`vitlite.models.mobilevitv2.MobileViTv2Block`) or ``"v3-v2"``
+            (MobileViT v3 on v2's layout). The v2 blocks take ``ffn_multiplier`` instead of
+            ``mlp_ratio`` and ``num_heads``.
+        input_residual: v3 blocks add their input to their output; False removes that (a control).
     """
 
     def __init__(
@@ -198,8 +216,13 @@ class MobileViT(nn.Module):
         attention: bool = True,
         qkv_bias: bool = True,
         local_dilation: bool = True,
+        block: str = "v1",
+        ffn_multiplier: float = 2.0,
+        input_residual: bool = True,
     ):
         super().__init__()
+        if block not in ("v1", "v3", "v2", "v3-v2"):
+            raise ValueError(f"block must be 'v1', 'v3', 'v2' or 'v3-v2', got {block!r}")
         self.img_size, self.in_chans, self.num_classes = square_size(img_size, "MobileViT"), in_chans, check_num_classes(num_classes)
         if len(dims) != len(depths):
             raise ValueError(f"dims {tuple(dims)} and depths {tuple(depths)} need one entry per MobileViT stage each")
@@ -225,8 +248,14 @@ class MobileViT(nn.Module):
             else:
                 stride *= 2
                 down = InvertedResidual(in_ch, out_ch, 2, expand_ratio)
-            block = MobileViTBlock(out_ch, dim, depth, num_heads, mlp_ratio, patch_size, dilation=dilation if local_dilation else 1, attention=attention, qkv_bias=qkv_bias)
-            stages.append(nn.Sequential(down, block))
+            kxk_dilation = dilation if local_dilation else 1
+            if block in ("v1", "v3"):
+                mvit = MobileViTBlock(out_ch, dim, depth, num_heads, mlp_ratio, patch_size, dilation=kxk_dilation, attention=attention, qkv_bias=qkv_bias, fusion=block, input_residual=input_residual)
+            else:
+                from vitlite.models.mobilevitv2 import MobileViTv2Block
+
+                mvit = MobileViTv2Block(out_ch, dim, depth, ffn_multiplier, patch_size, dilation=kxk_dilation, fusion="v3" if block == "v3-v2" else "none", input_residual=input_residual)
+            stages.append(nn.Sequential(down, mvit))
             in_ch = out_ch
         self.stages = nn.ModuleList(stages)
         self.num_features = exp_channels or in_ch
@@ -348,6 +377,49 @@ class MobileViTSegmentation(nn.Module):
         return F.interpolate(self.forward_logits(x), size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
+# ---------------------------------------------------------------------- looking inside
+def mobilevit_blocks(model: nn.Module) -> list[MobileViTBlock]:
+    """The MobileViT blocks of a model (a MobileViT, or a segmentation model built on one), in order."""
+    blocks = [m for m in model.modules() if isinstance(m, MobileViTBlock)]
+    if not blocks:
+        raise ValueError(f"{type(model).__name__} has no MobileViT blocks")
+    return blocks
+
+
+def attended_pixels(model: nn.Module, image: torch.Tensor, block: int, row: int, col: int) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Where one feature pixel looks in a block's last attention layer, on that block's feature grid.
+
+    ``image`` is (C, H, W); (row, col) is a pixel of the image, mapped to the block's h x w grid. Only
+    pixels at the same position inside their patch share a sequence with it, so the (h, w) map is
+    zero elsewhere; it holds the head-averaged attention weights. Returns (map, (r, c) on the grid)."""
+    from vitlite.layers import attention_maps
+
+    blocks = mobilevit_blocks(model)
+    if not 0 <= block < len(blocks):
+        raise ValueError(f"block must be in [0, {len(blocks) - 1}], got {block}")
+    target = blocks[block]
+    if not target.attention or not len(target.transformer):
+        raise ValueError("this block has no attention layers to look at (built with attention=False or depth 0)")
+    grid: list[tuple[int, int]] = []
+    handle = target.conv_1x1.register_forward_hook(lambda _m, _i, out: grid.append(tuple(out.shape[-2:])))
+    try:
+        with torch.no_grad(), attention_maps(target) as maps:
+            model.eval()(image[None])
+    finally:
+        handle.remove()
+    h, w = grid[0]
+    p = target.patch_size
+    if h % p or w % p:
+        raise ValueError(f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches (it is resized before unfolding); use an image size that keeps it even")
+    r, c = min(row * h // image.shape[-2], h - 1), min(col * w // image.shape[-1], w - 1)
+    attn = maps[f"transformer.{len(target.transformer) - 1}.attn"]  # (P, heads, N, N) for one image
+    position, patch = (r % p) * p + (c % p), (r // p) * (w // p) + (c // p)
+    weights = attn[position].mean(0)[patch]  # (N,)
+    out = torch.zeros(h, w)
+    out[r % p :: p, c % p :: p] = weights.reshape(h // p, w // p)
+    return out, (r, c)
+
+
 # ---------------------------------------------------------------------- configurations
 # The paper's three sizes (Table 5 of the appendix; Apple's ml-cvnets): stage widths, transformer
 # widths, expansion ratio of the inverted residuals.
@@ -381,8 +453,8 @@ def mobilevit_s(**overrides) -> MobileViT:
 
 
 # Course size, for 64x64 ShapesWorld images: two MobileNetV2 stages (32x32, 16x16), two MobileViT
-# stages (8x8: 16 patches of 2x2; 4x4: 4 patches), about 0.2M parameters.
-TINY_SHAPES = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 48, 64), ir_blocks=(1, 2), dims=(64, 80), depths=(2, 2), exp_channels=256, num_heads=2, expand_ratio=2.0, drop_rate=0.0)
+# stages (8x8: 16 patches of 2x2; 4x4: 4 patches), 0.23M parameters.
+TINY_SHAPES = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 32, 48), ir_blocks=(1, 2), dims=(48, 64), depths=(2, 2), exp_channels=192, num_heads=2, expand_ratio=2.0, drop_rate=0.0)
 
 
 @register_model
@@ -394,8 +466,8 @@ def mobilevit_tiny_shapes(**overrides) -> MobileViT:
 @register_model
 def mobilenetv2_tiny_shapes(**overrides) -> MobileNetV2:
     """The MobileNetV2 baseline at the course size: the same stem and strides as mobilevit_tiny_shapes,
-    with two inverted residuals where each MobileViT block stands."""
-    defaults = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 48, 64), blocks=(1, 2, 3, 3), strides=(1, 2, 2, 2), expand_ratio=4.0, exp_channels=256, drop_rate=0.0)
+    inverted residuals where the MobileViT blocks stand, widened to the same 0.23M parameters."""
+    defaults = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 48, 80), blocks=(1, 2, 3, 3), strides=(1, 2, 2, 2), expand_ratio=4.0, exp_channels=320, drop_rate=0.0)
     return MobileNetV2(**{**defaults, **overrides})
 
 
@@ -403,3 +475,41 @@ def mobilenetv2_tiny_shapes(**overrides) -> MobileNetV2:
 def mobilenetv2_100(**overrides) -> MobileNetV2:
     """MobileNetV2 1.0 at 224x224: 3.5M parameters with the ImageNet head."""
     return MobileNetV2(**overrides)
+
+
+def _deeplab(backbone: nn.Module, num_classes: int, aspp_channels: int, rates: Sequence[int], drop: float) -> MobileViTSegmentation:
+    return MobileViTSegmentation(backbone, num_classes, aspp_channels, rates, drop)
+
+
+@register_model
+def deeplabv3_mobilevit_xxs(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+    """MobileViT-XXS with the DeepLabv3 head at output stride 16 (PASCAL VOC, 21 classes): 1.9M parameters."""
+    return _deeplab(_mobilevit("xxs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+
+
+@register_model
+def deeplabv3_mobilevit_xs(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+    """MobileViT-XS with the DeepLabv3 head: 2.9M parameters."""
+    return _deeplab(_mobilevit("xs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+
+
+@register_model
+def deeplabv3_mobilevit_s(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+    """MobileViT-S with the DeepLabv3 head: 6.4M parameters."""
+    return _deeplab(_mobilevit("s", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+
+
+# At the course size the last map is 8x8 at output stride 8, so the ASPP's dilations shrink to 1, 2, 3
+# (DeepLab's 6, 12, 18 are for maps of 32x32 and more) and its width to 64.
+@register_model
+def mobilevit_deeplabv3_tiny_shapes(num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+    """Course size: the mobilevit_tiny_shapes backbone at output stride 8 with a small DeepLabv3 head, for 64x64 segmentation."""
+    backbone = MobileViT(**{**TINY_SHAPES, "num_classes": 0, "exp_channels": 0, "output_stride": 8, **overrides})
+    return _deeplab(backbone, num_classes, aspp_channels, rates, drop_rate)
+
+
+@register_model
+def mobilenetv2_deeplabv3_tiny_shapes(num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+    """The same head on the mobilenetv2_tiny_shapes backbone at output stride 8."""
+    defaults = dict(img_size=64, num_classes=0, channels=(16, 16, 24, 48, 80), blocks=(1, 2, 3, 3), strides=(1, 2, 2, 2), expand_ratio=4.0, exp_channels=0, output_stride=8)
+    return _deeplab(MobileNetV2(**{**defaults, **overrides}), num_classes, aspp_channels, rates, drop_rate)

@@ -208,6 +208,7 @@ class Study:
     expectation: str = ""
     expectation_fixed: str = ""
     about: str = ""
+    save_checkpoints: bool = True
     _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -305,7 +306,7 @@ class Study:
             "date": date.today().isoformat(),
             "history": {"step": history.step[:: max(1, len(history.step) // 500)], "loss": [round(v, 4) for v in history.smoothed_loss()[:: max(1, len(history.step) // 500)]], "eval_step": history.eval_step, "metrics": {k: [round(v, 4) for v in vs] for k, vs in history.metrics.items()}},
         }
-        if seed == self.seeds[0]:
+        if seed == self.seeds[0] and self.save_checkpoints:
             record["checkpoint"] = self.checkpoint(arm.label)
             save_checkpoint(model, out / record["checkpoint"], model_name=arm.model_name, model_kwargs={"num_classes": self.num_classes, **arm.kwargs}, meta={k: v for k, v in record.items() if k != "history"})
         out.mkdir(parents=True, exist_ok=True)
