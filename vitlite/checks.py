@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -371,3 +371,76 @@ def patch_attention_macs(fn: Callable[[int, int, int, int], int]) -> None:
             hint = " (that is one of the two products; A V costs as much as Q K^T)" if got * 2 == want else ""
             hint = hint or (" (that counts every pixel attending to every pixel, as a ViT over pixels would)" if got == 2 * (h * w) ** 2 * d else "")
             raise Mismatch(f"for a {h}x{w} map, d={d}, p={p}: measured {want:,} multiply-adds, you said {got:,}{hint}")
+
+
+# ---------------------------------------------------------------- chapter 06
+@checker("Exercise 1: separable self-attention by hand")
+def separable_attention(fn: Callable[..., torch.Tensor]) -> None:
+    """``fn(x, w_qkv, b_qkv, w_out, b_out)`` for tokens x (B, d, P, N), projection weights (1 + 2d, d) and
+    (d, d) with their biases: the output of separable self-attention, (B, d, P, N)."""
+    from vitlite.models.mobilevitv2 import SeparableSelfAttention
+
+    gen = torch.Generator().manual_seed(11)
+    for b, d, p, n in ((2, 8, 4, 10), (1, 5, 1, 7)):
+        attn = SeparableSelfAttention(d).eval()
+        with torch.no_grad():
+            for param in attn.parameters():
+                param.copy_(torch.randn(param.shape, generator=gen) * 0.5)
+        x = torch.randn(b, d, p, n, generator=gen)
+        with torch.no_grad():
+            want = attn(x)
+        args = (x, attn.qkv_proj.weight[:, :, 0, 0].detach(), attn.qkv_proj.bias.detach(), attn.out_proj.weight[:, :, 0, 0].detach(), attn.out_proj.bias.detach())
+        got = call(fn, *args, how="fn(x, w_qkv, b_qkv, w_out, b_out)")
+        if isinstance(got, torch.Tensor) and got.shape == want.shape and not torch.allclose(got, want, atol=1e-4):
+            # The most common slip: the softmax over the wrong axis.
+            q, k, v = torch.einsum("oc,bcpn->bopn", args[1], x).add(args[2][None, :, None, None]).split([1, d, d], 1)
+            wrong_axis = torch.einsum("oc,bcpn->bopn", args[3], torch.relu(v) * (k * q.softmax(2)).sum(-1, keepdim=True)) + args[4][None, :, None, None]
+            if torch.allclose(got, wrong_axis, atol=1e-4):
+                raise Mismatch("the context scores must be a softmax over the N tokens of a sequence (the last axis), not over the P places")
+        expect_close(got, want, f"the output for x of shape {(b, d, p, n)}", atol=1e-4)
+
+
+@checker("Exercise 2: separable attention's cost, counted")
+def separable_macs(fn: Callable[[int, int], int]) -> None:
+    """``fn(n, d)``: multiply-adds of separable self-attention on one sequence of n tokens of width d: the two
+    1x1 projections (measured with torch's FLOP counter) plus the context step (score x key, summed over
+    the tokens, and value x context: one multiply-add per element each)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from vitlite.models.mobilevitv2 import SeparableSelfAttention
+
+    for n, d in ((16, 8), (256, 64), (1000, 32), (4096, 96)):
+        attn = SeparableSelfAttention(d)
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            attn(torch.zeros(1, d, 1, n))
+        want = counter.get_total_flops() // 2 + 2 * d * n
+        got = expect_int(call(fn, n, d, how="fn(n, d)"), f"the count for n={n}, d={d}")
+        if got != want:
+            projections = counter.get_total_flops() // 2
+            hint = " (that is the two projections only; add the context step)" if got == projections else ""
+            raise Mismatch(f"for n={n}, d={d}: expected {want:,} multiply-adds ({projections:,} in the projections), got {got:,}{hint}")
+
+
+@checker("Exercise 3: predict the cost ratio at 8,192 tokens", answers="value")
+def flop_ratio_at_8192(prediction: Any) -> None:
+    """``prediction``: the ratio of multiply-adds, attention over all tokens (one head, with its projections)
+    to separable self-attention, for 8,192 tokens of width 64. Correct within 10%."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from vitlite.layers import Attention, attention_maps
+    from vitlite.models.mobilevitv2 import SeparableSelfAttention
+
+    if isinstance(prediction, bool) or not isinstance(prediction, (int, float)):
+        raise Mismatch(f"give the ratio as a number, e.g. 150.0; got {type(prediction).__name__} {prediction!r}")
+    n, d = 8192, 64
+    full, sep = Attention(d, num_heads=1), SeparableSelfAttention(d)
+    with torch.no_grad():
+        with attention_maps(full), FlopCounterMode(display=False) as counter:
+            full(torch.zeros(1, n, d))
+        full_macs = counter.get_total_flops() // 2
+        with FlopCounterMode(display=False) as counter:
+            sep(torch.zeros(1, d, 1, n))
+        sep_macs = counter.get_total_flops() // 2 + 2 * d * n
+    ratio = full_macs / sep_macs
+    if abs(prediction - ratio) > 0.1 * ratio:
+        raise Mismatch(f"measured {ratio:.0f}x ({full_macs / 1e9:.2f} G against {sep_macs / 1e6:.1f} M multiply-adds); you predicted {prediction:g}x. Doubling the tokens doubles one cost and quadruples the other's quadratic part")

@@ -20,7 +20,7 @@ from vitlite.viz import DPI, Figure
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer"]
 
 
 @dataclass(frozen=True)
@@ -442,3 +442,37 @@ def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None"
         "col": IntSlider(0, size - 1, value=size // 2),
     }
     return Explorer(draw, controls, title="MobileViT: local convolution, then attention across patches", figsize=(13.0, 3.4))
+
+
+# ---------------------------------------------------------------- chapter 06
+def context_score_explorer(model, images: "torch.Tensor", titles: "list[str] | None" = None) -> Explorer:
+    """Separable self-attention's context scores, per block: pick an image and a block. Left: the image.
+    Middle: every feature pixel's score (its weight in the context vector of its sequence; the four
+    sequences, one per place in a 2x2 patch, each sum to 1). Right: the scores laid over the image."""
+    import torch.nn.functional as F
+
+    from vitlite.models.mobilevitv2 import MobileViTv2Block, context_scores
+    from vitlite.viz import overlay, to_image
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    count = sum(isinstance(m, MobileViTv2Block) for m in model.modules())
+    titles = titles or [f"image {i}" for i in range(len(images))]
+    size = images.shape[-1]
+
+    def draw(fig, image: int, block: int) -> None:
+        scores = context_scores(model, images[image], block)
+        ax_img, ax_scores, ax_over = fig.subplots(1, 3)
+        ax_img.imshow(to_image(images[image]), interpolation="nearest")
+        ax_img.set_title(titles[image], fontsize=9)
+        ax_img.axis("off")
+        im = ax_scores.imshow(scores.numpy(), cmap="magma", interpolation="nearest")
+        ax_scores.set_title(f"context scores, block {block} ({scores.shape[0]}x{scores.shape[1]} map)", fontsize=9)
+        ax_scores.axis("off")
+        fig.colorbar(im, ax=ax_scores, fraction=0.046, label="score (each sequence sums to 1)")
+        up = F.interpolate(scores[None, None], size=(size, size), mode="nearest")[0, 0]
+        overlay(ax_over, images[image], up, alpha=0.55, cmap="magma", title="scores over the image (same colours)")
+        ax_over.images[-1].set_clim(im.get_clim())
+
+    controls = {"image": Dropdown({t: i for i, t in enumerate(titles)}), "block": IntSlider(0, count - 1, value=0)}
+    return Explorer(draw, controls, title="Separable self-attention: which pixels fill the context vector", figsize=(10.5, 3.4))

@@ -11,7 +11,7 @@ from torch import nn
 
 from vitlite.viz import Diagram, Figure
 
-__all__ = ["traced_shapes", "mobilevit"]
+__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions"]
 
 
 def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
@@ -45,19 +45,19 @@ def mobilevit(model: nn.Module) -> Figure:
     p = block.patch_size
     seq = f"({p * p}, {h * w // (p * p)}, {d_in})"
 
-    d = Diagram(20.5, 7.6, title=f"MobileViT at a glance (course size, {size}x{size} input; shapes are channels x height x width)")
+    d = Diagram(22.5, 7.6, title=f"MobileViT at a glance (course size, {size}x{size} input; shapes are channels x height x width)")
     top = 5.7
     items = [("image", "input"), ("conv 3x3\nstride 2", "conv")]
     items += [(f"MV2 x{len(model.stages[i])}" + ("\n↓2" if i else ""), "conv") for i in range(n_ir)]
     items += [(f"MV2 ↓2 +\nMobileViT\nblock (L={len(b.transformer)})", "attention") for b in mobilevit_blocks(model)]
     items += [("conv 1x1", "conv"), ("pool", "pool"), ("linear", "head")]
     arrows = [_fmt((model.in_chans, size, size)), _fmt(shapes["stem"])] + [_fmt(shapes[f"stage{i}"]) for i in range(len(model.stages))] + [_fmt(shapes["exp"]), str(shapes["exp"][0])]
-    net = d.flow(items, x0=0.2, y=top, gap=0.62, w=1.45, h=1.05, shapes=arrows)
+    net = d.flow(items, x0=0.2, y=top, gap=0.95, w=1.3, h=1.05, shapes=arrows)
 
     low = 2.2
     blocks = d.flow(
         [("X", "input"), ("conv 3x3", "conv"), ("conv 1x1\nto d", "conv"), ("unfold", "reshape"), (f"{len(block.transformer)} x transformer\n+ LayerNorm", "attention"), ("fold", "reshape"), ("conv 1x1\nto C", "conv")],
-        x0=0.2, y=low, gap=0.95, w=1.45, h=0.95,
+        x0=0.2, y=low, gap=1.15, w=1.45, h=0.95,
         shapes=[_fmt(shapes["local"]), _fmt(shapes["local"]), _fmt(shapes["to_d"]), seq, seq, _fmt(shapes["to_d"])],
     )
     cat = d.op(blocks[-1].right[0] + 0.75, low, "c")
@@ -65,11 +65,53 @@ def mobilevit(model: nn.Module) -> Figure:
     fuse = d.box(cat.x + 1.45, low, "conv 3x3\n(fusion)", "conv", w=1.4, h=0.95)
     d.arrow(cat, fuse, f"{2 * shapes['proj'][0]}x{h}x{w}")
     d.ax.text(fuse.right[0] + 0.1, low, _fmt(shapes["fusion"]), ha="left", va="center", fontsize=7, color="#1f4e79")
-    d.skip(blocks[0], cat, "the input X, concatenated first", height=0.95)
+    d.skip(blocks[0], cat, "the input X, concatenated first", height=0.95, label_at=0.2)
     d.ax.text(blocks[3].x + 1.2, low - 0.95, f"global representation: {p * p} sequences (one per place in a {p}x{p} patch) of {h * w // (p * p)} patches each", ha="center", fontsize=7.5, color="#7a3e00")
     d.ax.text(blocks[1].x + 0.6, low - 0.95, "local representation", ha="center", fontsize=7.5, color="#1f4e79")
     first_mvit = net[2 + n_ir]
-    d.ax.annotate("", xy=(blocks[0].x, low + 1.55), xytext=(first_mvit.x, first_mvit.y - 0.6), arrowprops=dict(arrowstyle="-", color="#999999", linestyle="--"))
-    d.ax.text(0.3, low + 1.75, f"inside the first MobileViT block (C = {shapes['local'][0]}, d = {d_in}, {h}x{w} map):", fontsize=8.5, color="#333333")
+    d.ax.annotate("", xy=(first_mvit.x, low + 1.55), xytext=(first_mvit.x, first_mvit.y - 0.6), arrowprops=dict(arrowstyle="-|>", color="#999999", linestyle="--"))
+    d.ax.text(first_mvit.x + 0.2, low + 1.75, f"inside the first MobileViT block (C = {shapes['local'][0]}, d = {d_in}, {h}x{w} map):", fontsize=8.5, color="#333333")
+    d.legend()
+    return d.figure
+
+
+def mobilevit_versions() -> Figure:
+    """Chapter 06: the first MobileViT block of the course-size model in its three versions, one row each."""
+    from vitlite.models import create_model
+    from vitlite.models.mobilevit import MobileViTBlock
+    from vitlite.models.mobilevitv2 import MobileViTv2Block
+
+    d = Diagram(22.5, 10.2, title="One block, three versions (course size, first MobileViT stage: C = 32, d = 48, 8x8 map, 2x2 patches)")
+    rows = {"v1": 8.2, "v2": 5.2, "v3": 2.2}
+    for version, y in rows.items():
+        model = create_model("mobilevit_tiny_shapes", block=version)
+        block = next(m for m in model.modules() if isinstance(m, (MobileViTBlock, MobileViTv2Block)))
+        shapes = traced_shapes(model, torch.zeros(1, 3, model.img_size, model.img_size), {"x": block.conv_kxk, "local": block.conv_1x1, "proj": block.conv_proj})
+        c, h, w = shapes["x"]
+        dim = shapes["local"][0]
+        p = block.patch_size
+        seq = f"({p * p}, {h * w // (p * p)}, {dim})" if version != "v2" else f"({dim}, {p * p}, {h * w // (p * p)})"
+        attention = "2 x MHA layers\n+ LayerNorm" if version != "v2" else "2 x separable\nattention + GN"
+        local_conv = "conv 3x3" if version == "v1" else "depthwise\nconv 3x3"
+        d.ax.text(0.2, y + 1.3, {"v1": "v1 (MobileViT)", "v2": "v2 (separable self-attention, no fusion)", "v3": "v3 (v1-based: 1x1 fusion of local and global, input added)"}[version], fontsize=9, color="#333333")
+        items = [("X", "input"), (local_conv, "conv"), ("conv 1x1\nto d", "conv"), ("unfold", "reshape"), (attention, "attention"), ("fold", "reshape"), ("conv 1x1\nto C", "conv" if version != "v2" else "conv")]
+        boxes = d.flow(items, x0=0.2, y=y, gap=1.15, w=1.45, h=0.9, shapes=[f"{c}x{h}x{w}", f"{c}x{h}x{w}", f"{dim}x{h}x{w}", seq, seq, f"{dim}x{h}x{w}"])
+        if version == "v2":
+            d.ax.text(boxes[-1].right[0] + 0.1, y, f"{c}x{h}x{w}: the output (BN, no activation)", ha="left", va="center", fontsize=7, color="#1f4e79")
+            continue
+        cat = d.op(boxes[-1].right[0] + 0.75, y, "c")
+        d.arrow(boxes[-1], cat, f"{c}x{h}x{w}")
+        fuse = d.box(cat.x + 1.45, y, "conv 3x3" if version == "v1" else "conv 1x1", "conv", w=1.3, h=0.9)
+        if version == "v1":
+            d.arrow(cat, fuse, f"{2 * c}x{h}x{w}")
+            d.skip(boxes[0], cat, "the input X", height=0.6, label_at=0.5)
+            d.ax.text(fuse.right[0] + 0.1, y, f"{c}x{h}x{w}", ha="left", va="center", fontsize=7, color="#1f4e79")
+        else:
+            d.arrow(cat, fuse, f"{dim + c}x{h}x{w}")
+            d.skip(boxes[2], cat, "the local features (d channels)", height=0.6, label_at=0.5)
+            plus = d.op(fuse.right[0] + 0.6, y, "+")
+            d.arrow(fuse, plus)
+            d.skip(boxes[0], plus, "the input X, added", height=0.75, below=True, label_at=0.1)
+            d.ax.text(plus.right[0] + 0.1, y, f"{c}x{h}x{w}", ha="left", va="center", fontsize=7, color="#1f4e79")
     d.legend()
     return d.figure

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vitlite.data import ShapesDataset
     from vitlite.train import History
 
-__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
+__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "plot_study_curves", "plot_seeds", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
 
 DPI = 72
 
@@ -79,9 +79,10 @@ def heatmap(ax: Axes, matrix: torch.Tensor | np.ndarray, title: str | None = Non
     m = matrix.detach().float().cpu().numpy() if isinstance(matrix, torch.Tensor) else np.asarray(matrix)
     im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     if annotate:
-        mid = (np.nanmax(m) + np.nanmin(m)) / 2
         for (i, j), value in np.ndenumerate(m):
-            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color="black" if value > mid else "white")
+            r, g, b, _ = im.cmap(im.norm(value))
+            light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5  # the cell's own colour decides the text's
+            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color="black" if light else "white")
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -177,6 +178,46 @@ def show_scenes(dataset: "ShapesDataset", n: int = 6) -> Figure:
             axes[1, i].axis("off")
     fig.suptitle(f"ShapesWorld, {dataset.task}", fontsize=10)
     return fig
+
+
+def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: dict[str, str] | None = None, title: str | None = None) -> Figure:
+    """A study's full training curves: smoothed loss and the validation ``metric`` against steps, one
+    colour per arm, one line per seed, the best validation step of each run marked."""
+    labels = labels or {}
+    arms = list(dict.fromkeys(r["label"] for r in records))
+    fig, axes = figure(1, 2, panel=(4.6, 3.1))
+    for color, arm in enumerate(arms):
+        for i, record in enumerate(r for r in records if r["label"] == arm):
+            history = record["history"]
+            name = labels.get(arm, arm) if i == 0 else None
+            axes[0, 0].plot(history["step"], history["loss"], color=f"C{color}", linewidth=0.9, alpha=0.8, label=name)
+            axes[0, 1].plot(history["eval_step"], history["metrics"][metric], color=f"C{color}", linewidth=0.9, alpha=0.8, marker=".", markersize=3, label=name)
+            best = history["eval_step"].index(record["best_step"]) if record["best_step"] in history["eval_step"] else None
+            if best is not None:
+                axes[0, 1].plot(record["best_step"], history["metrics"][metric][best], "o", color=f"C{color}", markersize=5, markerfacecolor="none")
+    axes[0, 0].set_ylabel("training loss (smoothed)")
+    axes[0, 1].set_ylabel(f"validation {metric}")
+    for ax in axes[0]:
+        ax.set_xlabel("step")
+    axes[0, 0].legend(fontsize=7)
+    axes[0, 1].set_title("circles: the kept (best) step of each run", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_seeds(ax: Axes, summary: dict[str, dict[str, Any]], labels: dict[str, str] | None = None, ylabel: str = "", colors: Sequence[str] | None = None) -> Axes:
+    """Every seed's score as a dot and the mean as a bar, one column per arm (from :func:`vitlite.recipes.summarize`)."""
+    labels = labels or {}
+    for i, (arm, entry) in enumerate(summary.items()):
+        color = colors[i] if colors else f"C{i}"
+        ax.bar(i, entry["mean"], color=color, alpha=0.35, width=0.6)
+        ax.errorbar(i, entry["mean"], yerr=entry["std"], color="black", capsize=3, linewidth=1)
+        ax.scatter([i] * len(entry["values"]), entry["values"], color=color, edgecolor="black", linewidth=0.5, zorder=3, s=18)
+        ax.annotate(f"{entry['mean']:.3f}", (i, entry["mean"] + entry["std"]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_xticks(range(len(summary)), [labels.get(a, a) for a in summary], fontsize=8)
+    ax.set_ylabel(ylabel)
+    return ax
 
 
 # ---------------------------------------------------------------------- schematics
@@ -291,8 +332,9 @@ class Diagram:
             else:
                 self.ax.text(mx + 0.1, my, label, ha="left", va="center", fontsize=7, color="#1f4e79")
 
-    def skip(self, a: Box, b: Box, label: str | None = None, height: float = 0.7, below: bool = False) -> None:
-        """A bracket-shaped arrow over (or under) the blocks between ``a`` and ``b``: a skip connection."""
+    def skip(self, a: Box, b: Box, label: str | None = None, height: float = 0.7, below: bool = False, label_at: float = 0.5) -> None:
+        """A bracket-shaped arrow over (or under) the blocks between ``a`` and ``b``: a skip connection,
+        labelled at the fraction ``label_at`` of its length."""
         sign = -1 if below else 1
         start = a.bottom if below else a.top
         end = b.bottom if below else b.top
@@ -300,7 +342,7 @@ class Diagram:
         self.ax.plot([start[0], start[0], end[0]], [start[1], level, level], color="#333333", linewidth=1.0)
         self.ax.annotate("", xy=end, xytext=(end[0], level), arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
         if label:
-            self.ax.text((start[0] + end[0]) / 2, level + sign * 0.08, label, ha="center", va="bottom" if not below else "top", fontsize=7, color="#1f4e79")
+            self.ax.text(start[0] + label_at * (end[0] - start[0]), level + sign * 0.08, label, ha="center", va="bottom" if not below else "top", fontsize=7, color="#1f4e79")
 
     def flow(self, items: Sequence[tuple[str, str] | tuple[str, str, str | None]], x0: float, y: float, gap: float = 0.7, w: float = 1.6, h: float = 0.8, shapes: Sequence[str | None] | None = None) -> list[Box]:
         """Blocks ``(text, kind[, note])`` in a row from ``x0``, joined by arrows labelled with ``shapes``

@@ -35,6 +35,7 @@ from vitlite.models.mobilevit import ConvNormAct, MobileViT, make_divisible
 
 __all__ = [
     "SeparableSelfAttention",
+    "LinformerAttention",
     "LinearTransformerLayer",
     "MobileViTv2Block",
     "mobilevitv2",
@@ -42,6 +43,7 @@ __all__ = [
     "MOBILEVITV3_CONFIGS",
     "unfold_2d",
     "fold_2d",
+    "context_scores",
 ]
 
 
@@ -77,6 +79,27 @@ class SeparableSelfAttention(RecordsAttention, nn.Module):
         self._emit(scores[:, 0])
         context = (key * self.attn_drop(scores)).sum(dim=-1, keepdim=True)  # (B, d, P, 1)
         return self.out_proj(F.relu(value) * context)
+
+
+class LinformerAttention(nn.Module):
+    """Linformer's self-attention (Wang et al., 2020), one head: keys and values are projected along the
+    sequence, from N tokens to a fixed k, so the scores are N x k: linear in N for a fixed k. On
+    (B, N, d) tokens; only for chapter 06's cost comparison."""
+
+    def __init__(self, dim: int, seq_len: int, k: int = 64):
+        super().__init__()
+        self.scale = dim**-0.5
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj_k = nn.Linear(seq_len, min(k, seq_len), bias=False)  # E: (k, N)
+        self.proj_v = nn.Linear(seq_len, min(k, seq_len), bias=False)  # F: (k, N)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, key, value = self.qkv(x).chunk(3, dim=-1)  # (B, N, d) each
+        key = self.proj_k(key.transpose(1, 2)).transpose(1, 2)  # (B, k, d)
+        value = self.proj_v(value.transpose(1, 2)).transpose(1, 2)
+        scores = (q * self.scale) @ key.transpose(1, 2)  # (B, N, k)
+        return self.out(scores.softmax(-1) @ value)
 
 
 class LinearTransformerLayer(nn.Module):
@@ -146,6 +169,32 @@ def v2_widths(width_multiplier: float) -> dict:
     channels = (stem, make_divisible(64 * a, 16)) + tuple(make_divisible(c * a) for c in (128, 256, 384, 512))
     dims = tuple(make_divisible(c * a) for c in (128, 192, 256))
     return {"channels": channels, "dims": dims}
+
+
+def context_scores(model: nn.Module, image: torch.Tensor, block: int) -> torch.Tensor:
+    """The context scores of a v2 block's last separable-attention layer for one image (C, H, W), laid
+    out on the block's feature map (h, w): every pixel's weight in the context vector of its sequence
+    (the pixels at its place in the 2x2 patches); each sequence's scores sum to 1."""
+    from vitlite.layers import attention_maps
+
+    blocks = [m for m in model.modules() if isinstance(m, MobileViTv2Block)]
+    if not blocks:
+        raise ValueError(f"{type(model).__name__} has no MobileViT v2 or v3 (v2-based) blocks")
+    if not 0 <= block < len(blocks):
+        raise ValueError(f"block must be in [0, {len(blocks) - 1}], got {block}")
+    target = blocks[block]
+    grid: list[tuple[int, int]] = []
+    handle = target.conv_1x1.register_forward_hook(lambda _m, _i, out: grid.append(tuple(out.shape[-2:])))
+    try:
+        with torch.no_grad(), attention_maps(target) as maps:
+            model.eval()(image[None])
+    finally:
+        handle.remove()
+    (h, w), p = grid[0], target.patch_size
+    if h % p or w % p:
+        raise ValueError(f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches; use an image size that keeps it even")
+    scores = maps[f"transformer.{len(target.transformer) - 1}.attn"][0]  # (P, N)
+    return fold_2d(scores[None, None], (h // p, w // p), p)[0, 0]
 
 
 # ---------------------------------------------------------------------- configurations

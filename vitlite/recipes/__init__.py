@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from vitlite.recipes.classic import DATA_HUNGER, SOFT_SPLIT, WINDOWS, Comparison, DataHunger, Entry, comparison, data_hunger
 from vitlite.recipes.registry import RECIPES, Recipe, main
-from vitlite.recipes.runner import CHECKPOINTS, TASKS, Arm, Study, checkpoint_files, load_checkpoint, manifest, provenance, save_checkpoint, train_classifier
+from vitlite.recipes.runner import CHECKPOINTS, TASKS, Arm, Study, checkpoint_files, load_checkpoint, manifest, provenance, save_checkpoint, summarize, train_classifier
 
 __all__ = [
     "RECIPES",
@@ -25,6 +25,7 @@ __all__ = [
     "TASKS",
     "Arm",
     "Study",
+    "summarize",
     "DataHunger",
     "DATA_HUNGER",
     "Entry",

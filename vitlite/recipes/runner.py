@@ -29,7 +29,7 @@ from vitlite.metrics import accuracy, segmentation_scores
 from vitlite.models import create_model
 from vitlite.train import History, classification_loss, fit, segmentation_loss
 
-__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "Arm", "Study", "TASKS"]
+__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "Arm", "Study", "TASKS", "summarize"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -302,7 +302,7 @@ class Study:
             "wall_seconds": round(history.seconds, 1),
             "threads": torch.get_num_threads(),
             "device": str(device),
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
             "date": date.today().isoformat(),
             "history": {"step": history.step[:: max(1, len(history.step) // 500)], "loss": [round(v, 4) for v in history.smoothed_loss()[:: max(1, len(history.step) // 500)]], "eval_step": history.eval_step, "metrics": {k: [round(v, 4) for v in vs] for k, vs in history.metrics.items()}},
         }
@@ -360,3 +360,17 @@ class Study:
     def load(self, label: str, device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
         """The checkpoint of an arm (its first seed's run), in eval mode, with its record."""
         return load_checkpoint(self.name, self.checkpoint(label), device=device)
+
+
+def summarize(records: list[dict[str, Any]], metric: str, split: str = "test") -> dict[str, dict[str, Any]]:
+    """Per arm label: the ``metric`` on ``split`` of every seed, their mean and sample standard deviation."""
+    out: dict[str, dict[str, Any]] = {}
+    for record in records:
+        entry = out.setdefault(record["label"], {"values": [], "seeds": []})
+        entry["values"].append(record["scores"][split][metric])
+        entry["seeds"].append(record["seed"])
+    for entry in out.values():
+        values = torch.tensor(entry["values"], dtype=torch.float64)
+        entry["mean"] = values.mean().item()
+        entry["std"] = values.std().item() if len(values) > 1 else 0.0
+    return out

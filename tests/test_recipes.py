@@ -1,0 +1,128 @@
+"""The study runner on tiny settings (arms x seeds, records, shards, resuming, manifests), and the
+command line; plus every checkpoint a study ships, scored again on its regenerated test set."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import vitlite.recipes as recipes
+from vitlite.recipes import Arm, Study, summarize
+from vitlite.recipes.registry import RECIPES
+
+
+def tiny_study(**overrides) -> Study:
+    settings = dict(
+        name="tiny",
+        task="classification",
+        variant="count",
+        arms=(Arm("a", "resnet_tiny_shapes", (("widths", (8, 8, 8)),)), Arm("b", "vit_tiny_shapes", (("depth", 1),))),
+        seeds=(0, 1),
+        n_train=32,
+        n_val=16,
+        n_test=16,
+        n_score=16,
+        steps=4,
+        eval_every=2,
+        batch_size=8,
+        expectation="a beats b",
+        expectation_fixed="2026-01-01",
+    )
+    return Study(**{**settings, **overrides})
+
+
+@pytest.fixture
+def assets(tmp_path, monkeypatch):
+    monkeypatch.setattr(recipes.runner, "asset_path", lambda *parts: tmp_path.joinpath(*parts))
+    return tmp_path
+
+
+def test_study_runs_every_arm_and_seed_and_writes_a_manifest(assets, capsys):
+    study = tiny_study()
+    out = assets / "checkpoints" / "tiny"
+    record = study.run(out)
+    assert [(r["label"], r["seed"]) for r in record["runs"]] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    assert record["expectation"] == "a beats b" and record["expectation_fixed"] == "2026-01-01"
+    assert record["settings"]["arms"][0]["model_kwargs"] == {"widths": (8, 8, 8)}
+    assert sorted(p.name for p in out.glob("*.pt")) == ["a.pt", "b.pt"]  # one checkpoint per arm: its first seed
+    for run in record["runs"]:
+        assert set(run["scores"]) == {"train", "val", "test"} and 0 <= run["scores"]["test"]["accuracy"] <= 1
+        assert run["best_step"] in (2, 4) and run["steps"] == 4 and "history" not in run
+    results = study.results()
+    assert len(results) == 4 and results[0]["history"]["eval_step"] == [2, 4]
+    model, meta = study.load("a")
+    assert meta["seed"] == 0 and not model.training and model(torch.rand(2, 3, 32, 32)).shape == (2, 3)
+    summary = summarize(results, "accuracy")
+    assert set(summary) == {"a", "b"} and len(summary["a"]["values"]) == 2
+    assert abs(summary["a"]["mean"] - sum(summary["a"]["values"]) / 2) < 1e-9
+    assert "best step" in capsys.readouterr().out
+
+
+def test_study_shards_and_resumes(assets, capsys):
+    study = tiny_study()
+    out = assets / "checkpoints" / "tiny"
+    assert study.run(out, shard=(0, 2)) is None  # half the runs: no manifest yet
+    assert "2 runs still to do" in capsys.readouterr().out
+    done = sorted(p.name for p in out.glob("*.json"))
+    assert done == ["a_seed0.json", "b_seed0.json"]
+    before = (out / "a_seed0.json").read_text()
+    record = study.run(out, shard=(1, 2))
+    assert record is not None and len(record["runs"]) == 4
+    assert (out / "a_seed0.json").read_text() == before  # not trained again
+
+
+def test_the_seed_fixes_the_run(assets):
+    study = tiny_study(arms=(Arm("a", "resnet_tiny_shapes", (("widths", (8, 8, 8)),)),), seeds=(0,))
+    first, _ = study.train("a", 0, progress=False)
+    second, _ = study.train("a", 0, progress=False)
+    third, _ = study.train("a", 1, progress=False)
+    flat = lambda m: torch.cat([p.detach().flatten() for p in m.parameters()])  # noqa: E731
+    assert torch.equal(flat(first), flat(second)) and not torch.equal(flat(first), flat(third))
+
+
+def test_segmentation_study(assets):
+    study = tiny_study(task="segmentation", variant=None, arms=(Arm("s", "mobilevit_deeplabv3_tiny_shapes", (("img_size", 32),)),), seeds=(0,), world=(("image_size", 32),))
+    record = study.run(assets / "checkpoints" / "tiny")
+    scores = record["runs"][0]["scores"]["test"]
+    assert set(scores) == {"miou", "pixel_accuracy"} and 0 <= scores["miou"] <= 1
+
+
+def test_study_errors():
+    with pytest.raises(ValueError, match="unknown task 'depth'"):
+        tiny_study(task="depth")
+    with pytest.raises(ValueError, match="arm labels must be unique"):
+        tiny_study(arms=(Arm("a", "vit_tiny_shapes"), Arm("a", "vit_tiny_shapes")))
+    with pytest.raises(ValueError, match="has no arm 'c'"):
+        tiny_study().arm("c")
+    with pytest.raises(ValueError, match="split must be one of"):
+        tiny_study().dataset("holdout")
+
+
+def test_command_line_lists_and_rejects(capsys):
+    assert recipes.main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "mobilevit " in listed and "data_hunger" in listed
+    with pytest.raises(SystemExit):
+        recipes.main(["nope"])
+    with pytest.raises(SystemExit):
+        recipes.main(["mobilevit", "--shard", "2/2"])
+
+
+STUDIES = [r.study for r in RECIPES.values() if r.study is not None and r.study.save_checkpoints]
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
+def test_shipped_checkpoints_score_what_their_records_say(study):
+    """Each arm's checkpoint (float16 weights) on its test set generated again here: the recorded score."""
+    from vitlite.recipes.runner import TASKS
+
+    primary = TASKS[study.task].primary
+    for arm in study.arms:
+        model, meta = study.load(arm.label)
+        score = study.scores(model, "test")[primary]
+        assert abs(score - meta["scores"]["test"][primary]) < 0.005, f"{study.name}/{arm.label}: {score:.4f} now, {meta['scores']['test'][primary]:.4f} recorded"
+    manifest = recipes.manifest(study.name)
+    assert manifest["expectation"] == study.expectation and len(manifest["runs"]) == len(study.arms) * len(study.seeds)
+    assert json.loads(json.dumps(manifest["settings"]))["steps"] == study.steps
