@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores"]
+__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "COCO_AREAS", "scaled_areas", "coco_ap"]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -94,3 +95,175 @@ def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: t
         total += confusion_matrix(scores.argmax(1).cpu(), masks, num_classes, ignore_index)
     model.train(was_training)
     return {"miou": mean_iou(total), "pixel_accuracy": (total.diag().sum() / total.sum().clamp_min(1)).item()}
+
+
+# ---------------------------------------------------------------------- detection
+COCO_AREAS: dict[str, tuple[float, float]] = {"all": (0.0, 1e10), "small": (0.0, 32.0**2), "medium": (32.0**2, 96.0**2), "large": (96.0**2, 1e10)}
+
+
+def scaled_areas(image_size: int, reference: int = 640) -> dict[str, tuple[float, float]]:
+    """COCO's size bands (small below 32² px, large above 96² px, for images about 640 px wide) scaled to
+    images of ``image_size`` px: the same fractions of the image's side."""
+    k = (image_size / reference) ** 2
+    return {name: (lo * k, hi if hi >= 1e10 else hi * k) for name, (lo, hi) in COCO_AREAS.items()}
+
+
+def _to_pixels_xyxy(boxes: torch.Tensor, box_format: str, image_size: float | None) -> np.ndarray:
+    from vitlite.boxes import cxcywh_to_xyxy, xywh_to_xyxy
+
+    boxes = torch.as_tensor(boxes, dtype=torch.float64).reshape(-1, 4)
+    if box_format == "cxcywh":
+        boxes = cxcywh_to_xyxy(boxes)
+    elif box_format == "xywh":
+        boxes = xywh_to_xyxy(boxes)
+    elif box_format != "xyxy":
+        raise ValueError(f"box_format must be 'cxcywh', 'xyxy' or 'xywh', got {box_format!r}")
+    if image_size is not None:
+        boxes = boxes * image_size
+    return boxes.numpy()
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    wh = np.clip(np.minimum(a[:, None, 2:], b[None, :, 2:]) - np.maximum(a[:, None, :2], b[None, :, :2]), 0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
+def _greedy_match(ious: np.ndarray, gt_ignore: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """COCO's matching for one image and class: detections (sorted by score) take, at each IoU threshold,
+    the best still-free ground truth above it, preferring ones that are not ignored. Returns (matched
+    (T, D) bool, matched-to-an-ignored-box (T, D) bool)."""
+    n_t, (n_d, n_g) = len(thresholds), ious.shape
+    taken = np.zeros((n_t, n_g), dtype=bool)
+    matched = np.zeros((n_t, n_d), dtype=bool)
+    to_ignored = np.zeros((n_t, n_d), dtype=bool)
+    limit = np.minimum(thresholds, 1 - 1e-10)[:, None]
+    for d in range(n_d):
+        ok = ~taken & (ious[d][None, :] >= limit)  # (T, G)
+        pick = np.full(n_t, -1)
+        for group in (~gt_ignore, gt_ignore):  # boxes that count first, ignored ones only if none of those fits
+            cand = ok & group[None, :]
+            has = cand.any(1) & (pick < 0)
+            if has.any():
+                score = np.where(cand, ious[d][None, :], -1.0)
+                last_best = n_g - 1 - np.argmax(score[:, ::-1], axis=1)  # the last of equal IoUs, as COCO's loop
+                pick = np.where(has, last_best, pick)
+        hit = pick >= 0
+        rows = np.nonzero(hit)[0]
+        taken[rows, pick[hit]] = True
+        matched[hit, d] = True
+        to_ignored[hit, d] = gt_ignore[pick[hit]]
+    return matched, to_ignored
+
+
+def coco_ap(
+    predictions: list[dict[str, torch.Tensor]],
+    targets: list[dict[str, torch.Tensor]],
+    *,
+    box_format: str = "cxcywh",
+    image_size: float | None = None,
+    areas: dict[str, tuple[float, float]] | None = None,
+    max_dets: tuple[int, int, int] = (1, 10, 100),
+) -> dict[str, float]:
+    """COCO-style average precision and recall, computed as pycocotools' COCOeval does for boxes.
+
+    ``predictions[i]`` holds ``boxes`` (K, 4), ``scores`` (K,) and ``labels`` (K,) for image i;
+    ``targets[i]`` holds ``boxes`` and ``labels``. Boxes are in ``box_format``; with ``image_size``
+    they are normalised and get multiplied by it (areas are in pixels). ``areas`` are the size bands
+    (default COCO's; see :func:`scaled_areas` for small images).
+
+    Returns AP (mean over IoU 0.50:0.05:0.95), AP50, AP75, AP_small/medium/large, AR1, AR10, AR100
+    and AR_small/medium/large; -1 where no ground truth makes a value defined (as COCOeval).
+    """
+    if len(predictions) != len(targets):
+        raise ValueError(f"one prediction dict per image: got {len(predictions)} predictions for {len(targets)} images")
+    areas = dict(areas or COCO_AREAS)
+    if "all" not in areas:
+        areas = {"all": (0.0, 1e10), **areas}
+    thresholds = np.linspace(0.5, 0.95, 10)
+    recall_points = np.linspace(0.0, 1.0, 101)
+    images = []
+    for i, (pred, target) in enumerate(zip(predictions, targets)):
+        for key in ("boxes", "scores", "labels"):
+            if key not in pred:
+                raise ValueError(f"predictions[{i}] lacks {key!r}; each needs boxes, scores and labels")
+        for key in ("boxes", "labels"):
+            if key not in target:
+                raise ValueError(f"targets[{i}] lacks {key!r}; each needs boxes and labels")
+        gb = _to_pixels_xyxy(target["boxes"], box_format, image_size)
+        db = _to_pixels_xyxy(pred["boxes"], box_format, image_size)
+        ds = torch.as_tensor(pred["scores"], dtype=torch.float64).reshape(-1).numpy()
+        if not (len(db) == len(ds) == len(torch.as_tensor(pred["labels"]).reshape(-1))):
+            raise ValueError(f"predictions[{i}]: boxes, scores and labels must have the same length")
+        images.append((gb, torch.as_tensor(target["labels"]).reshape(-1).numpy(), db, ds, torch.as_tensor(pred["labels"]).reshape(-1).numpy()))
+    classes = sorted({int(c) for _, gl, _, _, _ in images for c in gl})
+    n_t, n_r, n_a, n_m = len(thresholds), len(recall_points), len(areas), len(max_dets)
+    precision = -np.ones((n_t, n_r, len(classes), n_a, n_m))
+    recall = -np.ones((n_t, len(classes), n_a, n_m))
+    for k, cls in enumerate(classes):
+        per_image = []
+        for gb, gl, db, ds, dl in images:
+            g = gb[gl == cls]
+            keep = dl == cls
+            d, s = db[keep], ds[keep]
+            order = np.argsort(-s, kind="mergesort")[: max_dets[-1]]
+            d, s = d[order], s[order]
+            per_image.append((g, d, s, _iou_matrix(d, g) if len(d) and len(g) else np.zeros((len(d), len(g)))))
+        for a, (lo, hi) in enumerate(areas.values()):
+            scores, matches, ignores, n_counted = [], [], [], 0
+            for g, d, s, ious in per_image:
+                if not len(g) and not len(d):
+                    continue
+                g_area = (g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1])
+                gt_ignore = (g_area < lo) | (g_area > hi)
+                order = np.argsort(gt_ignore, kind="mergesort")
+                gt_ignore = gt_ignore[order]
+                matched, to_ignored = _greedy_match(ious[:, order], gt_ignore, thresholds)
+                d_area = (d[:, 2] - d[:, 0]) * (d[:, 3] - d[:, 1])
+                outside = (d_area < lo) | (d_area > hi)
+                ignored = to_ignored | (~matched & outside[None, :])
+                scores.append(s)
+                matches.append(matched)
+                ignores.append(ignored)
+                n_counted += int((~gt_ignore).sum())
+            if not scores or n_counted == 0:
+                continue
+            for m, max_det in enumerate(max_dets):
+                sc = np.concatenate([x[:max_det] for x in scores])
+                order = np.argsort(-sc, kind="mergesort")
+                mt = np.concatenate([x[:, :max_det] for x in matches], axis=1)[:, order]
+                ig = np.concatenate([x[:, :max_det] for x in ignores], axis=1)[:, order]
+                tp = np.cumsum(mt & ~ig, axis=1).astype(np.float64)
+                fp = np.cumsum(~mt & ~ig, axis=1).astype(np.float64)
+                for t in range(n_t):
+                    rc = tp[t] / n_counted
+                    pr = tp[t] / (fp[t] + tp[t] + np.spacing(1))
+                    recall[t, k, a, m] = rc[-1] if len(rc) else 0.0
+                    pr = np.maximum.accumulate(pr[::-1])[::-1] if len(pr) else pr  # precision made non-increasing
+                    idx = np.searchsorted(rc, recall_points, side="left")
+                    q = np.zeros(n_r)
+                    inside = idx < len(pr)
+                    q[inside] = pr[idx[inside]]
+                    precision[t, :, k, a, m] = q
+
+    def mean(values: np.ndarray) -> float:
+        valid = values[values > -1]
+        return float(valid.mean()) if valid.size else -1.0
+
+    names = list(areas)
+    last = n_m - 1
+    out = {
+        "AP": mean(precision[:, :, :, 0, last]),
+        "AP50": mean(precision[0, :, :, 0, last]),
+        "AP75": mean(precision[5, :, :, 0, last]),
+    }
+    for a, name in enumerate(names[1:], start=1):
+        out[f"AP_{name}"] = mean(precision[:, :, :, a, last])
+    for m, max_det in enumerate(max_dets):
+        out[f"AR{max_det}"] = mean(recall[:, :, 0, m])
+    for a, name in enumerate(names[1:], start=1):
+        out[f"AR_{name}"] = mean(recall[:, :, a, last])
+    return out
