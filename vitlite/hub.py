@@ -355,6 +355,75 @@ def make_divisible_dims(c: Any) -> list[int]:
     return [make_divisible(d * c.width_multiplier) for d in c.base_attn_unit_dims]
 
 
+# ---------------------------------------------------------------------------- DETR
+def _hf_resnet(c: Any, norm: str = "frozen") -> nn.Module:
+    from vitlite.models.resnet import ResNetBackbone
+
+    if c.model_type != "resnet" or c.layer_type not in ("bottleneck", "basic") or c.hidden_act != "relu":
+        raise ValueError(f"only Hugging Face ResNet backbones with relu and basic or bottleneck layers are supported, got {c.model_type} {getattr(c, 'layer_type', '')}")
+    if getattr(c, "downsample_in_bottleneck", False):
+        raise ValueError("ResNet v1 (stride in the first 1x1 conv) is not supported; vitlite follows v1.5")
+    strides = (2 if c.downsample_in_first_stage else 1,) + (2,) * (len(c.depths) - 1)
+    return ResNetBackbone(layers=tuple(c.depths), channels=tuple(c.hidden_sizes), strides=strides, stem_width=c.embedding_size, block=c.layer_type, norm=norm, stem="7x7", in_chans=c.num_channels)
+
+
+def _copy_resnet(ours: nn.Module, hf: nn.Module) -> None:
+    _copy(ours.conv1, hf.embedder.embedder.convolution)
+    _copy(ours.bn1, hf.embedder.embedder.normalization)
+    for stage, hf_stage in zip(ours.layers, hf.encoder.stages):
+        for block, layer in zip(stage, hf_stage.layers):
+            convs = [(block.conv1, block.bn1), (block.conv2, block.bn2)] + ([(block.conv3, block.bn3)] if hasattr(block, "conv3") else [])
+            for (conv, bn), hf_conv in zip(convs, layer.layer):
+                _copy(conv, hf_conv.convolution)
+                _copy(bn, hf_conv.normalization)
+            if block.downsample is not None:
+                _copy(block.downsample[0], layer.shortcut.convolution)
+                _copy(block.downsample[1], layer.shortcut.normalization)
+
+
+def _copy_attention(ours: nn.Module, hf: nn.Module) -> None:
+    for name in ("q_proj", "k_proj", "v_proj"):
+        _copy(getattr(ours, name), getattr(hf, name))
+    _copy(ours.out_proj, _get(hf, "o_proj", "out_proj"))
+
+
+@_converter("DetrForObjectDetection")
+def _detr(hf: nn.Module) -> nn.Module:
+    from vitlite.models.detr import DETR
+
+    c = hf.config
+    if c.use_timm_backbone:
+        raise ValueError("DETR with a timm backbone is not supported: build it with use_timm_backbone=False (a transformers ResNet)")
+    if c.position_embedding_type != "sine" or c.activation_function != "relu":
+        raise ValueError(f"DETR with {c.position_embedding_type} position embeddings and {c.activation_function} is not supported (sine and relu only)")
+    if c.encoder_attention_heads != c.decoder_attention_heads or c.encoder_ffn_dim != c.decoder_ffn_dim:
+        raise ValueError("DETR with different encoder and decoder heads or FFN widths is not supported")
+    body = hf.model
+    model = DETR(_hf_resnet(c.backbone_config), num_classes=c.num_labels, dim=c.d_model, num_heads=c.encoder_attention_heads, enc_layers=c.encoder_layers, dec_layers=c.decoder_layers, ffn_dim=c.encoder_ffn_dim, num_queries=c.num_queries, dropout=c.dropout, aux_loss=c.auxiliary_loss)
+    _copy_resnet(model.backbone, body.backbone.model)
+    _copy(model.input_proj, body.input_projection)
+    _copy(model.query_embed, body.query_position_embeddings)
+    for ours, layer in zip(model.encoder, body.encoder.layers):
+        _copy_attention(ours.self_attn, layer.self_attn)
+        _copy(ours.norm1, layer.self_attn_layer_norm)
+        _copy(ours.ffn[0], layer.mlp.fc1 if hasattr(layer, "mlp") else layer.fc1)
+        _copy(ours.ffn[3], layer.mlp.fc2 if hasattr(layer, "mlp") else layer.fc2)
+        _copy(ours.norm2, layer.final_layer_norm)
+    for ours, layer in zip(model.decoder, body.decoder.layers):
+        _copy_attention(ours.self_attn, layer.self_attn)
+        _copy(ours.norm1, layer.self_attn_layer_norm)
+        _copy_attention(ours.cross_attn, layer.encoder_attn)
+        _copy(ours.norm2, layer.encoder_attn_layer_norm)
+        _copy(ours.ffn[0], layer.mlp.fc1 if hasattr(layer, "mlp") else layer.fc1)
+        _copy(ours.ffn[3], layer.mlp.fc2 if hasattr(layer, "mlp") else layer.fc2)
+        _copy(ours.norm3, layer.final_layer_norm)
+    _copy(model.decoder_norm, body.decoder.layernorm)
+    _copy(model.class_embed, hf.class_labels_classifier)
+    for ours, theirs in zip(model.bbox_embed.layers, hf.bbox_predictor.layers):
+        _copy(ours, theirs)
+    return model
+
+
 # ---------------------------------------------------------------------------- hub
 def _hub_settings() -> tuple[str, bool]:
     """The hub's address and whether offline mode is on (the environment, or huggingface_hub's own settings)."""
