@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["cxcywh_to_xyxy", "xyxy_to_cxcywh", "xywh_to_xyxy", "xyxy_to_xywh", "box_area", "check_boxes", "box_iou", "generalized_box_iou"]
+__all__ = ["cxcywh_to_xyxy", "xyxy_to_cxcywh", "xywh_to_xyxy", "xyxy_to_xywh", "box_area", "check_boxes", "box_iou", "generalized_box_iou", "nms"]
 
 
 def _check_shape(boxes: torch.Tensor, what: str) -> None:
@@ -101,3 +101,23 @@ def generalized_box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     wh = (bottom_right - top_left).clamp(min=0)
     hull = wh[..., 0] * wh[..., 1]
     return iou - torch.where(hull > 0, (hull - union) / hull.clamp(min=tiny), torch.zeros_like(hull))
+
+
+def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float = 0.5, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """Greedy non-maximum suppression: the indices (by decreasing score) of the xyxy boxes kept after
+    removing every box that overlaps a higher-scoring kept one by more than ``iou_threshold``. With
+    ``labels``, boxes of different classes never suppress each other."""
+    check_boxes(boxes)
+    if boxes.shape[0] != scores.shape[0]:
+        raise ValueError(f"one score per box: {boxes.shape[0]} boxes, {scores.shape[0]} scores")
+    order = scores.argsort(descending=True, stable=True)
+    if order.numel() == 0:
+        return order
+    iou = box_iou(boxes[order], boxes[order])
+    if labels is not None:
+        iou = torch.where(labels[order][:, None] == labels[order][None, :], iou, torch.zeros_like(iou))
+    keep = torch.ones(len(order), dtype=torch.bool)
+    for i in range(len(order)):
+        if keep[i]:
+            keep[i + 1 :] &= iou[i, i + 1 :] <= iou_threshold
+    return order[keep]

@@ -71,30 +71,48 @@ NEAR_OBJECT, FAR_OBJECT = 1.0, 4.0
 class Scenes:
     """A batch of rendered scenes with every target. K is the most objects a scene holds.
 
-    Objects are stored far to near; ``present`` marks the slots that hold a visible object.
+    Objects are stored far to near; ``present`` marks the slots that hold a visible object. The
+    per-pixel class ``mask`` and the ``depth`` map are derived from ``instance`` when first asked for
+    (a detection task never needs them).
     """
 
     images: torch.Tensor  # (N, 3, H, W) float in [0, 1]
-    mask: torch.Tensor  # (N, H, W) long: 0 background, 1 + index into SHAPES
     instance: torch.Tensor  # (N, H, W) long: 0 background, 1 + object slot
-    depth: torch.Tensor  # (N, 1, H, W) float, larger is farther
     present: torch.Tensor  # (N, K) bool
     shape: torch.Tensor  # (N, K) long index into SHAPES (all shapes; datasets renumber to a world's own list)
     color: torch.Tensor  # (N, K) long index into PALETTE
     texture: torch.Tensor  # (N, K) long index into TEXTURES
     boxes: torch.Tensor  # (N, K, 4) float: cx, cy, w, h of the visible pixels, in [0, 1]
     z: torch.Tensor  # (N, K) float: object depth
+    layout: str = "flat"  # "flat" or "ground": what lies behind the objects in the depth map
 
     def __len__(self) -> int:
         return self.images.shape[0]
 
     def __getitem__(self, index: slice) -> "Scenes":
-        return Scenes(**{name: getattr(self, name)[index] for name in Scenes.__dataclass_fields__})
+        return Scenes(**{name: getattr(self, name)[index] for name in _SCENE_TENSORS}, layout=self.layout)
 
     @staticmethod
     def cat(parts: list["Scenes"]) -> "Scenes":
-        names = [f for f in Scenes.__dataclass_fields__]
-        return Scenes(**{name: torch.cat([getattr(p, name) for p in parts]) for name in names})
+        return Scenes(**{name: torch.cat([getattr(p, name) for p in parts]) for name in _SCENE_TENSORS}, layout=parts[0].layout)
+
+    @property
+    def mask(self) -> torch.Tensor:
+        """(N, H, W) long: 0 background, 1 + index into SHAPES."""
+        n = len(self)
+        shape_of_slot = torch.cat([torch.full((n, 1), -1, dtype=torch.long), self.shape], 1)
+        return torch.gather(shape_of_slot, 1, self.instance.flatten(1)).view_as(self.instance) + 1
+
+    @property
+    def depth(self) -> torch.Tensor:
+        """(N, 1, H, W) float, larger is farther: each object's depth, the ground plane or sky behind them."""
+        n, size = len(self), self.instance.shape[-1]
+        z_of_slot = torch.cat([torch.zeros(n, 1), self.z], 1)
+        z_pix = torch.gather(z_of_slot, 1, self.instance.flatten(1)).view_as(self.instance)
+        return torch.where(self.instance > 0, z_pix, _background_depth(n, size, self.layout))[:, None].float()
+
+
+_SCENE_TENSORS = ("images", "instance", "present", "shape", "color", "texture", "boxes", "z")
 
 
 @dataclass(frozen=True)
@@ -289,52 +307,43 @@ class ShapesWorld:
         cos, sin = torch.cos(lay["theta"])[..., None, None], torch.sin(lay["theta"])[..., None, None]
         u, v = cos * dx + sin * dy, -sin * dx + cos * dy
         inside = torch.zeros(n, k_max, size, size, dtype=torch.bool)
-        for name in self.shapes:
-            inside |= (lay["shape"] == SHAPES.index(name))[..., None, None] & _SHAPE_TESTS[name](u, v)
-        # Fill patterns repeat every 4 px, so one table per (texture, phase) covers every object.
-        pattern = _texture_table(size)[lay["texture"], lay["phase"]]  # (n, K, H, W)
-        palette = torch.tensor(list(PALETTE.values()))
-        base = palette[lay["color"]] * lay["brightness"][..., None]  # (n, K, 3)
-
+        for name in self.shapes:  # each object's own shape test, on its own pixels
+            chosen = lay["shape"] == SHAPES.index(name)
+            if chosen.any():
+                inside[chosen] = _SHAPE_TESTS[name](u[chosen], v[chosen])
         present = lay["present"].clone()
-        area = inside.sum((-1, -2)).clamp_min(1)
-        for _ in range(2):  # composite, drop objects hidden too much, composite again
-            images, instance = background.clone(), torch.zeros(n, size, size, dtype=torch.long)
+        area = inside.flatten(2).count_nonzero(-1).clamp_min(1)  # (n, K) pixels of each object
+        offsets = (torch.arange(n) * (k_max + 1))[:, None]
+        for _ in range(2):  # lay out the objects far to near, drop those hidden too much, lay out again
+            instance = torch.zeros(n, size, size, dtype=torch.long)
             for k in range(k_max):
-                drawn = inside[:, k] & present[:, k, None, None]
-                fill = base[:, k, :, None, None] * (0.35 + 0.65 * pattern[:, k, None])  # (n, 3, H, W)
-                images = torch.where(drawn[:, None], fill, images)
-                instance = torch.where(drawn, torch.full_like(instance, k + 1), instance)
-            visible = (instance[:, None] == torch.arange(1, k_max + 1).view(1, -1, 1, 1)).sum((-1, -2))
+                instance.masked_fill_(inside[:, k] & present[:, k, None, None], k + 1)
+            counts = torch.bincount((instance.flatten(1) + offsets).flatten(), minlength=n * (k_max + 1))
+            visible = counts.view(n, k_max + 1)[:, 1:]  # (n, K) pixels of each object still in view
             keep = present & (visible > 0) & (visible.float() / area >= self.min_visible)
             if torch.equal(keep, present):
                 break
             present = keep
 
+        # Every pixel shows the nearest object on it, or the background. The object's colour and fill
+        # pattern (repeating every 4 px, one table per texture and phase) are looked up per pixel.
+        slot = (instance - 1).clamp_min(0)  # (n, H, W): the object each pixel shows (0 where none)
+        rows = torch.arange(n)[:, None, None]
+        ys, xs = torch.arange(size).view(1, size, 1), torch.arange(size).view(1, 1, size)
+        pattern = _texture_table(size)[lay["texture"][rows, slot], lay["phase"][rows, slot], ys, xs]  # (n, H, W)
+        palette = torch.tensor(list(PALETTE.values()))
+        base = palette[lay["color"]] * lay["brightness"][..., None]  # (n, K, 3)
+        color = base[rows, slot].permute(0, 3, 1, 2)  # (n, 3, H, W)
+        fill = color * (0.35 + 0.65 * pattern[:, None])
+        images = torch.where((instance > 0)[:, None], fill, background)
+
         if self.noise > 0:
-            images = images + self.noise * torch.randn(images.shape, generator=gen)
-        images = images.clamp(0, 1)
+            images.add_(torch.randn(images.shape, generator=gen).mul_(self.noise))
+        images = images.clamp_(0, 1)
 
         slots = torch.arange(1, k_max + 1).view(1, -1, 1, 1)
-        visible_px = instance[:, None] == slots  # (n, K, H, W)
-        boxes = _tight_boxes(visible_px)
-        shape_of_slot = torch.cat([torch.full((n, 1), -1, dtype=torch.long), lay["shape"]], 1)
-        mask = torch.gather(shape_of_slot, 1, instance.flatten(1)).view(n, size, size) + 1
-        z_of_slot = torch.cat([torch.zeros(n, 1), lay["z"]], 1)
-        z_pix = torch.gather(z_of_slot, 1, instance.flatten(1)).view(n, size, size)
-        depth = torch.where(instance > 0, z_pix, _background_depth(n, size, layout))
-        return Scenes(
-            images=images.float(),
-            mask=mask,
-            instance=instance,
-            depth=depth[:, None].float(),
-            present=present,
-            shape=lay["shape"],
-            color=lay["color"],
-            texture=lay["texture"],
-            boxes=boxes,
-            z=lay["z"],
-        )
+        boxes = _tight_boxes(instance[:, None] == slots)  # around each object's visible pixels
+        return Scenes(images=images.float(), instance=instance, present=present, shape=lay["shape"], color=lay["color"], texture=lay["texture"], boxes=boxes, z=lay["z"], layout=layout)
 
     def _layout(self, n: int, k_max: int, gen: torch.Generator, layout: str, variant: str | None) -> dict[str, torch.Tensor]:
         """Sample what every object is and where it stands; slots are sorted far to near."""
@@ -427,7 +436,7 @@ class ShapesWorld:
         if self.background == "plain":
             return params["base"].expand(n, 3, size, size).clone()
         field_ = torch.nn.functional.interpolate(params["coarse"], size=(size, size), mode="bilinear", align_corners=False)
-        return (params["base"] + params["tint"] + 0.25 * field_).clamp(0, 1)
+        return field_.mul_(0.25).add_(params["base"] + params["tint"]).clamp_(0, 1)
 
 
 def _local(ids: torch.Tensor, names: tuple[str, ...], universe: tuple[str, ...]) -> torch.Tensor:

@@ -20,7 +20,7 @@ from vitlite.viz import DPI, Figure
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer", "matching_explorer", "detr_attention_explorer"]
 
 
 @dataclass(frozen=True)
@@ -476,3 +476,85 @@ def context_score_explorer(model, images: "torch.Tensor", titles: "list[str] | N
 
     controls = {"image": Dropdown({t: i for i, t in enumerate(titles)}), "block": IntSlider(0, count - 1, value=0)}
     return Explorer(draw, controls, title="Separable self-attention: which pixels fill the context vector", figsize=(10.5, 3.4))
+
+
+# ---------------------------------------------------------------- chapter 07
+def matching_explorer(model, dataset, indices: "list[int] | None" = None) -> Explorer:
+    """DETR's bipartite matching on one image, with each cost term switchable. Left: the image, its
+    objects (white) and every query's box, the matched ones in colour and joined to their object.
+    Right: the cost matrix (queries x objects) that the Hungarian algorithm minimises, its choice framed."""
+    import torch
+
+    from vitlite.models.detr import matching_costs
+    from vitlite.viz import draw_boxes, to_image
+
+    indices = list(range(min(8, len(dataset)))) if indices is None else list(indices)
+    if not indices:
+        raise ValueError("no images to explore")
+    model.eval()
+    with torch.no_grad():
+        outputs = model(dataset.images[indices])
+    size = dataset.images.shape[-1]
+
+    def draw(fig, image: int, use_class: bool, use_l1: bool, use_giou: bool) -> None:
+        _, target = dataset[indices[image]]
+        logits, boxes = outputs["pred_logits"][image], outputs["pred_boxes"][image]
+        costs = matching_costs(logits, boxes, target, 1.0 * use_class, 5.0 * use_l1, 2.0 * use_giou)
+        ax_img, ax_cost = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.3]})
+        ax_img.imshow(to_image(dataset.images[indices[image]]), interpolation="nearest")
+        matched = dict(zip(costs["rows"].tolist(), costs["cols"].tolist()))
+        for q in range(len(boxes)):
+            if q not in matched:
+                draw_boxes(ax_img, boxes[q : q + 1], size=size, color="0.6")
+        draw_boxes(ax_img, target["boxes"], target["labels"], dataset.classes, size=size, color="white")
+        for q, obj in matched.items():
+            color = f"C{obj % 10}"
+            draw_boxes(ax_img, boxes[q : q + 1], [q], [f"q{i}" for i in range(len(boxes))], size=size, color=color)
+            (px, py), (gx, gy) = (boxes[q, :2] * size - 0.5).tolist(), (target["boxes"][obj, :2] * size - 0.5).tolist()
+            ax_img.plot([px, gx], [py, gy], color=color, linewidth=1.2)
+        ax_img.set_title("objects (white), matched queries (colour), the rest (grey)", fontsize=8)
+        ax_img.axis("off")
+        total = costs["total"]
+        im = ax_cost.imshow(total.T.numpy(), cmap="viridis_r", aspect="auto", interpolation="nearest")
+        for q, obj in matched.items():
+            ax_cost.add_patch(_square(q, obj, "red", lw=2))
+        ax_cost.set_xlabel("query")
+        ax_cost.set_ylabel("object")
+        ax_cost.set_xticks(range(len(boxes)))
+        ax_cost.set_yticks(range(len(target["labels"])), [dataset.classes[int(c)] for c in target["labels"]], fontsize=8)
+        terms = " + ".join(name for name, on in (("class", use_class), ("5 L1", use_l1), ("2 GIoU", use_giou)) if on) or "no term (every matching costs 0)"
+        ax_cost.set_title(f"cost = {terms}; red: the matching", fontsize=8)
+        fig.colorbar(im, ax=ax_cost, fraction=0.046, label="cost (lower is better)")
+
+    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "use_class": Checkbox(True, description="class"), "use_l1": Checkbox(True, description="L1"), "use_giou": Checkbox(True, description="GIoU")}
+    return Explorer(draw, controls, title="Bipartite matching: which query answers for which object", figsize=(10.5, 3.8))
+
+
+def detr_attention_explorer(model, images: "torch.Tensor", classes: "tuple[str, ...]" = ()) -> Explorer:
+    """Where one object query looks in a decoder layer's cross-attention (mean of heads), beside its
+    predicted box and class."""
+    import torch.nn.functional as F
+
+    from vitlite.models.detr import cross_attention
+    from vitlite.viz import draw_boxes, overlay, to_image
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    size = images.shape[-1]
+
+    def draw(fig, image: int, query: int, layer: int) -> None:
+        attn, out = cross_attention(model, images[image], query, layer)
+        probs = out["pred_logits"].softmax(-1)[query]
+        label = int(probs[:-1].argmax())
+        name = classes[label] if classes else str(label)
+        ax_img, ax_attn = fig.subplots(1, 2)
+        ax_img.imshow(to_image(images[image]), interpolation="nearest")
+        draw_boxes(ax_img, out["pred_boxes"][query : query + 1], size=size, color="cyan")
+        ax_img.set_title(f"query {query}: {name} {probs[label]:.2f}, no object {probs[-1]:.2f}", fontsize=8)
+        ax_img.axis("off")
+        up = F.interpolate(attn[None, None], size=(size, size), mode="nearest")[0, 0]
+        overlay(ax_attn, images[image], up, alpha=0.6, cmap="inferno", title=f"its cross-attention, decoder layer {layer % len(model.decoder)}")
+        fig.colorbar(ax_attn.images[-1], ax=ax_attn, fraction=0.046, label="attention weight")
+
+    controls = {"image": IntSlider(0, len(images) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
+    return Explorer(draw, controls, title="What an object query looks at", figsize=(8.0, 3.6))

@@ -10,7 +10,7 @@ from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "COCO_AREAS", "scaled_areas", "coco_ap"]
+__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -106,6 +106,30 @@ def scaled_areas(image_size: int, reference: int = 640) -> dict[str, tuple[float
     images of ``image_size`` px: the same fractions of the image's side."""
     k = (image_size / reference) ** 2
     return {name: (lo * k, hi if hi >= 1e10 else hi * k) for name, (lo, hi) in COCO_AREAS.items()}
+
+
+def relative_areas(image_size: int) -> dict[str, tuple[float, float]]:
+    """Size bands for small images such as ShapesWorld's: small below a quarter of the image's side
+    (squared), large above half of it. (COCO's bands, scaled to 64x64, would call every ShapesWorld
+    object large: the whole range of COCO's object sizes does not fit in 64 pixels.)"""
+    q, h = (image_size / 4) ** 2, (image_size / 2) ** 2
+    return {"all": (0.0, 1e10), "small": (0.0, q), "medium": (q, h), "large": (h, 1e10)}
+
+
+@torch.no_grad()
+def detection_scores(model: nn.Module, data: Any, batch_size: int = 64, areas: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
+    """COCO-style AP of a detector with ``detect(outputs)`` (DETR, the dense detector) on a ShapesWorld
+    detection set, with :func:`relative_areas` size bands unless ``areas`` are given."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    preds, targets = [], []
+    for images, target in _batches(data, batch_size):
+        preds += [{k: v.cpu() for k, v in d.items()} for d in model.detect(model(images.to(device)))]
+        targets += target
+    model.train(was_training)
+    size = data.images.shape[-1] if hasattr(data, "images") else None
+    return coco_ap(preds, targets, box_format="cxcywh", image_size=size, areas=areas or (relative_areas(size) if size else None))
 
 
 def _to_pixels_xyxy(boxes: torch.Tensor, box_format: str, image_size: float | None) -> np.ndarray:

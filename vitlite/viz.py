@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vitlite.data import ShapesDataset
     from vitlite.train import History
 
-__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "plot_study_curves", "plot_seeds", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
+__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "plot_study_curves", "plot_seeds", "plot_query_slots", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
 
 DPI = 72
 
@@ -218,6 +218,30 @@ def plot_seeds(ax: Axes, summary: dict[str, dict[str, Any]], labels: dict[str, s
     ax.set_xticks(range(len(summary)), [labels.get(a, a) for a in summary], fontsize=8)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def plot_query_slots(boxes: torch.Tensor, objectness: torch.Tensor, threshold: float = 0.5, ncols: int = 5, panel: float = 1.8) -> Figure:
+    """The paper's Figure 7: for each object query, the centres of the boxes it predicts over a set of
+    images (objectness above ``threshold``), coloured by the box's area, on a unit square (the image)."""
+    q = boxes.shape[0]
+    nrows = -(-q // ncols)
+    fig, axes = figure(nrows, ncols, panel=(panel, panel))
+    area = (boxes[..., 2] * boxes[..., 3]).clamp(0, 1)
+    sc = None
+    for i, ax in enumerate(axes.flat):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(1, 0)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= q:
+            ax.axis("off")
+            continue
+        keep = objectness[i] > threshold
+        sc = ax.scatter(boxes[i, keep, 0], boxes[i, keep, 1], c=area[i, keep], s=6, cmap="viridis", vmin=0, vmax=float(area.max()))
+        ax.set_title(f"query {i}: {int(keep.sum())} boxes", fontsize=7)
+    if sc is not None:
+        fig.colorbar(sc, ax=axes, fraction=0.03, label="box area (fraction of the image)")
+    return fig
 
 
 # ---------------------------------------------------------------------- schematics

@@ -30,7 +30,7 @@ from vitlite.matching import linear_sum_assignment
 from vitlite.models import register_model
 from vitlite.models.resnet import ResNetBackbone, resnet50_backbone, resnet101_backbone
 
-__all__ = ["sine_position_encoding", "MultiheadAttention", "EncoderLayer", "DecoderLayer", "MLP", "DETR", "hungarian_match", "SetCriterion"]
+__all__ = ["sine_position_encoding", "MultiheadAttention", "EncoderLayer", "DecoderLayer", "MLP", "DETR", "hungarian_match", "SetCriterion", "matching_costs", "cross_attention", "query_predictions", "small_backbone"]
 
 
 def sine_position_encoding(batch: int, height: int, width: int, num_pos_feats: int = 128, temperature: float = 10000.0, device: torch.device | str | None = None) -> torch.Tensor:
@@ -134,7 +134,7 @@ class DETR(nn.Module):
     decoder layer, when training with ``aux_loss`` (the default).
     """
 
-    def __init__(self, backbone: ResNetBackbone, num_classes: int = 91, dim: int = 256, num_heads: int = 8, enc_layers: int = 6, dec_layers: int = 6, ffn_dim: int = 2048, num_queries: int = 100, dropout: float = 0.1, aux_loss: bool = True):
+    def __init__(self, backbone: ResNetBackbone, num_classes: int = 91, dim: int = 256, num_heads: int = 8, enc_layers: int = 6, dec_layers: int = 6, ffn_dim: int = 2048, num_queries: int = 100, dropout: float = 0.1, aux_loss: bool = True, eos_coef: float = 0.1):
         super().__init__()
         if check_num_classes(num_classes) < 1:
             raise ValueError("DETR needs num_classes >= 1 (the 'no object' class is added on top)")
@@ -148,6 +148,7 @@ class DETR(nn.Module):
         self.decoder_norm = nn.LayerNorm(dim)
         self.class_embed = nn.Linear(dim, num_classes + 1)
         self.bbox_embed = MLP(dim, dim, 4, 3)
+        self.criterion = SetCriterion(num_classes, eos_coef=eos_coef)
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
         """(B, C, H, W) -> memory (B, HW, d), position encodings (B, HW, d), and the feature map's (h, w)."""
@@ -178,6 +179,17 @@ class DETR(nn.Module):
         if self.aux_loss and self.training:
             out["aux_outputs"] = preds[:-1]
         return out
+
+    def loss(self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+        """The set loss (:class:`SetCriterion`) of ``outputs`` against one target dict per image."""
+        return self.criterion(outputs, targets)
+
+    @torch.no_grad()
+    def detect(self, outputs: dict[str, Any]) -> list[dict[str, torch.Tensor]]:
+        """One detection per query, no NMS: its most likely real class, that class's probability, its box."""
+        probs = outputs["pred_logits"].softmax(-1)[..., :-1]
+        scores, labels = probs.max(-1)
+        return [{"boxes": b, "scores": s, "labels": l} for b, s, l in zip(outputs["pred_boxes"], scores, labels)]
 
 
 # ---------------------------------------------------------------------- matching and the set loss
@@ -231,6 +243,60 @@ class SetCriterion(nn.Module):
         for aux in outputs.get("aux_outputs", []):
             loss = loss + self.single(aux, targets)[0]
         return loss, logs
+
+
+# ---------------------------------------------------------------------- looking inside
+@torch.no_grad()
+def matching_costs(logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, torch.Tensor], cost_class: float = 1.0, cost_bbox: float = 5.0, cost_giou: float = 2.0) -> dict[str, torch.Tensor]:
+    """The matching of one image, term by term: ``class``, ``l1`` and ``giou`` cost matrices (N, M),
+    already weighted, their sum ``total``, and the assignment ``rows``, ``cols`` that minimises it.
+    A weight of 0 switches a term off."""
+    prob = logits.softmax(-1)
+    terms = {
+        "class": -cost_class * prob[:, target["labels"]],
+        "l1": cost_bbox * torch.cdist(boxes, target["boxes"], p=1),
+        "giou": -cost_giou * generalized_box_iou(cxcywh_to_xyxy(boxes), cxcywh_to_xyxy(target["boxes"])),
+    }
+    total = terms["class"] + terms["l1"] + terms["giou"]
+    rows, cols = linear_sum_assignment(total)
+    return {**terms, "total": total, "rows": rows, "cols": cols}
+
+
+@torch.no_grad()
+def cross_attention(model: DETR, image: torch.Tensor, query: int, layer: int = -1) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Where one object query looks: its cross-attention weights over the feature map (head mean) in a
+    decoder layer, (h, w), and the model's outputs for the image."""
+    from vitlite.layers import attention_maps
+
+    if not 0 <= query < model.num_queries:
+        raise ValueError(f"query must be in [0, {model.num_queries - 1}], got {query}")
+    target = model.decoder[layer].cross_attn
+    model.eval()
+    grid: list[tuple[int, int]] = []
+    handle = model.input_proj.register_forward_hook(lambda _m, _i, out: grid.append(tuple(out.shape[-2:])))
+    try:
+        with attention_maps(target) as maps:
+            outputs = model(image[None])
+    finally:
+        handle.remove()
+    attn = maps[""][0].mean(0)[query]  # (h * w,)
+    return attn.reshape(grid[0]), {k: v[0] for k, v in outputs.items() if torch.is_tensor(v)}
+
+
+@torch.no_grad()
+def query_predictions(model: DETR, images: torch.Tensor, batch_size: int = 128) -> dict[str, torch.Tensor]:
+    """Every query slot's prediction on every image: boxes (Q, B, 4), the probability of a real object
+    (Q, B) and the most likely class (Q, B); the paper's Figure 7 plots the boxes of each slot."""
+    model.eval()
+    boxes, scores, labels = [], [], []
+    for start in range(0, len(images), batch_size):
+        out = model(images[start : start + batch_size])
+        probs = out["pred_logits"].softmax(-1)
+        best, label = probs[..., :-1].max(-1)
+        boxes.append(out["pred_boxes"])
+        scores.append(1 - probs[..., -1])
+        labels.append(label)
+    return {"boxes": torch.cat(boxes).transpose(0, 1), "object": torch.cat(scores).transpose(0, 1), "labels": torch.cat(labels).transpose(0, 1)}
 
 
 # ---------------------------------------------------------------------- configurations

@@ -36,9 +36,9 @@ class Recipe:
 
 
 def _studies() -> dict[str, Recipe]:
-    from vitlite.recipes.mobilevit import STUDIES
+    from vitlite.recipes import detr, mobilevit
 
-    return {study.name: Recipe(study.about, study=study) for study in STUDIES}
+    return {study.name: Recipe(study.about, study=study) for study in mobilevit.STUDIES + detr.STUDIES}
 
 
 RECIPES: dict[str, Recipe] = {

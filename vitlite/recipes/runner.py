@@ -25,7 +25,7 @@ from torch import nn
 from vitlite import env
 from vitlite.assets import asset_path
 from vitlite.data import ShapesDataset, ShapesWorld
-from vitlite.metrics import accuracy, segmentation_scores
+from vitlite.metrics import accuracy, detection_scores, segmentation_scores
 from vitlite.models import create_model
 from vitlite.train import History, classification_loss, fit, segmentation_loss
 
@@ -158,9 +158,19 @@ def _segmentation_scores(model: nn.Module, data: ShapesDataset) -> dict[str, flo
     return segmentation_scores(model, data, num_classes=len(data.classes))
 
 
+def _detection_loss(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
+    images, targets = batch
+    return model.loss(model(images), targets)
+
+
+def _detection_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
+    return detection_scores(model, data)
+
+
 TASKS: dict[str, TaskSpec] = {
     "classification": TaskSpec(classification_loss, _classification_scores, "accuracy"),
     "segmentation": TaskSpec(segmentation_loss, _segmentation_scores, "miou"),
+    "detection": TaskSpec(_detection_loss, _detection_scores, "AP"),
 }
 
 
@@ -172,6 +182,7 @@ class Arm:
     model_name: str
     model_kwargs: tuple[tuple[str, Any], ...] = ()
     about: str = ""
+    lr: float | None = None  # the arm's own learning rate (None: the study's)
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -204,6 +215,7 @@ class Study:
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.05
+    grad_clip: float | None = 1.0
     eval_every: int = 250
     expectation: str = ""
     expectation_fixed: str = ""
@@ -264,8 +276,9 @@ class Study:
             model,
             train.loader(self.batch_size, seed=seed),
             steps=steps or self.steps,
-            lr=self.lr,
+            lr=arm.lr or self.lr,
             weight_decay=self.weight_decay,
+            grad_clip=self.grad_clip,
             loss_fn=spec.loss,
             eval_fn=lambda m: spec.scores(m, self.dataset("val")),
             eval_every=eval_every or self.eval_every,
@@ -318,7 +331,7 @@ class Study:
     def settings(self) -> dict[str, Any]:
         skip = {"_cache", "arms", "expectation", "expectation_fixed", "about"}
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
-        out["arms"] = [{"label": a.label, "model": a.model_name, "model_kwargs": a.kwargs, "about": a.about} for a in self.arms]
+        out["arms"] = [{"label": a.label, "model": a.model_name, "model_kwargs": a.kwargs, "about": a.about, "lr": a.lr or self.lr} for a in self.arms]
         return out
 
     def run(self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: torch.device | str = "cpu") -> dict[str, Any] | None:
