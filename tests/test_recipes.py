@@ -89,6 +89,14 @@ def test_segmentation_study(assets):
     assert set(scores) == {"miou", "pixel_accuracy"} and 0 <= scores["miou"] <= 1
 
 
+def test_detection_study_with_per_arm_learning_rates(assets):
+    study = tiny_study(task="detection", variant=None, world=(("image_size", 64),), seeds=(0,), arms=(Arm("detr", "detr_tiny_shapes", (("dim", 32), ("ffn_dim", 32), ("num_heads", 2)), lr=1e-4), Arm("dense", "dense_tiny_shapes", (("width", 16),), lr=1e-3)), steps=2, eval_every=2)
+    record = study.run(assets / "checkpoints" / "tiny")
+    assert {r["label"] for r in record["runs"]} == {"detr", "dense"}
+    assert set(record["runs"][0]["scores"]["test"]) >= {"AP", "AP50", "AP75", "AP_small", "AP_large", "AR100"}
+    assert [a["lr"] for a in record["settings"]["arms"]] == [1e-4, 1e-3]
+
+
 def test_study_errors():
     with pytest.raises(ValueError, match="unknown task 'depth'"):
         tiny_study(task="depth")

@@ -88,9 +88,7 @@ def test_installed_wheel_loads_every_photo_and_checkpoint(wheel_env):
         for name in list_photos():
             report["photos"][name] = list(photo(name, size=64).shape)
         for folder in sorted((root / "checkpoints").iterdir()):
-            files = recipes.checkpoint_files(folder.name)
-            assert files, f"{folder.name}: its manifest lists no checkpoints"
-            for file in files:
+            for file in recipes.checkpoint_files(folder.name):  # pilots keep records only
                 model, meta = recipes.load_checkpoint(folder.name, file)
                 report["checkpoints"][f"{folder.name}/{file}"] = sum(p.numel() for p in model.parameters())
         print(json.dumps(report))
@@ -103,8 +101,8 @@ def test_installed_wheel_loads_every_photo_and_checkpoint(wheel_env):
     assert report["root"].startswith(site), f"assets found at {report['root']}, not in the installed wheel"
     photos = sorted(p.stem for p in (ROOT / "assets" / "photos").glob("*.jpg"))
     assert sorted(report["photos"]) == photos and all(shape == [3, 64, 64] for shape in report["photos"].values())
-    listed = sorted(f"{m.parent.name}/{run['checkpoint']}" for m in (ROOT / "assets" / "checkpoints").glob("*/manifest.json") for run in json.loads(m.read_text())["runs"])
-    assert sorted(report["checkpoints"]) == listed
+    listed = sorted(f"{m.parent.name}/{run['checkpoint']}" for m in (ROOT / "assets" / "checkpoints").glob("*/manifest.json") for run in json.loads(m.read_text())["runs"] if "checkpoint" in run)
+    assert listed and sorted(report["checkpoints"]) == listed
     assert all(count > 0 for count in report["checkpoints"].values())
 
 

@@ -99,10 +99,16 @@ def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.T
             for p in hf.parameters():
                 p.copy_(torch.randn(p.shape, generator=gen) * weights_std)
     ours = from_transformers(hf)
+    name = type(hf).__name__
     with torch.no_grad():
-        ref = hf(inputs)
-        ref = ref.logits if hasattr(ref, "logits") else ref.last_hidden_state
-        out = ours(inputs) if type(hf).__name__.endswith("ForImageClassification") else ours.forward_features(inputs)
+        result = hf(inputs)
+        if name.endswith("ObjectDetection"):  # logits and boxes, side by side
+            got = ours(inputs)
+            ref, out = torch.cat([result.logits.flatten(), result.pred_boxes.flatten()]), torch.cat([got["pred_logits"].flatten(), got["pred_boxes"].flatten()])
+        elif name.endswith("ForImageClassification"):
+            ref, out = result.logits, ours(inputs)
+        else:
+            ref, out = result.last_hidden_state, ours.forward_features(inputs)
     difference = (out - ref).abs().max().item()
     count = sum(p.numel() for p in ours.parameters())
     print(f"{what}, {count:,} parameters: outputs up to {ref.abs().max().item():.2g} in size, max |vitlite - Hugging Face| = {difference:.1e}")

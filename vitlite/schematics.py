@@ -11,7 +11,7 @@ from torch import nn
 
 from vitlite.viz import Diagram, Figure
 
-__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions"]
+__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions", "detr"]
 
 
 def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
@@ -113,5 +113,31 @@ def mobilevit_versions() -> Figure:
             d.arrow(fuse, plus)
             d.skip(boxes[0], plus, "the input X, added", height=0.75, below=True, label_at=0.1)
             d.ax.text(plus.right[0] + 0.1, y, f"{c}x{h}x{w}", ha="left", va="center", fontsize=7, color="#1f4e79")
+    d.legend()
+    return d.figure
+
+
+def detr(model: nn.Module) -> Figure:
+    """Chapter 07: DETR's pipeline (backbone, encoder, decoder with object queries, heads, matching)."""
+    size = 64
+    x = torch.zeros(1, model.in_chans, size, size)
+    shapes = traced_shapes(model, x, {"backbone_last": model.backbone.layers[-1], "proj": model.input_proj, "cls": model.class_embed})
+    c, h, w = shapes["backbone_last"]
+    d_model = shapes["proj"][0]
+    n = model.num_queries
+    k = shapes["cls"][-1]
+    d = Diagram(22.0, 7.0, title=f"DETR at a glance (course size, {size}x{size} input)")
+    y = 4.6
+    boxes = d.flow(
+        [("image", "input"), ("CNN\nbackbone", "conv"), ("conv 1x1", "conv"), ("flatten\n+ sine pos", "reshape"), (f"encoder\n{len(model.encoder)} layers", "attention"), (f"decoder\n{len(model.decoder)} layers", "attention"), ("class head\n+ box MLP", "head"), ("Hungarian\nmatching", "loss")],
+        x0=0.3, y=y, gap=1.05, w=1.55, h=1.0,
+        shapes=[f"3x{size}x{size}", f"{c}x{h}x{w}", f"{d_model}x{h}x{w}", f"({h * w}, {d_model})", f"({h * w}, {d_model})", f"({n}, {d_model})", f"({n}, {k}), ({n}, 4)"],
+    )
+    queries = d.box(boxes[5].x, 2.0, f"{n} object queries\n(learned, {d_model})", "mlp", w=1.9, h=0.9)
+    d.arrow(queries, boxes[5])
+    targets = d.box(boxes[7].x, 2.0, "ground truth\n(M objects)", "input", w=1.6, h=0.9)
+    d.arrow(targets, boxes[7])
+    d.ax.text(boxes[7].x, y + 0.9, "one prediction per object;\nthe rest: 'no object'", ha="center", fontsize=7.5, color="#7a1f1f")
+    d.ax.text(boxes[4].x + 1.3, 1.2, "no anchors, no NMS: a set of N predictions, trained through a one-to-one matching", ha="center", fontsize=8, color="#333333")
     d.legend()
     return d.figure
