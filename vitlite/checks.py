@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -444,3 +444,45 @@ def flop_ratio_at_8192(prediction: Any) -> None:
     ratio = full_macs / sep_macs
     if abs(prediction - ratio) > 0.1 * ratio:
         raise Mismatch(f"measured {ratio:.0f}x ({full_macs / 1e9:.2f} G against {sep_macs / 1e6:.1f} M multiply-adds); you predicted {prediction:g}x. Doubling the tokens doubles one cost and quadruples the other's quadratic part")
+
+
+# ---------------------------------------------------------------- chapter 07
+@checker("Exercise 1: generalised IoU of paired boxes")
+def paired_giou(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+    """``fn(a, b)`` for xyxy boxes a, b of shape (N, 4): the generalised IoU of each pair (a[i], b[i]), shape (N,)."""
+    from vitlite.boxes import generalized_box_iou
+
+    gen = torch.Generator().manual_seed(12)
+    xy = torch.rand(16, 2, generator=gen)
+    a = torch.cat([xy, xy + 0.05 + 0.4 * torch.rand(16, 2, generator=gen)], 1)
+    xy = torch.rand(16, 2, generator=gen)
+    b = torch.cat([xy, xy + 0.05 + 0.4 * torch.rand(16, 2, generator=gen)], 1)
+    b[:4] = a[:4]  # identical pairs: GIoU 1
+    b[4:8] = a[4:8] + torch.tensor([2.0, 0.0, 2.0, 0.0])  # far apart: GIoU close to -1
+    want = generalized_box_iou(a, b).diag()
+    got = call(fn, a, b, how="fn(a, b)")
+    expect_shape(got, (16,), "the GIoU of 16 pairs")
+    from vitlite.boxes import box_iou
+
+    if torch.allclose(got.double(), box_iou(a, b).diag().double(), atol=1e-5):
+        raise Mismatch("that is the plain IoU: subtract the part of the enclosing box that neither box covers, over the enclosing box's area")
+    expect_close(got, want, "the GIoU of 16 pairs", atol=1e-5)
+
+
+@checker("Exercise 2: the matching, by hand", answers="value")
+def matching_by_hand(pairs: Any) -> None:
+    """``pairs``: the (query, object) pairs of the least-cost matching of the 2 x 3 cost matrix in the exercise."""
+    from vitlite.matching import linear_sum_assignment
+
+    cost = torch.tensor([[1.0, 4.0, 2.0], [3.0, 9.0, 5.0]])
+    try:
+        given = sorted((int(q), int(o)) for q, o in pairs)
+    except (TypeError, ValueError):
+        raise Mismatch("give a list of (query, object) pairs, e.g. [(0, 1), (1, 2)]") from None
+    rows, cols = linear_sum_assignment(cost)
+    if len(given) != 2 or len({q for q, _ in given}) != 2 or len({o for _, o in given}) != 2:
+        raise Mismatch("with 2 queries and 3 objects, each query takes one object and one object is left unmatched: give two pairs with different queries and different objects")
+    total = sum(cost[q, o].item() for q, o in given)
+    if total > cost[rows, cols].sum().item() + 1e-9:
+        greedy = " (that is the greedy choice: query 0 takes its cheapest object first)" if given == [(0, 0), (1, 2)] else ""
+        raise Mismatch(f"your matching costs {total:g}; there is one that costs {cost[rows, cols].sum().item():g}{greedy}. Hint: the object nobody can cover cheaply is the one to give up")

@@ -117,15 +117,18 @@ def relative_areas(image_size: int) -> dict[str, tuple[float, float]]:
 
 
 @torch.no_grad()
-def detection_scores(model: nn.Module, data: Any, batch_size: int = 64, areas: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
-    """COCO-style AP of a detector with ``detect(outputs)`` (DETR, the dense detector) on a ShapesWorld
-    detection set, with :func:`relative_areas` size bands unless ``areas`` are given."""
+def detection_scores(model: nn.Module, data: Any, batch_size: int = 64, areas: dict[str, tuple[float, float]] | None = None, nms_iou: float | None = None) -> dict[str, float]:
+    """COCO-style AP of a detector with ``detect(outputs, nms_iou)`` (DETR, the dense detector) on a
+    ShapesWorld detection set, with :func:`relative_areas` size bands unless ``areas`` are given.
+    ``nms_iou`` overrides the detector's own NMS (1.0: none)."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     preds, targets = [], []
     for images, target in _batches(data, batch_size):
-        preds += [{k: v.cpu() for k, v in d.items()} for d in model.detect(model(images.to(device)))]
+        outputs = model(images.to(device))
+        found = model.detect(outputs) if nms_iou is None else model.detect(outputs, nms_iou=nms_iou)
+        preds += [{k: v.cpu() for k, v in d.items()} for d in found]
         targets += target
     model.train(was_training)
     size = data.images.shape[-1] if hasattr(data, "images") else None

@@ -185,11 +185,20 @@ class DETR(nn.Module):
         return self.criterion(outputs, targets)
 
     @torch.no_grad()
-    def detect(self, outputs: dict[str, Any]) -> list[dict[str, torch.Tensor]]:
-        """One detection per query, no NMS: its most likely real class, that class's probability, its box."""
+    def detect(self, outputs: dict[str, Any], nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:
+        """One detection per query: its most likely real class, that class's probability, its box. DETR
+        needs no NMS; ``nms_iou`` applies class-wise NMS anyway (the control that shows it)."""
+        from vitlite.boxes import nms
+
         probs = outputs["pred_logits"].softmax(-1)[..., :-1]
         scores, labels = probs.max(-1)
-        return [{"boxes": b, "scores": s, "labels": l} for b, s, l in zip(outputs["pred_boxes"], scores, labels)]
+        results = []
+        for b, s, l in zip(outputs["pred_boxes"], scores, labels):
+            if nms_iou is not None and nms_iou < 1.0:
+                kept = nms(cxcywh_to_xyxy(b).clamp(0, 1), s, nms_iou, l)
+                b, s, l = b[kept], s[kept], l[kept]
+            results.append({"boxes": b, "scores": s, "labels": l})
+        return results
 
 
 # ---------------------------------------------------------------------- matching and the set loss
