@@ -119,11 +119,12 @@ def manifest(recipe: str) -> dict[str, Any]:
 def provenance(record: dict[str, Any]) -> str:
     """The line a chapter prints above a recipe's results: how, when and at what cost its checkpoints were made."""
     threads = record["threads"]
-    threads = "/".join(str(t) for t in threads) if isinstance(threads, list) else threads
-    where = f" on {', '.join(record['devices'])}" if record.get("devices") else ""
+    threads = threads if isinstance(threads, list) else [threads]
+    count = "/".join(str(t) for t in threads) + (" thread" if threads == [1] else " threads")
+    where = f"device {', '.join(record['devices'])}, " if record.get("devices") else ""
     return (
         f"checkpoints made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min wall, "
-        f"{record['cpu_seconds'] / 60:.0f} min CPU on {threads} threads{where} (torch {record['torch']})"
+        f"{record['cpu_seconds'] / 60:.0f} min CPU on {count} ({where}torch {record['torch']})"
     )
 
 
