@@ -306,3 +306,18 @@ def test_every_asset_folder_ships_with_the_package():
         for file in folder.iterdir():
             if file.is_file():
                 assert any(file.match(pattern) for pattern in patterns), f"{file} matches no package-data pattern of {name!r}"
+
+
+def test_every_declared_asset_folder_is_committed():
+    """A folder declared in pyproject but absent from a clean clone breaks `pip install` (setuptools: 'package directory does not exist')."""
+    import subprocess
+
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    tracked = subprocess.run(["git", "ls-files", "assets"], cwd=ROOT, capture_output=True, text=True)
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout: cannot tell committed folders from local ones")
+    committed = {str(Path(line).parent) for line in tracked.stdout.splitlines()}
+    for name in tool["packages"]:
+        if name.startswith("vitlite._assets"):
+            folder = "/".join(["assets", *name.split(".")[2:]])
+            assert folder in committed or any(c.startswith(folder + "/") for c in committed), f"pyproject declares {name!r} but {folder}/ has no committed file: commit it or drop the entry"
