@@ -216,3 +216,11 @@ def test_conv_attention_explorer_widget():
     alpha.value = 50.0
     alpha.value = alpha.base ** alpha.min  # both ends of the log slider are valid values here
     alpha.value = alpha.base ** alpha.max
+
+
+def test_images_with_the_same_title_stay_selectable():
+    """Two test images of the same class must not collapse into one dropdown entry."""
+    from vitlite.explore import _image_options
+
+    assert _image_options(["a", "b"]) == {"a": 0, "b": 1}
+    assert list(_image_options(["2 objects", "1 object", "2 objects"]).values()) == [0, 1, 2]

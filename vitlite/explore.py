@@ -232,6 +232,13 @@ def conv_attention_explorer(image: "torch.Tensor", kernel: "torch.Tensor") -> Ex
     return Explorer(draw, controls, title="A 3x3 convolution as 9-head attention", figsize=(11.0, 4.0))
 
 
+def _image_options(titles: "list[str]") -> dict[str, int]:
+    """Dropdown options for a list of images: their titles, numbered when two titles are the same."""
+    if len(set(titles)) == len(titles):
+        return {t: i for i, t in enumerate(titles)}
+    return {f"{i}: {t}": i for i, t in enumerate(titles)}
+
+
 def _square(x: float, y: float, color: str, size: int = 1, lw: float = 2.0):
     from matplotlib.patches import Rectangle
 
@@ -274,7 +281,7 @@ def vit_attention_explorer(model, images: "torch.Tensor", titles: "list[str] | N
         heatmap(ax_roll, rolled, title=f"rollout through layers 0..{layer}", cmap="inferno")
 
     controls = {
-        "image": Dropdown({t: i for i, t in enumerate(titles)}),
+        "image": Dropdown(_image_options(titles)),
         "layer": IntSlider(0, len(maps) - 1, value=len(maps) - 1),
         "head": Dropdown({"mean of heads": -1} | {f"head {h}": h for h in range(maps[0].shape[1])}),
         "query": Dropdown(queries),
@@ -436,7 +443,7 @@ def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None"
             ax.add_patch(_square(col, row, "red", lw=1.5))
 
     controls = {
-        "image": Dropdown({t: i for i, t in enumerate(titles)}),
+        "image": Dropdown(_image_options(titles)),
         "block": IntSlider(0, len(blocks) - 1, value=0),
         "row": IntSlider(0, size - 1, value=size // 2),
         "col": IntSlider(0, size - 1, value=size // 2),
@@ -474,7 +481,7 @@ def context_score_explorer(model, images: "torch.Tensor", titles: "list[str] | N
         overlay(ax_over, images[image], up, alpha=0.55, cmap="magma", title="scores over the image (same colours)")
         ax_over.images[-1].set_clim(im.get_clim())
 
-    controls = {"image": Dropdown({t: i for i, t in enumerate(titles)}), "block": IntSlider(0, count - 1, value=0)}
+    controls = {"image": Dropdown(_image_options(titles)), "block": IntSlider(0, count - 1, value=0)}
     return Explorer(draw, controls, title="Separable self-attention: which pixels fill the context vector", figsize=(10.5, 3.4))
 
 
