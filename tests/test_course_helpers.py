@@ -249,3 +249,15 @@ def test_provenance_names_command_and_both_times():
 
     line = provenance({"command": "python -m vitlite.recipes x", "date": "2026-01-02", "wall_seconds": 600, "cpu_seconds": 1140, "threads": 2, "torch": "2.13.0"})
     assert "`python -m vitlite.recipes x`" in line and "10 min wall" in line and "19 min CPU on 2 threads" in line
+
+
+def test_study_curves_with_extra_metric_panels():
+    from vitlite import viz
+
+    history = {"step": [1, 2, 3], "loss": [3.0, 2.0, 1.0], "eval_step": [2, 3], "metrics": {"AP": [0.1, 0.2], "AP_small": [0.0, 0.1]}}
+    records = [{"label": arm, "seed": s, "best_step": 3, "history": history} for arm in ("a", "b") for s in (0, 1)]
+    fig = viz.plot_study_curves(records, "AP", also=("AP_small",))
+    assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "validation AP_small"
+    assert len(fig.axes[2].lines) == 4  # one line per run
+    with pytest.raises(ValueError, match="AP_large"):
+        viz.plot_study_curves(records, "AP", also=("AP_large",))

@@ -124,8 +124,13 @@ STUDIES = [r.study for r in RECIPES.values() if r.study is not None and r.study.
 @pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
 def test_shipped_checkpoints_score_what_their_records_say(study):
     """Each arm's checkpoint (float16 weights) on its test set generated again here: the recorded score."""
+    from vitlite.assets import asset_path
     from vitlite.recipes.runner import TASKS
 
+    try:
+        asset_path(f"checkpoints/{study.name}/manifest.json")
+    except FileNotFoundError:
+        pytest.skip(f"{study.name}: not trained yet (no manifest); `python -m vitlite.recipes {study.name}` makes it")
     primary = TASKS[study.task].primary
     for arm in study.arms:
         model, meta = study.load(arm.label)

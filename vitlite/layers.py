@@ -20,6 +20,7 @@ from einops import rearrange
 from torch import nn
 
 __all__ = [
+    "multi_scale_deformable_attention",
     "check_image",
     "check_positive",
     "check_num_classes",
@@ -341,3 +342,36 @@ def effective_receptive_field(model: nn.Module, images: torch.Tensor, module: nn
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of parameters (works on the meta device)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def multi_scale_deformable_attention(value: torch.Tensor, spatial_shapes: torch.Tensor | list[tuple[int, int]], sampling_locations: torch.Tensor, attention_weights: torch.Tensor) -> torch.Tensor:
+    """Deformable attention's core (Zhu et al., ICLR 2021): each query reads, per head, a few bilinearly
+    sampled points from every level of a multi-scale feature map and sums them with its weights.
+
+    ``value`` (B, S, heads, d): the levels' features, flattened level after level (S = sum of H_l * W_l);
+    ``spatial_shapes`` (L, 2): each level's (H_l, W_l); ``sampling_locations`` (B, Q, heads, L, P, 2):
+    (x, y) in [0, 1] of the level's width and height (points outside read zeros); ``attention_weights``
+    (B, Q, heads, L, P). Returns (B, Q, heads * d). Sampling is ``grid_sample``'s (bilinear, zero padding,
+    ``align_corners=False``), as in the paper's pure-PyTorch version.
+    """
+    shapes = [(int(h), int(w)) for h, w in (spatial_shapes.tolist() if torch.is_tensor(spatial_shapes) else spatial_shapes)]
+    if value.ndim != 4:
+        raise ValueError(f"value must be (B, S, heads, d), got shape {tuple(value.shape)}")
+    b, s, heads, d = value.shape
+    if sum(h * w for h, w in shapes) != s:
+        raise ValueError(f"value has {s} positions but the spatial shapes {shapes} hold {sum(h * w for h, w in shapes)}")
+    if sampling_locations.ndim != 6 or sampling_locations.shape[-1] != 2 or sampling_locations.shape[0] != b or sampling_locations.shape[2] != heads or sampling_locations.shape[3] != len(shapes):
+        raise ValueError(f"sampling_locations must be (B={b}, Q, heads={heads}, L={len(shapes)}, P, 2), got {tuple(sampling_locations.shape)}")
+    q, points = sampling_locations.shape[1], sampling_locations.shape[4]
+    if tuple(attention_weights.shape) != (b, q, heads, len(shapes), points):
+        raise ValueError(f"attention_weights must be (B, Q, heads, L, P) = {(b, q, heads, len(shapes), points)}, got {tuple(attention_weights.shape)}")
+    grids = 2 * sampling_locations - 1  # grid_sample's [-1, 1]
+    sampled = []
+    for level, (part, (h, w)) in enumerate(zip(value.split([h * w for h, w in shapes], dim=1), shapes)):
+        maps = part.permute(0, 2, 3, 1).reshape(b * heads, d, h, w)  # (B*heads, d, H, W)
+        grid = grids[:, :, :, level].transpose(1, 2).reshape(b * heads, q, points, 2)
+        sampled.append(F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False))  # (B*heads, d, Q, P)
+    stacked = torch.stack(sampled, dim=3)  # (B*heads, d, Q, L, P)
+    weights = attention_weights.transpose(1, 2).reshape(b * heads, 1, q, len(shapes), points)
+    out = (stacked * weights).sum((-2, -1))  # (B*heads, d, Q)
+    return out.reshape(b, heads * d, q).transpose(1, 2)

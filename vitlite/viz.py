@@ -180,12 +180,16 @@ def show_scenes(dataset: "ShapesDataset", n: int = 6) -> Figure:
     return fig
 
 
-def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: dict[str, str] | None = None, title: str | None = None) -> Figure:
+def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: dict[str, str] | None = None, title: str | None = None, also: Sequence[str] = ()) -> Figure:
     """A study's full training curves: smoothed loss and the validation ``metric`` against steps, one
-    colour per arm, one line per seed, the best validation step of each run marked."""
+    colour per arm, one line per seed, the best validation step of each run marked; ``also`` adds a
+    panel per further validation metric (e.g. AP by object size)."""
     labels = labels or {}
     arms = list(dict.fromkeys(r["label"] for r in records))
-    fig, axes = figure(1, 2, panel=(4.6, 3.1))
+    for name in also:
+        if any(name not in r["history"]["metrics"] for r in records):
+            raise ValueError(f"metric {name!r} is not in every record's history; they have {sorted(records[0]['history']['metrics'])}")
+    fig, axes = figure(1, 2 + len(also), panel=(4.6 if not also else 3.4, 3.1))
     for color, arm in enumerate(arms):
         for i, record in enumerate(r for r in records if r["label"] == arm):
             history = record["history"]
@@ -195,8 +199,12 @@ def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: di
             best = history["eval_step"].index(record["best_step"]) if record["best_step"] in history["eval_step"] else None
             if best is not None:
                 axes[0, 1].plot(record["best_step"], history["metrics"][metric][best], "o", color=f"C{color}", markersize=5, markerfacecolor="none")
+            for k, name in enumerate(also, start=2):
+                axes[0, k].plot(history["eval_step"], history["metrics"][name], color=f"C{color}", linewidth=0.9, alpha=0.8, marker=".", markersize=3)
     axes[0, 0].set_ylabel("training loss (smoothed)")
     axes[0, 1].set_ylabel(f"validation {metric}")
+    for k, name in enumerate(also, start=2):
+        axes[0, k].set_ylabel(f"validation {name}")
     for ax in axes[0]:
         ax.set_xlabel("step")
     axes[0, 0].legend(fontsize=7)
