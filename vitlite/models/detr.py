@@ -59,18 +59,24 @@ class MultiheadAttention(RecordsAttention, nn.Module):
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (nn.Linear(dim, dim) for _ in range(4))
         self.dropout = dropout
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``attn_mask`` (Nq, Nk) bool: True where a query may *not* attend (the convention of DETR's code)."""
         b, nq, d = query.shape
         h = self.num_heads
         q = self.q_proj(query).view(b, nq, h, d // h).transpose(1, 2)
         k = self.k_proj(key).view(b, key.shape[1], h, d // h).transpose(1, 2)
         v = self.v_proj(value).view(b, value.shape[1], h, d // h).transpose(1, 2)
+        if attn_mask is not None and (attn_mask.dtype != torch.bool or tuple(attn_mask.shape) != (nq, key.shape[1])):
+            raise ValueError(f"attn_mask must be a bool tensor of shape {(nq, key.shape[1])}, got {attn_mask.dtype} {tuple(attn_mask.shape)}")
         if self._record is not None:
-            attn = (q @ k.transpose(-2, -1) * (d // h) ** -0.5).softmax(-1)
+            scores = q @ k.transpose(-2, -1) * (d // h) ** -0.5
+            if attn_mask is not None:
+                scores = scores.masked_fill(attn_mask, float("-inf"))
+            attn = scores.softmax(-1)
             self._emit(attn)
             out = F.dropout(attn, self.dropout, self.training) @ v
         else:
-            out = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=None if attn_mask is None else ~attn_mask, dropout_p=self.dropout if self.training else 0.0)
         return self.out_proj(out.transpose(1, 2).reshape(b, nq, d))
 
 
