@@ -97,6 +97,44 @@ def test_detection_study_with_per_arm_learning_rates(assets):
     assert [a["lr"] for a in record["settings"]["arms"]] == [1e-4, 1e-3]
 
 
+def test_dino_study_trains_with_targets_and_records_matching_instability(assets):
+    small = (("dim", 32), ("ffn_dim", 32), ("num_heads", 2))
+    study = tiny_study(task="detection", variant=None, world=(("image_size", 64),), seeds=(0,), arms=(Arm("dino", "dino_tiny_shapes", small), Arm("plain", "dino_tiny_shapes", small + (("denoising", False),))), steps=2, eval_every=1)
+    record = study.run(assets / "checkpoints" / "tiny")
+    for run in study.results():
+        shares = run["history"]["metrics"]["instability"]
+        assert len(shares) == len(run["history"]["eval_step"]) and all(0 <= s <= 1 for s in shares)
+    assert {r["label"] for r in record["runs"]} == {"dino", "plain"}
+
+
+def test_matching_instability_counts_changed_assignments():
+    from vitlite.recipes.runner import MatchingInstability
+
+    class Fake(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.answers = [[torch.tensor([0, 1]), torch.tensor([2])], [torch.tensor([0, 1]), torch.tensor([3])], [torch.tensor([1, 0]), torch.tensor([3])]]
+
+        def assign(self, images, targets):
+            return self.answers.pop(0)
+
+    class Data:
+        images = torch.zeros(2, 3, 8, 8)
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return self.images[i], {"labels": torch.zeros(2 - i, dtype=torch.long), "boxes": torch.zeros(2 - i, 4)}
+
+    probe = MatchingInstability(Fake(), Data(), n=2)
+    fake = Fake()
+    fake.answers = fake.answers[1:]
+    assert probe(fake) == pytest.approx(1 / 3)  # image 1's object moved to another query
+    assert probe(fake) == pytest.approx(2 / 3)  # image 0's two objects swapped queries
+
+
 def test_study_errors():
     with pytest.raises(ValueError, match="unknown task 'depth'"):
         tiny_study(task="depth")

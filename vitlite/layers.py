@@ -366,12 +366,11 @@ def multi_scale_deformable_attention(value: torch.Tensor, spatial_shapes: torch.
     if tuple(attention_weights.shape) != (b, q, heads, len(shapes), points):
         raise ValueError(f"attention_weights must be (B, Q, heads, L, P) = {(b, q, heads, len(shapes), points)}, got {tuple(attention_weights.shape)}")
     grids = 2 * sampling_locations - 1  # grid_sample's [-1, 1]
-    sampled = []
+    weights = attention_weights.transpose(1, 2).reshape(b * heads, 1, q, len(shapes), points)
+    out = value.new_zeros(b * heads, d, q)
     for level, (part, (h, w)) in enumerate(zip(value.split([h * w for h, w in shapes], dim=1), shapes)):
         maps = part.permute(0, 2, 3, 1).reshape(b * heads, d, h, w)  # (B*heads, d, H, W)
         grid = grids[:, :, :, level].transpose(1, 2).reshape(b * heads, q, points, 2)
-        sampled.append(F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False))  # (B*heads, d, Q, P)
-    stacked = torch.stack(sampled, dim=3)  # (B*heads, d, Q, L, P)
-    weights = attention_weights.transpose(1, 2).reshape(b * heads, 1, q, len(shapes), points)
-    out = (stacked * weights).sum((-2, -1))  # (B*heads, d, Q)
+        sampled = F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False)  # (B*heads, d, Q, P)
+        out = out + (sampled * weights[..., level, :]).sum(-1)  # level by level: no (.., L, P) tensor is ever stacked
     return out.reshape(b, heads * d, q).transpose(1, 2)

@@ -36,9 +36,9 @@ class Recipe:
 
 
 def _studies() -> dict[str, Recipe]:
-    from vitlite.recipes import detr, mobilevit
+    from vitlite.recipes import detr, dino, mobilevit
 
-    return {study.name: Recipe(study.about, study=study) for study in mobilevit.STUDIES + detr.STUDIES}
+    return {study.name: Recipe(study.about, study=study) for study in mobilevit.STUDIES + detr.STUDIES + dino.STUDIES}
 
 
 RECIPES: dict[str, Recipe] = {

@@ -161,7 +161,30 @@ def _segmentation_scores(model: nn.Module, data: ShapesDataset) -> dict[str, flo
 
 def _detection_loss(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
     images, targets = batch
-    return model.loss(model(images), targets)
+    outputs = model(images, targets) if getattr(model, "takes_targets", False) else model(images)
+    return model.loss(outputs, targets)
+
+
+class MatchingInstability:
+    """DN-DETR's instability, measured at every evaluation: the share of objects (of the first ``n``
+    validation images) whose matched query differs from the previous evaluation (the first one is
+    compared with the model as initialised). For detectors with ``assign(images, targets)``."""
+
+    def __init__(self, model: nn.Module, data: ShapesDataset, n: int = 200):
+        self.images = data.images[:n]
+        self.targets = [data[i][1] for i in range(min(n, len(data)))]
+        self.previous = self.current(model)
+
+    def current(self, model: nn.Module) -> list[torch.Tensor]:
+        device = next(model.parameters()).device
+        return model.assign(self.images.to(device), [{k: v.to(device) for k, v in t.items()} for t in self.targets])
+
+    def __call__(self, model: nn.Module) -> float:
+        now = self.current(model)
+        changed = sum(int((a != b).sum()) for a, b in zip(now, self.previous))
+        total = max(1, sum(len(a) for a in now))
+        self.previous = now
+        return changed / total
 
 
 def _detection_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
@@ -277,6 +300,10 @@ class Study:
         model = self.build(arm, seed)
         train = self.dataset("train", n_train)
         spec = TASKS[self.task]
+        eval_fn = lambda m: spec.scores(m, self.dataset("val"))  # noqa: E731
+        if self.task == "detection" and hasattr(model, "assign"):
+            instability = MatchingInstability(model.to(device or "cpu"), self.dataset("val"))
+            eval_fn = lambda m: {**spec.scores(m, self.dataset("val")), "instability": instability(m)}  # noqa: E731
         history = fit(
             model,
             train.loader(self.batch_size, seed=seed),
@@ -285,7 +312,7 @@ class Study:
             weight_decay=self.weight_decay,
             grad_clip=self.grad_clip,
             loss_fn=spec.loss,
-            eval_fn=lambda m: spec.scores(m, self.dataset("val")),
+            eval_fn=eval_fn,
             eval_every=eval_every or self.eval_every,
             keep_best=spec.primary,
             seed=seed,
