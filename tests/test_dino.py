@@ -181,3 +181,13 @@ def test_detect_and_matching_with_focal_costs():
     # the class cost prefers the query that is sure of the right class
     logits = torch.tensor([[4.0, -4.0], [-4.0, 4.0]])
     assert D.focal_cost(logits, torch.tensor([1]))[1, 0] < D.focal_cost(logits, torch.tensor([1]))[0, 0]
+
+
+def test_sampling_points_record_one_layer_and_restore_it():
+    model = vitlite.create_model("dino_tiny_shapes").eval()
+    info = D.sampling_points(model, torch.rand(3, 64, 64), layer=0)
+    assert info["locations"].shape == (10, 4, 2, 4, 2) and info["weights"].shape == (10, 4, 2, 4)
+    assert torch.allclose(info["weights"].sum((-2, -1)), torch.ones(10, 4))
+    assert "sampling" not in vars(model.decoder[0].cross_attn)  # the recording wrapper is gone
+    with pytest.raises(ValueError, match="layer"):
+        D.sampling_points(model, torch.rand(3, 64, 64), layer=2)

@@ -224,3 +224,20 @@ def test_images_with_the_same_title_stay_selectable():
 
     assert _image_options(["a", "b"]) == {"a": 0, "b": 1}
     assert list(_image_options(["2 objects", "1 object", "2 objects"]).values()) == [0, 1, 2]
+
+
+def test_dino_explorers_render_and_check_their_controls():
+    import vitlite
+    from vitlite.explore import deformable_sampling_explorer, denoising_explorer
+
+    ds = vitlite.data.ShapesWorld(image_size=64).detection(3, seed=3)
+    dn = denoising_explorer(ds)
+    fig = dn.figure(image=2, lam=0.4, groups=3)
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match="lam"):
+        dn.figure(lam=5.0)
+    model = vitlite.create_model("dino_tiny_shapes", dim=32, ffn_dim=32, num_heads=2)
+    sampling = deformable_sampling_explorer(model, ds)
+    assert len(sampling.figure(query=3, layer=0).axes) == 1 + model.num_levels
+    with pytest.raises(ValueError, match="query"):
+        sampling.figure(query=model.num_queries)

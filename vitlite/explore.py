@@ -565,3 +565,106 @@ def detr_attention_explorer(model, images: "torch.Tensor", classes: "tuple[str, 
 
     controls = {"image": IntSlider(0, len(images) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
     return Explorer(draw, controls, title="What an object query looks at", figsize=(8.0, 3.6))
+
+
+# ---------------------------------------------------------------- chapter 08
+def denoising_explorer(dataset, indices: "list[int] | None" = None, num_queries: int = 10) -> Explorer:
+    """DINO's contrastive denoising queries for one image: the objects (white), the positive copies
+    (green: each corner moved by less than lambda times half the side) and the negative copies (red:
+    moved by lambda to 2 lambda), for a chosen number of groups; beside them, the decoder's
+    self-attention mask (dark: blocked) for those groups and ``num_queries`` matching queries."""
+    import torch
+
+    from vitlite.models.dino import denoising_attention_mask, denoising_queries
+    from vitlite.viz import draw_boxes, to_image
+
+    indices = list(range(min(8, len(dataset)))) if indices is None else list(indices)
+    if not indices:
+        raise ValueError("no images to explore")
+    size = dataset.images.shape[-1]
+
+    def draw(fig, image: int, lam: float, groups: int, seed: int) -> None:
+        _, target = dataset[indices[image]]
+        m = len(target["labels"])
+        gen = torch.Generator().manual_seed(seed)
+        dn = denoising_queries([target], len(dataset.classes), dn_number=groups * max(m, 1), label_noise_ratio=0.5, box_noise_scale=lam, generator=gen)
+        ax_img, ax_mask = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
+        ax_img.imshow(to_image(dataset.images[indices[image]]), interpolation="nearest")
+        valid = dn["valid"][0]
+        pos, neg = valid & dn["positive"][0], valid & ~dn["positive"][0]
+        draw_boxes(ax_img, dn["boxes"][0][neg], size=size, color="tab:red")
+        draw_boxes(ax_img, dn["boxes"][0][pos], size=size, color="lime")
+        draw_boxes(ax_img, target["boxes"], target["labels"], dataset.classes, size=size, color="white")
+        flipped = int((dn["labels"][0][valid] != target["labels"][dn["object"][0][valid]]).sum())
+        ax_img.set_title(f"objects (white), positives (green), negatives (red)\nlambda1 = {lam:.2f}, lambda2 = {2 * lam:.2f}; {flipped} of {int(valid.sum())} labels flipped", fontsize=8)
+        ax_img.axis("off")
+        mask = denoising_attention_mask(dn["groups"], dn["group_size"], num_queries)
+        ax_mask.imshow(mask.numpy(), cmap="Greys", vmin=0, vmax=1.6, interpolation="nearest")
+        pad = dn["groups"] * dn["group_size"]
+        for g in range(1, dn["groups"] + 1):
+            ax_mask.axhline(g * dn["group_size"] - 0.5, color="tab:blue", linewidth=0.6)
+            ax_mask.axvline(g * dn["group_size"] - 0.5, color="tab:blue", linewidth=0.6)
+        ax_mask.set_title(f"self-attention mask: {dn['groups']} group(s) of {dn['group_size']} (2 x {m} objects), then {num_queries} matching queries\ndark = blocked; rows attend to columns", fontsize=8)
+        ax_mask.set_xlabel(f"key (denoising 0-{pad - 1}, matching {pad}-{pad + num_queries - 1})", fontsize=8)
+        ax_mask.set_ylabel("query", fontsize=8)
+
+    controls = {
+        "image": IntSlider(0, len(indices) - 1, value=0),
+        "lam": FloatSlider(0.1, 1.5, step=0.05, value=1.0, description="lambda"),
+        "groups": IntSlider(1, 4, value=2),
+        "seed": IntSlider(0, 9, value=0),
+    }
+    return Explorer(draw, controls, title="Contrastive denoising: noised copies of the ground truth", figsize=(10.5, 4.2))
+
+
+def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = None) -> Explorer:
+    """Where one matching query of a trained DINO samples in a decoder layer's cross-attention: on each
+    level's grid, its reference box (dashed) and its sampling points, coloured by head, sized by weight;
+    on the image, the query's final box."""
+    from matplotlib.patches import Rectangle
+
+    from vitlite.models.dino import sampling_points
+    from vitlite.viz import draw_boxes, to_image
+
+    indices = list(range(min(8, len(dataset)))) if indices is None else list(indices)
+    if not indices:
+        raise ValueError("no images to explore")
+    size = dataset.images.shape[-1]
+    cache: dict[tuple[int, int], dict] = {}
+
+    def draw(fig, image: int, query: int, layer: int) -> None:
+        key = (image, layer)
+        if key not in cache:
+            cache[key] = sampling_points(model, dataset.images[indices[image]], layer)
+        info = cache[key]
+        levels = len(info["shapes"])
+        axes = fig.subplots(1, levels + 1)
+        axes[0].imshow(to_image(dataset.images[indices[image]]), interpolation="nearest")
+        label = int(info["labels"][query])
+        draw_boxes(axes[0], info["boxes"][query : query + 1], [label], dataset.classes, size=size, color="yellow", scores=info["scores"][query : query + 1])
+        axes[0].set_title(f"query {query}: its final box", fontsize=8)
+        axes[0].axis("off")
+        heads = info["locations"].shape[1]
+        ref = info["reference"][query]
+        for lv in range(levels):
+            ax = axes[lv + 1]
+            h, w = info["shapes"][lv].tolist()
+            ax.imshow(to_image(dataset.images[indices[image]]), extent=(0, w, h, 0), interpolation="nearest", alpha=0.35)
+            for k in range(1, w):
+                ax.axvline(k, color="0.8", linewidth=0.4)
+            for k in range(1, h):
+                ax.axhline(k, color="0.8", linewidth=0.4)
+            cx, cy, bw, bh = (ref * ref.new_tensor([w, h, w, h])).tolist()
+            ax.add_patch(Rectangle((cx - bw / 2, cy - bh / 2), bw, bh, fill=False, linestyle="--", edgecolor="black", linewidth=1))
+            for head in range(heads):
+                pts = info["locations"][query, head, lv] * info["locations"].new_tensor([w, h])
+                ax.scatter(pts[:, 0], pts[:, 1], s=8 + 200 * info["weights"][query, head, lv], color=f"C{head}", edgecolor="black", linewidth=0.3, label=f"head {head}" if lv == 0 else None)
+            ax.set_xlim(-0.5, w + 0.5)
+            ax.set_ylim(h + 0.5, -0.5)
+            ax.set_title(f"level {lv}: {h}x{w} map", fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[1].legend(fontsize=6, loc="lower left")
+
+    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
+    return Explorer(draw, controls, title="Deformable cross-attention: where a query samples", figsize=(10.5, 3.4))

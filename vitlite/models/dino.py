@@ -45,6 +45,7 @@ __all__ = [
     "denoising_attention_mask",
     "DINO",
     "DINOCriterion",
+    "sampling_points",
 ]
 
 
@@ -446,6 +447,33 @@ class DINO(nn.Module):
                 b, s, lab = b[kept], s[kept], lab[kept]
             results.append({"boxes": b, "scores": s, "labels": lab})
         return results
+
+
+# ---------------------------------------------------------------------- looking inside
+@torch.no_grad()
+def sampling_points(model: DINO, image: torch.Tensor, layer: int = -1) -> dict[str, torch.Tensor]:
+    """Where the matching queries' cross-attention samples in one decoder layer, for one image (C, H, W):
+    ``locations`` (N, heads, L, P, 2) in [0, 1], ``weights`` (N, heads, L, P), the layer's reference
+    boxes (N, 4), the final predictions (``boxes`` (N, 4), ``scores`` (N,), ``labels`` (N,)), and the
+    levels' ``shapes`` (L, 2)."""
+    if not -len(model.decoder) <= layer < len(model.decoder):
+        raise ValueError(f"layer must be in [-{len(model.decoder)}, {len(model.decoder) - 1}], got {layer}")
+    attn = model.decoder[layer].cross_attn
+    captured: dict[str, torch.Tensor] = {}
+    original = attn.sampling
+
+    def recording(query, reference, spatial_shapes):
+        locations, weights = original(query, reference, spatial_shapes)
+        captured.update(locations=locations[0], weights=weights[0], reference=reference[0, :, 0], shapes=spatial_shapes)
+        return locations, weights
+
+    attn.sampling = recording
+    try:
+        out = model.eval()(image[None])
+    finally:
+        del attn.sampling
+    scores, labels = out["pred_logits"][0].sigmoid().max(-1)
+    return {**captured, "boxes": out["pred_boxes"][0], "scores": scores, "labels": labels}
 
 
 # ---------------------------------------------------------------------- the loss
