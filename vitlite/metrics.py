@@ -10,7 +10,7 @@ from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
+__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "depth_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -46,17 +46,21 @@ def accuracy(model_or_logits: nn.Module | torch.Tensor, data_or_labels: Any, dev
 
 
 # ---------------------------------------------------------------------- segmentation
-def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int, ignore_index: int | None = None) -> torch.Tensor:
+def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int, ignore_index: int | None = None, where: torch.Tensor | None = None) -> torch.Tensor:
     """(num_classes, num_classes) counts: row = true class, column = predicted class.
 
     ``pred`` and ``target`` are integer class maps of the same shape; pixels whose target is
-    ``ignore_index`` are left out."""
+    ``ignore_index``, or where the bool map ``where`` is False (e.g. outside a boundary band), are left out."""
     if pred.shape != target.shape:
         raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
     if pred.is_floating_point() or target.is_floating_point():
         raise ValueError("pred and target must be integer class maps; take scores.argmax(1) of the model's output first")
+    if where is not None and where.shape != target.shape:
+        raise ValueError(f"where must have the target's shape {tuple(target.shape)}, got {tuple(where.shape)}")
+    keep = target.reshape(-1) != ignore_index if ignore_index is not None else torch.ones(target.numel(), dtype=torch.bool, device=target.device)
+    if where is not None:
+        keep = keep & where.reshape(-1).bool()
     pred, target = pred.reshape(-1).long(), target.reshape(-1).long()
-    keep = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
     pred, target = pred[keep], target[keep]
     if target.numel() and (int(target.min()) < 0 or int(target.max()) >= num_classes or int(pred.min()) < 0 or int(pred.max()) >= num_classes):
         raise ValueError(f"class indices must lie in [0, {num_classes}); got targets {int(target.min())}..{int(target.max())} and predictions {int(pred.min())}..{int(pred.max())}")
@@ -82,19 +86,65 @@ def mean_iou(confusion: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: torch.device | str | None = None, batch_size: int = 128, ignore_index: int | None = None) -> dict[str, float]:
-    """mIoU and pixel accuracy of ``model`` (class scores (B, K, H, W) at the input's resolution) on ``data``."""
+def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: torch.device | str | None = None, batch_size: int = 128, ignore_index: int | None = None, band: int | None = None) -> dict[str, float]:
+    """mIoU and pixel accuracy of ``model`` (class scores (B, K, H, W) at the input's resolution) on
+    ``data``; with ``band=k`` also ``miou_band`` / ``pixel_accuracy_band`` inside the boundary band of
+    the true masks (:func:`vitlite.dense.boundary_band`) and ``miou_interior`` / ``pixel_accuracy_interior``
+    outside it."""
+    from vitlite.dense import boundary_band
+
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    total = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    regions = {"": None} if band is None else {"": None, "_band": True, "_interior": False}
+    totals = {name: torch.zeros(num_classes, num_classes, dtype=torch.long) for name in regions}
     for images, masks in _batches(data, batch_size):
         scores = model(to_device(images, device))
         if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
             raise ValueError(f"the model should return class scores (B, {num_classes}, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
-        total += confusion_matrix(scores.argmax(1).cpu(), masks, num_classes, ignore_index)
+        pred = scores.argmax(1).cpu()
+        in_band = boundary_band(masks, band) if band is not None else None
+        for name, inside in regions.items():
+            where = None if inside is None else (in_band if inside else ~in_band)
+            totals[name] += confusion_matrix(pred, masks, num_classes, ignore_index, where=where)
     model.train(was_training)
-    return {"miou": mean_iou(total), "pixel_accuracy": (total.diag().sum() / total.sum().clamp_min(1)).item()}
+    out = {}
+    for name, total in totals.items():
+        out[f"miou{name}"] = mean_iou(total)
+        out[f"pixel_accuracy{name}"] = (total.diag().sum() / total.sum().clamp_min(1)).item()
+    return out
+
+
+@torch.no_grad()
+def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None = None, batch_size: int = 128, align: bool = False, band: int | None = None) -> dict[str, float]:
+    """AbsRel, RMSE and delta < 1.25 (:func:`vitlite.dense.depth_metrics`) of a depth model (B, 1, H, W)
+    on a ShapesWorld depth set. ``align=True`` first fits each prediction's scale and shift to its
+    target (for models trained with the scale-and-shift-invariant loss). ``band=k`` adds the same
+    metrics inside (``_band``) and outside (``_interior``) the boundary band of the scene's objects
+    (the edges of its class mask, which are depth edges too)."""
+    from vitlite.dense import align_scale_shift, boundary_band, depth_metrics
+
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    preds, targets = [], []
+    for images, depth in _batches(data, batch_size):
+        pred = model(to_device(images, device)).float().cpu()
+        if pred.shape != depth.shape:
+            raise ValueError(f"the model should return depth maps {tuple(depth.shape[1:])} per image, got {tuple(pred.shape[1:])}")
+        preds.append(align_scale_shift(pred, depth) if align else pred)
+        targets.append(depth)
+    model.train(was_training)
+    pred, target = torch.cat(preds), torch.cat(targets)
+    out = depth_metrics(pred, target)
+    if band is not None:
+        scenes = getattr(data, "scenes", None)
+        if scenes is None:
+            raise ValueError("band scores need the scenes' class masks: pass a ShapesWorld depth set (it keeps its scenes)")
+        in_band = boundary_band(scenes.mask[: len(pred)], band)[:, None]
+        out.update({f"{k}_band": v for k, v in depth_metrics(pred, target, in_band).items()})
+        out.update({f"{k}_interior": v for k, v in depth_metrics(pred, target, ~in_band).items()})
+    return out
 
 
 # ---------------------------------------------------------------------- detection

@@ -20,7 +20,7 @@ from torch import nn
 
 from vitlite import env
 
-__all__ = ["History", "fit", "classification_loss", "segmentation_loss", "to_device"]
+__all__ = ["History", "fit", "classification_loss", "segmentation_loss", "depth_loss", "to_device"]
 
 LossFn = Callable[[nn.Module, Any], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]
 
@@ -115,6 +115,22 @@ def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]
     if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= scores.shape[1]):
         raise ValueError(f"mask classes range over {int(valid.min())}..{int(valid.max())} but the model predicts {scores.shape[1]}; build it with num_classes={int(valid.max()) + 1}")
     return F.cross_entropy(scores, masks.long(), ignore_index=ignore_index)
+
+
+def depth_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], kind: str = "ssi") -> torch.Tensor:
+    """The loss of a depth model ``model(images)`` (B, 1, H, W) against depth maps: ``"ssi"``, MiDaS's
+    scale-and-shift-invariant loss (:func:`vitlite.dense.ssi_loss`), or ``"l1"``, the plain mean absolute error."""
+    from vitlite.dense import depth_l1_loss, ssi_loss
+
+    images, depth = batch
+    pred = model(images)
+    if pred.shape != depth.shape:
+        raise ValueError(f"depth_loss expects depth maps {tuple(depth.shape)}, the model returned {tuple(pred.shape)}")
+    if kind == "ssi":
+        return ssi_loss(pred, depth)
+    if kind == "l1":
+        return depth_l1_loss(pred, depth)
+    raise ValueError(f"kind must be 'ssi' or 'l1', got {kind!r}")
 
 
 def _check_loss(out: Any) -> tuple[torch.Tensor, dict[str, float]]:
