@@ -116,6 +116,7 @@ class VisionTransformer(nn.Module):
         self.num_classes, self.global_pool, self.dynamic_img_size = num_classes, global_pool, dynamic_img_size
         self.embed_dim, self.patch_size, self.in_chans = embed_dim, patch_size, in_chans
         self.num_prefix_tokens = 1 if class_token else 0
+        self.pos_interp = "bicubic"  # how embed() resizes position embeddings for another grid (SETR's code: "bilinear")
 
         self.patch_embed = PatchEmbed(img_size, patch_size, in_chans, embed_dim, strict_size=not dynamic_img_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim)) if class_token else None
@@ -151,7 +152,7 @@ class VisionTransformer(nn.Module):
         tokens = self.patch_embed(x)  # (B, N, D)
         if self.cls_token is not None:
             tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), tokens], dim=1)
-        pos = resample_pos_embed(self.pos_embed, grid, self.grid_size, self.num_prefix_tokens)
+        pos = resample_pos_embed(self.pos_embed, grid, self.grid_size, self.num_prefix_tokens, mode=self.pos_interp)
         return self.pos_drop(tokens + pos)
 
     def forward_features(self, x: torch.Tensor, return_hidden_states: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
