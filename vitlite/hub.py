@@ -122,6 +122,21 @@ def _vit_layers(hf_vit: nn.Module) -> list[nn.Module]:
     return list(_get(hf_vit, "layers", "encoder.layer"))
 
 
+def _copy_vit_encoder(model: nn.Module, vit: nn.Module, c: Any) -> None:
+    """Embeddings and blocks of a Hugging Face ViT-style model into a vitlite VisionTransformer."""
+    emb = vit.embeddings
+    _copy(model.cls_token, emb.cls_token)
+    _copy(model.pos_embed, emb.position_embeddings)
+    _copy(model.patch_embed.proj, emb.patch_embeddings.projection)
+    for block, layer in zip(model.blocks, _vit_layers(vit)):
+        _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.attention.query"), ("attention.k_proj", "attention.attention.key"), ("attention.v_proj", "attention.attention.value")), c.qkv_bias)
+        _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
+        _copy(block.norm1, layer.layernorm_before)
+        _copy(block.norm2, layer.layernorm_after)
+        _copy(block.mlp.fc1, _get(layer, "mlp.fc1", "intermediate.dense"))
+        _copy(block.mlp.fc2, _get(layer, "mlp.fc2", "output.dense"))
+
+
 @_converter("ViTModel", "ViTForImageClassification")
 def _vit(hf: nn.Module) -> nn.Module:
     from vitlite.models.vit import VisionTransformer
@@ -147,17 +162,7 @@ def _vit(hf: nn.Module) -> nn.Module:
     )
     if pooler is not None and getattr(c, "pooler_act", "tanh") != "tanh":
         raise ValueError(f"pooler_act {c.pooler_act!r} is not supported (only tanh)")
-    emb = vit.embeddings
-    _copy(model.cls_token, emb.cls_token)
-    _copy(model.pos_embed, emb.position_embeddings)
-    _copy(model.patch_embed.proj, emb.patch_embeddings.projection)
-    for block, layer in zip(model.blocks, _vit_layers(vit)):
-        _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.attention.query"), ("attention.k_proj", "attention.attention.key"), ("attention.v_proj", "attention.attention.value")), c.qkv_bias)
-        _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
-        _copy(block.norm1, layer.layernorm_before)
-        _copy(block.norm2, layer.layernorm_after)
-        _copy(block.mlp.fc1, _get(layer, "mlp.fc1", "intermediate.dense"))
-        _copy(block.mlp.fc2, _get(layer, "mlp.fc2", "output.dense"))
+    _copy_vit_encoder(model, vit, c)
     _copy(model.norm, vit.layernorm)
     if pooler is not None:
         _copy(model.pooler[0], pooler.dense)
@@ -517,4 +522,47 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
         "std": list(getattr(processor, "image_std", [0.5, 0.5, 0.5])),
         "image_size": size.get("height") or size.get("shortest_edge") or getattr(config, "image_size", 224),
     }
+    return model
+
+
+# ---------------------------------------------------------------------------- DPT
+@_converter("DPTForDepthEstimation", "DPTForSemanticSegmentation")
+def _dpt(hf: nn.Module) -> nn.Module:
+    """DPT with a ViT backbone (not the hybrid); the segmentation model's auxiliary head, used only for
+    its training loss, is not converted."""
+    from vitlite.models.dpt import DPT
+
+    c = hf.config
+    if c.is_hybrid or getattr(c, "backbone_config", None) is not None:
+        raise ValueError("only DPT with its own ViT is supported, not the hybrid or external backbones")
+    if c.hidden_act != "gelu" or c.add_projection or c.head_in_index != -1 or getattr(c, "use_batch_norm_in_fusion_residual", False):
+        raise ValueError("DPT with hidden_act other than gelu, add_projection, head_in_index other than -1 or batch norm in the fusion is not supported")
+    segmentation = type(hf).__name__ == "DPTForSemanticSegmentation"
+    model = DPT(
+        img_size=c.image_size, patch_size=c.patch_size, embed_dim=c.hidden_size, depth=c.num_hidden_layers, num_heads=c.num_attention_heads,
+        mlp_ratio=c.intermediate_size / c.hidden_size, hooks=tuple(c.backbone_out_indices), readout=c.readout_type, factors=tuple(c.reassemble_factors),
+        neck_channels=tuple(c.neck_hidden_sizes), fusion_channels=c.fusion_hidden_size, head="segmentation" if segmentation else "depth",
+        num_classes=c.num_labels, norm_eps=c.layer_norm_eps, in_chans=c.num_channels,
+    )
+    if model.encoder.blocks[0].mlp.fc1.out_features != c.intermediate_size:
+        raise ValueError(f"intermediate_size {c.intermediate_size} is not a multiple of hidden_size {c.hidden_size} that vitlite's mlp_ratio can express")
+    _copy_vit_encoder(model.encoder, hf.dpt, c)
+    _copy(model.encoder.norm, hf.dpt.layernorm)
+    stage = hf.neck.reassemble_stage
+    for i, ours in enumerate(model.reassemble):
+        _copy(ours.projection, stage.layers[i].projection)
+        if not isinstance(ours.resize, nn.Identity):
+            _copy(ours.resize, stage.layers[i].resize)
+        if ours.readout.project is not None:
+            _copy(ours.readout.project[0], stage.readout_projects[i][0])
+    for ours, theirs in zip(model.convs, hf.neck.convs):
+        _copy(ours, theirs)
+    for ours, theirs in zip(model.fusion, hf.neck.fusion_stage.layers):
+        _copy(ours.projection, theirs.projection)
+        for mine, hf_rcu in ((ours.rcu1, theirs.residual_layer1), (ours.rcu2, theirs.residual_layer2)):
+            _copy(mine.conv1, hf_rcu.convolution1)
+            _copy(mine.conv2, hf_rcu.convolution2)
+    for ours, theirs in zip(model.head, hf.head.head):
+        if isinstance(ours, (nn.Conv2d, nn.BatchNorm2d)):
+            _copy(ours, theirs)
     return model

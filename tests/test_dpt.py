@@ -1,0 +1,60 @@
+"""DPT's pieces: readout modes, reassemble shapes, fusion, heads and bad settings."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import vitlite
+from vitlite.models import dpt as D
+
+
+def test_readout_modes_by_hand():
+    tokens = torch.randn(2, 1 + 4, 6)
+    assert torch.equal(D.Readout("ignore", 6)(tokens), tokens[:, 1:])
+    assert torch.equal(D.Readout("add", 6)(tokens), tokens[:, 1:] + tokens[:, :1])
+    project = D.Readout("project", 6)
+    expected = torch.nn.functional.gelu(project.project[0](torch.cat([tokens[:, 1:], tokens[:, :1].expand(-1, 4, -1)], -1)))
+    torch.testing.assert_close(project(tokens), expected)
+    with pytest.raises(ValueError, match="readout"):
+        D.Readout("mean", 6)
+
+
+def test_reassemble_shapes_match_the_model():
+    model = vitlite.create_model("dpt_depth_tiny_shapes").eval()
+    for size in (64, 96):
+        feats = model.features(torch.rand(1, 3, size, size))
+        got = [tuple(m.shape[1:]) for m in feats["reassembled"]]
+        assert got == D.reassemble_shapes((size, size), 8, (2, 1, 0.5, 0.25), (32, 64, 128, 128))
+    assert D.reassemble_shapes((384, 384), 16, (4, 2, 1, 0.5), (96, 192, 384, 768)) == [(96, 96, 96), (192, 48, 48), (384, 24, 24), (768, 12, 12)]
+
+
+def test_heads_return_the_input_size():
+    x = torch.rand(2, 3, 64, 64)
+    depth = vitlite.create_model("dpt_depth_tiny_shapes").eval()
+    assert depth(x).shape == (2, 64, 64) and (depth(x) >= 0).all()  # the depth head ends in ReLU
+    seg = vitlite.create_model("dpt_segmentation_tiny_shapes").eval()
+    assert seg(x).shape == (2, 6, 64, 64)
+
+
+def test_fusion_goes_coarse_to_fine():
+    model = vitlite.create_model("dpt_depth_tiny_shapes").eval()
+    fused = model.features(torch.rand(1, 3, 64, 64))["fused"]
+    assert [f.shape[-1] for f in fused] == [4, 8, 16, 32]
+
+
+def test_residual_conv_unit_is_pre_activation():
+    rcu = D.ResidualConvUnit(4)
+    x = torch.randn(1, 4, 5, 5)
+    torch.testing.assert_close(rcu(x), x + rcu.conv2(torch.relu(rcu.conv1(torch.relu(x)))))
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="one entry per stage"):
+        vitlite.create_model("dpt_depth_tiny_shapes", hooks=(1, 2, 3))
+    with pytest.raises(ValueError, match="block indices"):
+        vitlite.create_model("dpt_depth_tiny_shapes", hooks=(1, 3, 5, 8))
+    with pytest.raises(ValueError, match="1/n"):
+        vitlite.create_model("dpt_depth_tiny_shapes", factors=(2, 1, 0.5, 0.3))
+    with pytest.raises(ValueError, match="head"):
+        vitlite.create_model("dpt_depth_tiny_shapes", head="normals")
