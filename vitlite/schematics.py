@@ -11,7 +11,7 @@ from torch import nn
 
 from vitlite.viz import Diagram, Figure
 
-__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions", "detr"]
+__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions", "detr", "dino", "setr", "dpt"]
 
 
 def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
@@ -139,5 +139,106 @@ def detr(model: nn.Module) -> Figure:
     d.arrow(targets, boxes[7])
     d.ax.text(boxes[7].x, y + 0.9, "one prediction per object;\nthe rest: 'no object'", ha="center", fontsize=7.5, color="#7a1f1f")
     d.ax.text(boxes[4].x + 1.3, 1.2, "no anchors, no NMS: a set of N predictions, trained through a one-to-one matching", ha="center", fontsize=8, color="#333333")
+    d.legend()
+    return d.figure
+
+
+def dino(model: nn.Module) -> Figure:
+    """Chapter 08: DINO's pipeline (the paper's Figure 2): multi-scale features, deformable encoder,
+    mixed query selection, a decoder that refines anchor boxes, and contrastive denoising beside it."""
+    size = 64
+    x = torch.zeros(1, model.in_chans, size, size)
+    shapes = traced_shapes(model, x, {f"level{i}": p for i, p in enumerate(model.input_proj)})
+    levels = [shapes[f"level{i}"] for i in range(len(model.input_proj))]
+    d_model = levels[0][0]
+    tokens = sum(h * w for _, h, w in levels)
+    n = model.num_queries
+    d = Diagram(22.0, 8.2, title=f"DINO at a glance (course size, {size}x{size} input)")
+    y = 5.6
+    boxes = d.flow(
+        [("image", "input"), ("CNN backbone\n+ extra level", "conv"), ("flatten levels\n+ pos + level emb.", "reshape"), (f"deformable\nencoder x{len(model.encoder)}", "attention"), ("query selection\n(top-K proposals)", "head"), (f"deformable\ndecoder x{len(model.decoder)}", "attention"), ("class + box\nheads (shared)", "head"), ("Hungarian\nmatching", "loss")],
+        x0=0.3, y=y, gap=1.0, w=1.6, h=1.05,
+        shapes=[f"3x{size}x{size}", " + ".join(f"{h}x{w}" for _, h, w in levels), f"({tokens}, {d_model})", f"({tokens}, {d_model})", f"{n} anchors", f"({n}, {d_model})", f"({n}, K), ({n}, 4)"],
+    )
+    content = d.box(boxes[4].x, 3.3, f"{n} content queries\n(learned)", "mlp", w=1.8, h=0.85)
+    d.arrow(content, boxes[5])
+    dn = d.box(boxes[5].x, 1.6, "denoising queries\n(training only)", "input", w=2.0, h=0.9)
+    d.arrow(dn, boxes[5])
+    gt = d.box(boxes[3].x, 1.6, "ground truth\n+ noise λ1, λ2", "input", w=1.8, h=0.9)
+    d.arrow(gt, dn, "positives, negatives")
+    recon = d.box(boxes[7].x, 1.6, "reconstruct\n(no matching)", "loss", w=1.7, h=0.9)
+    d.arrow(dn, recon, "positives: box; negatives: 'no object'", label_pos="below")
+    d.ax.text(boxes[5].x, y + 1.0, "each layer refines every anchor box;\nlook forward twice: layer i's box trains layer i - 1 too", ha="center", fontsize=7.5, color="#7a1f1f")
+    d.ax.text(boxes[3].x, y - 1.45, "each position samples a few points\non every level (not all positions)", ha="center", fontsize=7.5, color="#333333")
+    d.legend()
+    return d.figure
+
+
+def setr(model: nn.Module) -> Figure:
+    """Chapter 09: SETR: a ViT encoder at one resolution and the three decoders."""
+    size = 64
+    enc = model.encoder
+    grid = size // enc.patch_size
+    dim = enc.embed_dim
+    k = model.num_classes
+    d = Diagram(22.0, 8.0, title=f"SETR at a glance (course size, {size}x{size} input, {enc.patch_size}x{enc.patch_size} patches)")
+    y = 6.3
+    boxes = d.flow(
+        [("image", "input"), ("patches\n+ pos", "reshape"), (f"ViT encoder\n{len(enc.blocks)} blocks", "attention"), ("tokens -> map\n(drop class token)", "reshape")],
+        x0=0.3, y=y, gap=1.1, w=1.7, h=1.0,
+        shapes=[f"3x{size}x{size}", f"({grid * grid + 1}, {dim})", f"({grid * grid + 1}, {dim})"],
+    )
+    rows = [
+        ("Naive", [("LN, 1x1 conv\nBN, ReLU", "conv"), (f"1x1 conv\nto {k} classes", "head"), ("bilinear\nup x" + str(enc.patch_size), "reshape")], f"{dim}x{grid}x{grid}"),
+        ("PUP", [("3x3 conv, BN,\nReLU, up x2", "conv"), ("... x log2(p)", "conv"), ("1x1 conv\nto classes", "head")], f"{dim}x{grid}x{grid}"),
+        ("MLA", [("4 layers: LN,\n1x1 conv", "conv"), ("top-down sums,\n3x3 convs", "conv"), ("heads, up x4,\nconcat, 3x3", "head")], f"4 x {dim}x{grid}x{grid}"),
+    ]
+    for r, (name, items, shape) in enumerate(rows):
+        yy = 4.3 - 1.5 * r
+        label = d.box(boxes[3].x + 0.1, yy, name, "input", w=1.0, h=0.7)
+        row = d.flow(items, x0=boxes[3].x + 1.8, y=yy, gap=0.9, w=1.8, h=0.95)
+        d.arrow(label, row[0], shape)
+        out = d.box(row[-1].x + 2.6, yy, f"{k}x{size}x{size}", "input", w=1.5, h=0.7)
+        d.arrow(row[-1], out)
+    d.ax.text(boxes[2].x, y - 1.1, "one resolution throughout: 1/p of the image;\nevery layer sees the whole image", ha="center", fontsize=7.5, color="#7a1f1f")
+    d.legend()
+    return d.figure
+
+
+def dpt(model: nn.Module) -> Figure:
+    """Chapter 10: DPT: tokens of four layers reassembled at four resolutions and fused coarse to fine."""
+    size = 64
+    x = torch.zeros(1, model.in_chans, size, size)
+    with torch.no_grad():
+        feats = model.eval().features(x)
+    maps = [tuple(m.shape[1:]) for m in feats["reassembled"]]
+    fused = [tuple(f.shape[1:]) for f in feats["fused"]]
+    enc = model.encoder
+    grid = size // enc.patch_size
+    d = Diagram(22.0, 9.0, title=f"DPT at a glance (course size, {size}x{size} input, {enc.patch_size}x{enc.patch_size} patches)")
+    top = 7.6
+    encoder = d.flow([("image", "input"), ("patches\n+ pos", "reshape")], x0=0.3, y=top, gap=1.0, w=1.5, h=0.9, shapes=[f"3x{size}x{size}"])
+    blocks = []
+    for i, hook in enumerate(model.hooks):
+        xb = 5.6 + 3.6 * i
+        blocks.append(d.box(xb, top, f"blocks ..{hook + 1}", "attention", w=1.9, h=0.9))
+        d.arrow(encoder[-1] if i == 0 else blocks[i - 1], blocks[i], f"({grid * grid + 1}, {enc.embed_dim})" if i == 0 else None)
+    ups = []
+    for i, (b, shape) in enumerate(zip(blocks, maps)):
+        factor = model.reassemble[i].factor
+        resample = f"up x{int(factor)}" if factor > 1 else ("x1" if factor == 1 else f"down /{round(1 / factor)}")
+        r = d.box(b.x, top - 2.1, f"reassemble\n1x1 conv, {resample}", "reshape", w=1.9, h=0.9)
+        d.arrow(b, r, f"readout: {model.reassemble[i].readout.mode}")
+        ups.append(r)
+        f = d.box(b.x, top - 4.2, "fusion\n(RCU, up x2)", "conv", w=1.9, h=0.9)
+        d.arrow(r, f, _fmt(shape))
+        ups[i] = f
+    for i in range(len(ups) - 1, 0, -1):
+        d.arrow(ups[i], ups[i - 1], _fmt(fused[len(ups) - 1 - i]))
+    head = d.box(ups[0].x - 3.4, top - 4.2, "depth or\nsegmentation head", "head", w=2.2, h=0.9)
+    d.arrow(ups[0], head, _fmt(fused[-1]))
+    out = d.box(head.x, top - 6.3, f"{size}x{size} map", "input", w=1.8, h=0.8)
+    d.arrow(head, out)
+    d.ax.text(11.0, 0.6, "coarse to fine: the deepest layer's map is fused first, each fusion doubles the resolution", ha="center", fontsize=8, color="#333333")
     d.legend()
     return d.figure

@@ -57,6 +57,7 @@ class Reassemble(nn.Module):
     def __init__(self, dim: int, channels: int, factor: float, readout: str):
         super().__init__()
         self.readout = Readout(readout, dim)
+        self.factor = factor
         self.projection = nn.Conv2d(dim, channels, 1)
         if factor > 1:
             if factor != int(factor):
