@@ -86,7 +86,7 @@ def test_segmentation_study(assets):
     study = tiny_study(task="segmentation", variant=None, arms=(Arm("s", "mobilevit_deeplabv3_tiny_shapes", (("img_size", 32),)),), seeds=(0,), world=(("image_size", 32),))
     record = study.run(assets / "checkpoints" / "tiny")
     scores = record["runs"][0]["scores"]["test"]
-    assert set(scores) == {"miou", "pixel_accuracy"} and 0 <= scores["miou"] <= 1
+    assert set(scores) >= {"miou", "pixel_accuracy", "miou_band", "miou_interior"} and 0 <= scores["miou"] <= 1
 
 
 def test_detection_study_with_per_arm_learning_rates(assets):
@@ -135,9 +135,20 @@ def test_matching_instability_counts_changed_assignments():
     assert probe(fake) == pytest.approx(2 / 3)  # image 0's two objects swapped queries
 
 
+def test_depth_study_keeps_the_smallest_abs_rel_and_scores_the_band(assets):
+    arms = (Arm("dpt", "dpt_depth_tiny_shapes", (("embed_dim", 32), ("depth", 4), ("hooks", (0, 1, 2, 3)), ("neck_channels", (8, 8, 16, 16)), ("fusion_channels", 8))), Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1), ("embed_dim", 32), ("depth", 2))))
+    study = tiny_study(task="depth", variant=None, world=(("image_size", 64),), seeds=(0,), arms=arms, steps=3, eval_every=1)
+    record = study.run(assets / "checkpoints" / "tiny")
+    for run in study.results():
+        history = run["history"]["metrics"]["abs_rel"]
+        assert run["scores"]["val"]["abs_rel"] == pytest.approx(min(history), abs=1e-3)  # the kept step is the smallest (histories are rounded)
+        assert {"abs_rel_band", "delta1_interior"} <= set(run["scores"]["test"])
+    assert len(record["runs"]) == 2
+
+
 def test_study_errors():
-    with pytest.raises(ValueError, match="unknown task 'depth'"):
-        tiny_study(task="depth")
+
+
     with pytest.raises(ValueError, match="arm labels must be unique"):
         tiny_study(arms=(Arm("a", "vit_tiny_shapes"), Arm("a", "vit_tiny_shapes")))
     with pytest.raises(ValueError, match="has no arm 'c'"):

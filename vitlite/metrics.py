@@ -117,7 +117,7 @@ def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: t
 
 @torch.no_grad()
 def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None = None, batch_size: int = 128, align: bool = False, band: int | None = None) -> dict[str, float]:
-    """AbsRel, RMSE and delta < 1.25 (:func:`vitlite.dense.depth_metrics`) of a depth model (B, 1, H, W)
+    """AbsRel, RMSE and delta < 1.25 (:func:`vitlite.dense.depth_metrics`) of a depth model ((B, 1, H, W) or (B, H, W))
     on a ShapesWorld depth set. ``align=True`` first fits each prediction's scale and shift to its
     target (for models trained with the scale-and-shift-invariant loss). ``band=k`` adds the same
     metrics inside (``_band``) and outside (``_interior``) the boundary band of the scene's objects
@@ -130,6 +130,8 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
     preds, targets = [], []
     for images, depth in _batches(data, batch_size):
         pred = model(to_device(images, device)).float().cpu()
+        if pred.ndim == 3 and depth.ndim == 4 and depth.shape[1] == 1:  # a (B, H, W) depth head
+            pred = pred[:, None]
         if pred.shape != depth.shape:
             raise ValueError(f"the model should return depth maps {tuple(depth.shape[1:])} per image, got {tuple(pred.shape[1:])}")
         preds.append(align_scale_shift(pred, depth) if align else pred)

@@ -118,12 +118,14 @@ def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]
 
 
 def depth_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], kind: str = "ssi") -> torch.Tensor:
-    """The loss of a depth model ``model(images)`` (B, 1, H, W) against depth maps: ``"ssi"``, MiDaS's
+    """The loss of a depth model ``model(images)`` (B, 1, H, W) or (B, H, W) against depth maps: ``"ssi"``, MiDaS's
     scale-and-shift-invariant loss (:func:`vitlite.dense.ssi_loss`), or ``"l1"``, the plain mean absolute error."""
     from vitlite.dense import depth_l1_loss, ssi_loss
 
     images, depth = batch
     pred = model(images)
+    if pred.ndim == 3 and depth.ndim == 4 and depth.shape[1] == 1:  # a (B, H, W) depth head against (B, 1, H, W) maps
+        pred = pred[:, None]
     if pred.shape != depth.shape:
         raise ValueError(f"depth_loss expects depth maps {tuple(depth.shape)}, the model returned {tuple(pred.shape)}")
     if kind == "ssi":

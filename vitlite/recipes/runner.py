@@ -25,9 +25,9 @@ from torch import nn
 from vitlite import env
 from vitlite.assets import asset_path
 from vitlite.data import ShapesDataset, ShapesWorld
-from vitlite.metrics import accuracy, detection_scores, segmentation_scores
+from vitlite.metrics import accuracy, depth_scores, detection_scores, segmentation_scores
 from vitlite.models import create_model
-from vitlite.train import History, classification_loss, fit, segmentation_loss
+from vitlite.train import History, classification_loss, depth_loss, fit, segmentation_loss
 
 __all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "Arm", "Study", "TASKS", "summarize"]
 
@@ -149,6 +149,7 @@ class TaskSpec:
     loss: Callable[[nn.Module, Any], torch.Tensor]
     scores: Callable[[nn.Module, ShapesDataset], dict[str, float]]
     primary: str
+    minimize: bool = False  # True when a smaller primary score is better (depth's AbsRel)
 
 
 def _classification_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
@@ -156,7 +157,19 @@ def _classification_scores(model: nn.Module, data: ShapesDataset) -> dict[str, f
 
 
 def _segmentation_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
-    return segmentation_scores(model, data, num_classes=len(data.classes))
+    """mIoU and pixel accuracy, overall and inside / outside the 2-pixel boundary band."""
+    return segmentation_scores(model, data, num_classes=len(data.classes), band=2)
+
+
+def _depth_loss(model: nn.Module, batch: Any) -> torch.Tensor:
+    """MiDaS's scale-and-shift-invariant loss (DPT's training loss for relative depth)."""
+    return depth_loss(model, batch, kind="ssi")
+
+
+def _depth_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
+    """AbsRel, RMSE and delta < 1.25 after aligning each prediction's scale and shift (the evaluation
+    of MiDaS and DPT for relative depth), overall and inside / outside the 2-pixel boundary band."""
+    return depth_scores(model, data, align=True, band=2)
 
 
 def _detection_loss(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
@@ -199,6 +212,7 @@ TASKS: dict[str, TaskSpec] = {
     "classification": TaskSpec(classification_loss, _classification_scores, "accuracy"),
     "segmentation": TaskSpec(segmentation_loss, _segmentation_scores, "miou"),
     "detection": TaskSpec(_detection_loss, _detection_scores, "AP"),
+    "depth": TaskSpec(_depth_loss, _depth_scores, "abs_rel", minimize=True),
 }
 
 
@@ -289,7 +303,7 @@ class Study:
     def build(self, arm: Arm | str, seed: int) -> nn.Module:
         arm = self.arm(arm) if isinstance(arm, str) else arm
         env.seed_everything(seed)
-        return create_model(arm.model_name, num_classes=self.num_classes, **arm.kwargs)
+        return create_model(arm.model_name, **{"num_classes": self.num_classes, **arm.kwargs})  # an arm may set its own (a depth arm: 1 channel)
 
     def scores(self, model: nn.Module, split: str, n: int | None = None) -> dict[str, float]:
         return TASKS[self.task].scores(model, self.dataset(split, n))
@@ -315,6 +329,7 @@ class Study:
             eval_fn=eval_fn,
             eval_every=eval_every or self.eval_every,
             keep_best=spec.primary,
+            minimize=spec.minimize,
             seed=seed,
             device=device,
             progress=progress,

@@ -1,0 +1,64 @@
+"""The studies of chapters 09 (SETR's decoders) and 10 (DPT against SETR-Naive) on 64x64 ShapesWorld."""
+
+from __future__ import annotations
+
+from vitlite.recipes.runner import Arm, Study
+
+__all__ = ["SETR_ARMS", "SETR_PILOT", "DPT_ARMS", "DPT_PILOT", "STUDIES"]
+
+WORLD = (("image_size", 64),)
+
+# Chapter 09: one encoder, three decoders, and a small fully convolutional baseline (chapter 05's
+# MobileNetV2 with the DeepLabv3 head).
+SETR_ARMS = {
+    "naive": Arm("naive", "setr_naive_tiny_shapes", about="SETR-Naive: 1x1 convs on the last layer, bilinear upsampling"),
+    "pup": Arm("pup", "setr_pup_tiny_shapes", about="SETR-PUP: progressive upsampling, three 2x stages"),
+    "mla": Arm("mla", "setr_mla_tiny_shapes", about="SETR-MLA: four layers aggregated top-down"),
+    "fcn": Arm("fcn", "mobilenetv2_deeplabv3_tiny_shapes", about="a fully convolutional baseline: chapter 05's MobileNetV2 with DeepLabv3"),
+}
+
+SETR_PILOT = Study(
+    name="setr_pilot",
+    task="segmentation",
+    arms=tuple(SETR_ARMS.values()),
+    world=WORLD,
+    seeds=(0,),
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    steps=1000,
+    eval_every=250,
+    batch_size=32,
+    lr=1e-3,
+    weight_decay=0.05,
+    save_checkpoints=False,
+    about="chapter 09 pilot: SETR's three decoders on one encoder and a convolutional baseline, one seed, 1,000 steps",
+)
+
+# Chapter 10: DPT against SETR-Naive on the same encoder, for depth; the readout ablation.
+DPT_ARMS = {
+    "dpt": Arm("dpt", "dpt_depth_tiny_shapes", about="DPT (project readout): four layers reassembled at four resolutions and fused"),
+    "setr": Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1),), about="SETR-Naive with one output channel: the same encoder, the last layer only, at 1/8"),
+}
+
+DPT_PILOT = Study(
+    name="dpt_pilot",
+    task="depth",
+    arms=tuple(DPT_ARMS.values()),
+    world=WORLD,
+    seeds=(0,),
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    steps=1000,
+    eval_every=250,
+    batch_size=32,
+    lr=1e-3,
+    weight_decay=0.05,
+    save_checkpoints=False,
+    about="chapter 10 pilot: DPT against SETR-Naive for depth (scale-and-shift-invariant loss), one seed, 1,000 steps",
+)
+
+STUDIES: tuple[Study, ...] = (SETR_PILOT, DPT_PILOT)
