@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -486,3 +486,69 @@ def matching_by_hand(pairs: Any) -> None:
     if total > cost[rows, cols].sum().item() + 1e-9:
         greedy = " (that is the greedy choice: query 0 takes its cheapest object first)" if given == [(0, 0), (1, 2)] else ""
         raise Mismatch(f"your matching costs {total:g}; there is one that costs {cost[rows, cols].sum().item():g}{greedy}. Hint: the object nobody can cover cheaply is the one to give up")
+
+
+# ---------------------------------------------------------------- chapter 08
+@checker("Exercise 1: bilinear sampling with zero padding")
+def bilinear_sample(fn: Callable[[torch.Tensor, float, float], torch.Tensor]) -> None:
+    """``fn(image, x, y)``: image (d, H, W), (x, y) in [0, 1] of its width and height -> (d,), as
+    ``grid_sample(..., align_corners=False, padding_mode="zeros")`` samples it."""
+    import torch.nn.functional as F
+
+    gen = torch.Generator().manual_seed(8)
+    image = torch.randn(3, 5, 7, generator=gen)
+    points = [(0.5, 0.5), ((2 + 0.5) / 7, (1 + 0.5) / 5), (0.03, 0.9), (1.02, 0.4), (-0.3, 0.2), (0.61, 0.13)]
+    for x, y in points:
+        grid = torch.tensor([[[[2 * x - 1, 2 * y - 1]]]], dtype=image.dtype)
+        want = F.grid_sample(image[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0, :, 0, 0]
+        got = call(fn, image, x, y, how="fn(image, x, y)")
+        expect_shape(got, (3,), f"the sample at ({x:.2f}, {y:.2f})")
+        if not torch.allclose(got.detach().double(), want.double(), atol=1e-5):
+            hint = ""
+            if (x, y) == ((2 + 0.5) / 7, (1 + 0.5) / 5):
+                hint = ": a point at a pixel's centre must read that pixel exactly (pixel j's centre is at (j + 0.5) / W)"
+            elif not (0 <= x <= 1 and 0 <= y <= 1) or x < 0.1:
+                hint = ": near and beyond the border, neighbours outside the map count as zeros (they are not clamped to the edge)"
+            raise Mismatch(f"the sample at (x={x:.2f}, y={y:.2f}) is {got.detach().tolist()}, expected {want.tolist()}{hint}")
+
+
+@checker("Exercise 2: how much deformable attention reads")
+def deformable_reads(fn: Callable[[int, int, int, int, int], Any]) -> None:
+    """``fn(queries, positions, heads, levels, points)`` -> (values read by deformable attention, values
+    read by full attention over all positions), per layer, counting one read per (query, head, value)."""
+    cases = [(80, 80, 4, 2, 4), (22_223, 22_223, 8, 4, 4), (900, 22_223, 8, 4, 4), (10, 336, 4, 3, 4)]
+    for q, s, h, lv, p in cases:
+        got = call(fn, q, s, h, lv, p, how="fn(queries, positions, heads, levels, points)")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Mismatch(f"return two numbers, (deformable, full); got {got!r}")
+        deformable, full = (expect_int(v, "each count") for v in got)
+        if deformable != q * h * lv * p:
+            wrong_full = " (that is full attention's count; deformable attention reads levels x points values per query and head)" if deformable == q * h * s else ""
+            raise Mismatch(f"for {q} queries, {h} heads, {lv} levels and {p} points, deformable attention reads {q * h * lv * p:,} values, you said {deformable:,}{wrong_full}")
+        if full != q * h * s:
+            raise Mismatch(f"full attention: each of {q} queries and {h} heads reads all {s:,} positions: {q * h * s:,}, you said {full:,}")
+
+
+@checker("Exercise 3: the denoising attention mask, by hand", answers="value")
+def denoising_mask_by_hand(mask: Any) -> None:
+    """``mask``: the (8, 8) bool self-attention mask (True = blocked) for three denoising groups of two
+    queries each (one object: a positive and a negative), followed by two matching queries."""
+    from vitlite.models.dino import denoising_attention_mask
+
+    want = denoising_attention_mask(3, 2, 2)
+    try:
+        given = torch.as_tensor(mask)
+    except (TypeError, ValueError, RuntimeError):
+        raise Mismatch("give an 8 x 8 table of True/False (or 1/0), e.g. a torch.Tensor or a list of lists") from None
+    expect_shape(given, (8, 8), "the mask")
+    given = given.bool()
+    if torch.equal(given, ~want):
+        raise Mismatch("every entry is the opposite: True means *blocked* in this mask (the official code's convention)")
+    wrong = (given != want).nonzero().tolist()
+    if wrong:
+        row, col = wrong[0]
+        who = lambda i: f"matching query {i - 6}" if i >= 6 else f"denoising query {i} (group {i // 2})"  # noqa: E731
+        if want[row, col]:
+            why = "it would read the ground truth that the denoising queries carry" if row >= 6 else "groups are kept apart, so that no group can copy another's noised answer"
+            raise Mismatch(f"{who(row)} must not see {who(col)}: {why} ({len(wrong)} entries differ)")
+        raise Mismatch(f"{who(row)} may see {who(col)}: nothing needs to be hidden there ({len(wrong)} entries differ)")
