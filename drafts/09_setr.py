@@ -1,0 +1,177 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 09 · SETR: segmentation as sequence-to-sequence prediction
+#
+# **Paper:** Sixiao Zheng, Jiachen Lu, Hengshuang Zhao, Xiatian Zhu, Zekun Luo, Yabiao Wang, Yanwei Fu,
+# Jianfeng Feng, Tao Xiang, Philip H. S. Torr, Li Zhang. *Rethinking Semantic Segmentation from a
+# Sequence-to-Sequence Perspective with Transformers.* CVPR 2021. [arXiv:2012.15840](https://arxiv.org/abs/2012.15840)
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/09_setr.ipynb)
+#
+# **Runtime:** RUNTIME-TODO
+#
+# DRAFT (not yet a chapter): sections 1-3 run against vitlite; the experiment waits for
+# `python -m vitlite.recipes setr_pilot` and the main study.
+#
+# By the end of this chapter you can:
+#
+# 1. use a plain ViT as a segmentation encoder at any input size, interpolating its position embeddings;
+# 2. build SETR's three decoders (Naive, PUP, MLA) and say what each reads from the encoder;
+# 3. check them against the official ViT-L/16 configurations, and say what those counts include;
+# 4. measure, in miniature, which decoder loses most at object boundaries.
+
+# %% [markdown]
+# ## Study card · 스터디 카드
+#
+# | | English | 한국어 |
+# |---|---|---|
+# | **Purpose · 목적** | Segmentation networks are encoder-decoders whose encoder is a CNN that shrinks the image step by step to grow its receptive field; context is limited by that design. Treat segmentation as sequence-to-sequence prediction instead: a pure transformer encoder sees the whole image at every layer. | 분할 네트워크는 합성곱 인코더가 단계적으로 해상도를 줄여 수용 영역을 키우는 인코더-디코더이고, 문맥은 그 구조에 제한된다. 대신 분할을 시퀀스-투-시퀀스 예측으로 본다. 순수 트랜스포머 인코더가 모든 층에서 이미지 전체를 본다. |
+# | **Method · 방법** | A ViT encodes 16×16 patches (no downsampling: every layer at 1/16 of the image); three decoders turn tokens into a class map: *Naive* (two 1×1 convolutions and bilinear upsampling), *PUP* (progressive upsampling: four 2× stages of convolution and upsampling), *MLA* (multi-level aggregation: four evenly spaced layers, combined top-down, concatenated). | ViT가 16×16 패치를 인코딩한다(다운샘플링 없음: 모든 층이 이미지의 1/16). 세 디코더가 토큰을 클래스 맵으로 바꾼다. *Naive*(1×1 합성곱 두 개와 쌍선형 업샘플링), *PUP*(점진적 업샘플링: 합성곱과 2배 업샘플링 네 단계), *MLA*(다층 집계: 고르게 떨어진 네 층을 위에서 아래로 합치고 이어붙임). |
+# | **Strengths · 장점** | State of the art at the time on ADE20K (50.28 mIoU) and Pascal Context (55.83), competitive on Cityscapes; global context from the first layer; a simple, general recipe (any ViT, any decoder). | 당시 ADE20K(50.28 mIoU)와 Pascal Context(55.83)에서 최고 성능, Cityscapes에서도 경쟁력. 첫 층부터 전역 문맥. 단순하고 일반적인 방법(어떤 ViT, 어떤 디코더든). |
+# | **Limitations · 한계** | Large (ViT-L: 300M+ parameters) and dependent on ImageNet-21k pre-training; one coarse resolution (1/16) throughout, so fine detail at boundaries must be recovered by upsampling; quadratic attention on large images. | 크고(ViT-L: 3억 개 이상의 파라미터) ImageNet-21k 사전학습에 의존한다. 처음부터 끝까지 거친 해상도(1/16) 하나라 경계의 세부는 업샘플링으로 되살려야 한다. 큰 이미지에서 어텐션이 제곱 비용. |
+# | **Evaluation · 검증방법** | mIoU on Cityscapes, ADE20K and Pascal Context, single- and multi-scale; decoder and pre-training ablations. | Cityscapes, ADE20K, Pascal Context에서 단일·다중 스케일 mIoU, 디코더와 사전학습 절제 실험. |
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install the course's helper package from the repository
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "vitlite @ git+https://github.com/vitlite/vitlite"], check=True)
+
+import torch
+import torch.nn.functional as F
+
+import vitlite
+from vitlite import schematics, viz
+from vitlite.layers import count_parameters
+from vitlite.models import setr as S
+
+device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# The encoder is chapter 02's ViT, unchanged except that it has no final LayerNorm: each decoder
+# normalises the layers it reads. What differs is only how the decoder gets from a grid of tokens at 1/p of
+# the image back to one class score per pixel. Shapes are the course models' (64×64 images, 8×8 patches).
+
+# %%
+fig = schematics.setr(vitlite.create_model("setr_naive_tiny_shapes"))
+fig
+
+# %% [markdown]
+# ## 1 · The encoder at any size
+#
+# A segmentation model must take images of other sizes than it was trained on (Cityscapes crops are
+# 768×768; whole images 1024×2048). The patch embedding does not care; the position embeddings do: there is
+# one per grid cell. SETR interpolates them bilinearly to the new grid, as its official code does (chapter
+# 02 used bicubic interpolation, timm's choice). The class token goes through the encoder and is dropped by
+# the decoder.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+model = vitlite.create_model("setr_naive_tiny_shapes").eval()
+with torch.no_grad():
+    for size in ((64, 64), (96, 64)):
+        maps = model.token_maps(torch.rand(1, 3, *size))
+        print(f"image {size}: grid {tuple(maps[0].shape[-2:])}, class map {tuple(model(torch.rand(1, 3, *size)).shape)}")
+print("position interpolation:", model.encoder.pos_interp)
+
+# %% [markdown]
+# ## 2 · Three decoders
+#
+# **Naive** reads only the last layer: LayerNorm, a 1×1 convolution with batch norm and ReLU, a 1×1
+# convolution to the classes, and one bilinear upsampling by p. Every pixel of a p×p patch gets an
+# interpolated mix of its patch's and its neighbours' scores; nothing inside a patch is seen at a finer
+# scale. By hand, against vitlite's:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+torch.manual_seed(0)
+naive = vitlite.create_model("setr_naive_tiny_shapes").eval()
+x = torch.rand(1, 3, 64, 64)
+with torch.no_grad():
+    tokens = naive.encoder.embed(x)
+    for block in naive.encoder.blocks:
+        tokens = block(tokens)
+    grid = naive.decoder.norm(tokens[:, 1:]).transpose(1, 2).reshape(1, -1, 8, 8)  # drop the class token
+    head = naive.decoder
+    scores = F.interpolate(head.conv_1(F.relu(head.bn_0(head.conv_0(grid)))), size=(64, 64), mode="bilinear", align_corners=False)
+    print("Naive by hand equals vitlite's:", torch.allclose(scores, naive(x), atol=1e-5))
+
+# %% [markdown]
+# **PUP** (progressive upsampling) alternates 3×3 convolutions with 2× upsampling, log₂ p times (four for
+# 16×16 patches, three for our 8×8), so the decoder can sharpen the map at every scale. **MLA** (multi-level
+# aggregation) reads four evenly spaced layers, projects each with a 1×1 convolution, adds them top-down
+# (the deepest into the next, and so on, as in a feature pyramid, except that every level has the same
+# resolution), smooths each with a 3×3 convolution, gives each its own two-convolution head, and
+# concatenates the four streams before the classifier.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for decoder in ("naive", "pup", "mla"):
+    m = vitlite.create_model(f"setr_{decoder}_tiny_shapes")
+    print(f"{decoder:<6} reads blocks {[i + 1 for i in m.layers]}; decoder {count_parameters(m.decoder):>8,} parameters, whole model {count_parameters(m):>9,}")
+
+# %% [markdown]
+# ## 3 · Fidelity
+#
+# The official configurations for Cityscapes (ViT-L/16, 768×768 input, 19 classes), on the meta device.
+# What is counted: the encoder (patch embedding, class token, 2,305 position embeddings of width 1,024, 24
+# blocks, no final norm: 305,458,176) and the decoder. What is not: the auxiliary heads the official
+# configurations train with (they help optimisation and are thrown away at test time), and the `conv_seg`
+# layer every mmseg decode head creates and SETR's heads never call (9,747 parameters each).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large", 309_596_947), ("setr_mla_vit_large", 310_737_427)):
+    ours = count_parameters(vitlite.create_model(name, device="meta"))
+    print(f"{name:<22} {ours:>12,}   official {count:>12,}")
+    assert ours == count
+
+# %% [markdown]
+# One difference from the official code that changes no count: its MLA backbone drops the class token
+# *before* the blocks, its Naive and PUP backbones after. Here the three decoders share one encoder, so
+# that the experiment compares decoders and nothing else.
+#
+# ## 4 · Experiment
+#
+# EXPERIMENT-TODO (after `python -m vitlite.recipes setr_pilot`): the seed's table (Pascal Context, mIoU,
+# ViT-L pre-trained on ImageNet-21k: Naive 52.89, PUP 54.40, MLA 54.87 single-scale; FCN with ResNet-101
+# 44.47); the three decoders and a convolutional baseline on ShapesWorld segmentation, three seeds, mIoU
+# overall and in the 2-pixel boundary band.
+#
+# ## 5 · Explore
+#
+# EXPLORE-TODO: an image, each decoder's prediction, the boundary band, and the attention of a chosen patch
+# in a chosen layer.
+#
+# ## 6 · Exercises
+#
+# EXERCISES-TODO: (1) derive PUP's shapes stage by stage for a new input size; (2) predict which decoder
+# loses most in the boundary band and why, then read it off the experiment.
+#
+# ## References
+#
+# 1. S. Zheng et al. Rethinking Semantic Segmentation from a Sequence-to-Sequence Perspective with
+#    Transformers. CVPR 2021. Code: [github.com/fudan-zvg/SETR](https://github.com/fudan-zvg/SETR).
+# 2. A. Dosovitskiy et al. An Image is Worth 16x16 Words. ICLR 2021 (chapter 02).
+# 3. J. Long, E. Shelhamer, T. Darrell. Fully Convolutional Networks for Semantic Segmentation. CVPR 2015.
+# 4. T.-Y. Lin et al. Feature Pyramid Networks for Object Detection. CVPR 2017 (MLA's top-down sums).
