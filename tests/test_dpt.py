@@ -58,3 +58,23 @@ def test_bad_settings():
         vitlite.create_model("dpt_depth_tiny_shapes", factors=(2, 1, 0.5, 0.3))
     with pytest.raises(ValueError, match="head"):
         vitlite.create_model("dpt_depth_tiny_shapes", head="normals")
+
+
+def test_same_padding_and_weight_standardisation():
+    from vitlite.models.bit import StdConv2d, same_padding
+
+    assert same_padding(7, 3, 2) == (1, 1) and same_padding(8, 3, 2) == (0, 1) and same_padding(8, 1, 2) == (0, 0)
+    conv = StdConv2d(3, 4, 3, stride=2)
+    x = torch.randn(1, 3, 9, 8)
+    assert conv(x).shape == (1, 4, 5, 4)  # ceil(9 / 2), ceil(8 / 2)
+    w = conv.weight.flatten(1)
+    standard = ((w - w.mean(1, keepdim=True)) / torch.sqrt(w.var(1, unbiased=False, keepdim=True) + 1e-8)).view_as(conv.weight)
+    padded = torch.nn.functional.pad(x, (0, 1, 1, 1))  # width 8 pads (0, 1), height 9 pads (1, 1)
+    torch.testing.assert_close(conv(x), torch.nn.functional.conv2d(padded, standard, stride=2))
+
+
+def test_hybrid_reads_bit_for_its_two_finest_maps():
+    model = vitlite.create_model("dpt_hybrid", embed_dim=64, depth=4, num_heads=2, hooks=(0, 1, 2, 3), neck_channels=(256, 512, 64, 64), fusion_channels=32, img_size=64).eval()
+    maps = model.features(torch.rand(1, 3, 64, 64))["reassembled"]
+    assert [tuple(m.shape[1:]) for m in maps] == [(256, 16, 16), (512, 8, 8), (64, 4, 4), (64, 2, 2)]
+    assert not hasattr(model.encoder, "patch_embed")  # the tokens come from BiT's stride-16 map

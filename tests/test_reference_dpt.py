@@ -52,9 +52,41 @@ def test_outputs_equal_hugging_face(config, head):
         assert (out - ref).abs().max() < 1e-9 * max(1.0, ref.abs().max().item())
 
 
-def test_hybrid_is_refused_with_a_clear_message():
-    c = transformers.DPTConfig(is_hybrid=True, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+def _bit(**overrides):
+    settings = dict(global_padding="same", layer_type="bottleneck", depths=[3, 4, 9], out_features=["stage1", "stage2", "stage3"], embedding_dynamic_padding=True)
+    return transformers.BitConfig(**{**settings, **overrides})
+
+
+def test_hybrid_count_equals_hugging_face():
+    """DPT-Hybrid (Intel/dpt-hybrid-midas's configuration): 122,377,985 parameters."""
+    config = transformers.DPTConfig(is_hybrid=True, backbone_config=_bit(), backbone_featmap_shape=[1, 1024, 24, 24], neck_hidden_sizes=[256, 512, 768, 768], reassemble_factors=[1, 1, 1, 0.5])
+    with torch.device("meta"):
+        hf = transformers.DPTForDepthEstimation(config)
+    assert count_parameters(hf) == 122_377_985 == count_parameters(vitlite.create_model("dpt_hybrid", device="meta"))
+
+
+@pytest.mark.parametrize("size,depths", [(64, [1, 2, 1]), (80, [2, 1, 1])])  # 80: "same" padding pads unevenly
+def test_hybrid_outputs_equal_hugging_face(size, depths):
+    torch.manual_seed(0)
+    grid = -(-size // 16)
+    bit = _bit(depths=depths, hidden_sizes=[32, 64, 96, 128], embedding_size=16, num_groups=8)
+    c = transformers.DPTConfig(is_hybrid=True, backbone_config=bit, backbone_featmap_shape=[1, 96, grid, grid], hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64, image_size=size, patch_size=16, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[32, 64, 32, 32], reassemble_factors=[1, 1, 1, 0.5], fusion_hidden_size=16)
+    hf = transformers.DPTForDepthEstimation(c).eval()
+    with torch.no_grad():
+        for p in hf.parameters():
+            p.copy_(torch.randn_like(p) * 0.2)
+    ours = vitlite.hub.from_transformers(hf).eval()
+    assert count_parameters(ours) == count_parameters(hf)
+    hf, ours = hf.double(), ours.double()
+    x = torch.randn(2, 3, size, size, dtype=torch.float64)
+    with torch.no_grad():
+        ref, out = hf(x).predicted_depth, ours(x)
+    assert out.shape == ref.shape and (out - ref).abs().max() < 1e-9 * max(1.0, ref.abs().max().item())
+
+
+def test_unsupported_backbones_are_refused_with_a_clear_message():
+    c = transformers.DPTConfig(is_hybrid=True, backbone_config=_bit(layer_type="preactivation"), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
     with torch.device("meta"):
         hf = transformers.DPTForDepthEstimation(c)
-    with pytest.raises(ValueError, match="hybrid"):
+    with pytest.raises(ValueError, match="hybrid is supported"):
         vitlite.hub.from_transformers(hf)

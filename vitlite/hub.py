@@ -526,6 +526,33 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
 
 
 # ---------------------------------------------------------------------------- DPT
+def _copy_bit_hybrid(model: nn.Module, dpt: nn.Module, c: Any) -> None:
+    """DPT-Hybrid's embeddings (BiT backbone, 1x1 projection, class token, positions) and ViT blocks."""
+    emb = dpt.embeddings
+    _copy(model.encoder.cls_token, emb.cls_token)
+    _copy(model.encoder.pos_embed, emb.position_embeddings)
+    _copy(model.bit_projection, emb.projection)
+    hf_bit = emb.backbone.bit
+    _copy(model.bit.stem_conv, hf_bit.embedder.convolution)
+    _copy(model.bit.stem_norm, hf_bit.embedder.norm)
+    for ours, theirs in zip(model.bit.stages, hf_bit.encoder.stages):
+        for mine, layer in zip(ours, theirs.layers):
+            if mine.downsample is not None:
+                _copy(mine.downsample[0], layer.downsample.conv)
+                _copy(mine.downsample[1], layer.downsample.norm)
+            for k in (1, 2, 3):
+                _copy(getattr(mine, f"conv{k}"), getattr(layer, f"conv{k}"))
+                _copy(getattr(mine, f"norm{k}"), getattr(layer, f"norm{k}"))
+    for block, layer in zip(model.encoder.blocks, _vit_layers(dpt)):
+        _copy_qkv(block.attn.qkv, layer, (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)), c.qkv_bias)
+        _copy(block.attn.proj, layer.attention.output.dense)
+        _copy(block.norm1, layer.layernorm_before)
+        _copy(block.norm2, layer.layernorm_after)
+        _copy(block.mlp.fc1, layer.intermediate.dense)
+        _copy(block.mlp.fc2, layer.output.dense)
+
+
+
 @_converter("DPTForDepthEstimation", "DPTForSemanticSegmentation")
 def _dpt(hf: nn.Module) -> nn.Module:
     """DPT with a ViT backbone (not the hybrid); the segmentation model's auxiliary head, used only for
@@ -533,8 +560,13 @@ def _dpt(hf: nn.Module) -> nn.Module:
     from vitlite.models.dpt import DPT
 
     c = hf.config
-    if c.is_hybrid or getattr(c, "backbone_config", None) is not None:
-        raise ValueError("only DPT with its own ViT is supported, not the hybrid or external backbones")
+    bit = None
+    if c.is_hybrid:
+        bit = c.backbone_config
+        if bit is None or bit.model_type != "bit" or bit.layer_type != "bottleneck" or str(bit.global_padding).lower() != "same" or not bit.embedding_dynamic_padding or bit.hidden_act != "relu" or len(bit.depths) != 3:
+            raise ValueError("the hybrid is supported with BiT's post-activation bottleneck, 'same' padding and three stages only (DPT-Hybrid's configuration)")
+    elif getattr(c, "backbone_config", None) is not None:
+        raise ValueError("DPT on an external backbone (not its own ViT or the BiT hybrid) is not supported")
     if c.hidden_act != "gelu" or c.add_projection or c.head_in_index != -1 or getattr(c, "use_batch_norm_in_fusion_residual", False):
         raise ValueError("DPT with hidden_act other than gelu, add_projection, head_in_index other than -1 or batch norm in the fusion is not supported")
     segmentation = type(hf).__name__ == "DPTForSemanticSegmentation"
@@ -543,13 +575,19 @@ def _dpt(hf: nn.Module) -> nn.Module:
         mlp_ratio=c.intermediate_size / c.hidden_size, hooks=tuple(c.backbone_out_indices), readout=c.readout_type, factors=tuple(c.reassemble_factors),
         neck_channels=tuple(c.neck_hidden_sizes), fusion_channels=c.fusion_hidden_size, head="segmentation" if segmentation else "depth",
         num_classes=c.num_labels, norm_eps=c.layer_norm_eps, in_chans=c.num_channels,
+        **({} if bit is None else dict(hybrid=True, bit_depths=tuple(bit.depths), bit_channels=tuple(bit.hidden_sizes[:3]), bit_stem=bit.embedding_size, bit_groups=bit.num_groups)),
     )
     if model.encoder.blocks[0].mlp.fc1.out_features != c.intermediate_size:
         raise ValueError(f"intermediate_size {c.intermediate_size} is not a multiple of hidden_size {c.hidden_size} that vitlite's mlp_ratio can express")
-    _copy_vit_encoder(model.encoder, hf.dpt, c)
+    if bit is None:
+        _copy_vit_encoder(model.encoder, hf.dpt, c)
+    else:
+        _copy_bit_hybrid(model, hf.dpt, c)
     _copy(model.encoder.norm, hf.dpt.layernorm)
     stage = hf.neck.reassemble_stage
     for i, ours in enumerate(model.reassemble):
+        if isinstance(ours, nn.Identity):  # the hybrid's two BiT maps pass straight through
+            continue
         _copy(ours.projection, stage.layers[i].projection)
         if not isinstance(ours.resize, nn.Identity):
             _copy(ours.resize, stage.layers[i].resize)

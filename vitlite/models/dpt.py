@@ -18,6 +18,7 @@ never use; it is kept here too, so that parameter counts match).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -134,7 +135,8 @@ class DPT(nn.Module):
 
     def __init__(self, img_size: int = 384, patch_size: int = 16, embed_dim: int = 768, depth: int = 12, num_heads: int = 12, mlp_ratio: float = 4.0,
                  hooks: tuple[int, ...] = (2, 5, 8, 11), readout: str = "project", factors: tuple[float, ...] = (4, 2, 1, 0.5), neck_channels: tuple[int, ...] = (96, 192, 384, 768),
-                 fusion_channels: int = 256, head: str = "depth", num_classes: int = 150, norm_eps: float = 1e-12, dropout: float = 0.1, in_chans: int = 3):
+                 fusion_channels: int = 256, head: str = "depth", num_classes: int = 150, norm_eps: float = 1e-12, dropout: float = 0.1, in_chans: int = 3, hybrid: bool = False,
+                 bit_depths: tuple[int, ...] = (3, 4, 9), bit_channels: tuple[int, ...] = (256, 512, 1024), bit_stem: int = 64, bit_groups: int = 32):
         super().__init__()
         if not len(hooks) == len(factors) == len(neck_channels):
             raise ValueError(f"hooks, factors and neck_channels need one entry per stage, got {len(hooks)}, {len(factors)}, {len(neck_channels)}")
@@ -145,7 +147,20 @@ class DPT(nn.Module):
         self.hooks, self.head_kind, self.in_chans = tuple(hooks), head, in_chans
         self.encoder = VisionTransformer(img_size=img_size, patch_size=patch_size, in_chans=in_chans, num_classes=0, embed_dim=embed_dim, depth=depth, num_heads=num_heads, mlp_ratio=mlp_ratio, dynamic_img_size=True, norm_eps=norm_eps)
         self.encoder.pos_interp = "bilinear"
-        self.reassemble = nn.ModuleList(Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels, factors))
+        self.hybrid = hybrid
+        if hybrid:  # DPT-Hybrid: a BiT ResNet makes the tokens (stride 16) and its first two stages are the two finest maps
+            from vitlite.models.bit import BiTBackbone
+
+            if patch_size != 16 or len(hooks) != 4:
+                raise ValueError("the hybrid reads BiT's stride-16 map as 16x16 patches and needs four stages (two from BiT, two hooks)")
+            self.bit = BiTBackbone(bit_depths, bit_channels, bit_stem, bit_groups, in_chans=in_chans)
+            self.bit_projection = nn.Conv2d(self.bit.channels[-1], embed_dim, 1)
+            del self.encoder.patch_embed
+            self.hooks = tuple(hooks[2:])
+            stages = [nn.Identity(), nn.Identity()] + [Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels[2:], factors[2:])]
+            self.reassemble = nn.ModuleList(stages)
+        else:
+            self.reassemble = nn.ModuleList(Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels, factors))
         self.convs = nn.ModuleList(nn.Conv2d(c, fusion_channels, 3, padding=1, bias=False) for c in neck_channels)
         self.fusion = nn.ModuleList(FusionBlock(fusion_channels) for _ in neck_channels)
         if head == "depth":
@@ -168,9 +183,25 @@ class DPT(nn.Module):
                 nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
             )
 
+    def _embed(self, images: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int], list[torch.Tensor]]:
+        """(tokens with class token and positions, the token grid, the hybrid's two BiT maps or [])."""
+        if not self.hybrid:
+            p = self.encoder.patch_size
+            return self.encoder.embed(images), (images.shape[-2] // p, images.shape[-1] // p), []
+        from vitlite.models.vit import resample_pos_embed
+
+        maps = self.bit(images)
+        grid = (maps[-1].shape[-2], maps[-1].shape[-1])
+        tokens = self.bit_projection(maps[-1]).flatten(2).transpose(1, 2)
+        side = math.isqrt(self.encoder.pos_embed.shape[1] - 1)
+        pos = resample_pos_embed(self.encoder.pos_embed, grid, (side, side), 1, mode="bilinear")
+        return torch.cat([self.encoder.cls_token.expand(len(images), -1, -1), tokens], 1) + pos, grid, maps[:2]
+
     def hooked_tokens(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The raw outputs (B, 1 + N, D) of the hooked blocks."""
-        x = self.encoder.embed(images)
+        return self._tokens(self._embed(images)[0])
+
+    def _tokens(self, x: torch.Tensor) -> list[torch.Tensor]:
         out = []
         for i, block in enumerate(self.encoder.blocks):
             x = block(x)
@@ -182,14 +213,14 @@ class DPT(nn.Module):
 
     def features(self, images: torch.Tensor) -> dict[str, list[torch.Tensor]]:
         """``reassembled``: the four maps, finest first; ``fused``: the fusion blocks' outputs, coarsest first."""
-        p = self.encoder.patch_size
-        grid = (images.shape[-2] // p, images.shape[-1] // p)
-        maps = [stage(t, grid) for stage, t in zip(self.reassemble, self.hooked_tokens(images))]
+        x, grid, finest = self._embed(images)
+        stages = self.reassemble[len(finest):]
+        maps = list(finest) + [stage(t, grid) for stage, t in zip(stages, self._tokens(x))]
         feats = [conv(m) for conv, m in zip(self.convs, maps)]
-        fused, x = [], None
+        fused, y = [], None
         for block, f in zip(self.fusion, reversed(feats)):
-            x = block(f) if x is None else block(x, f)
-            fused.append(x)
+            y = block(f) if y is None else block(y, f)
+            fused.append(y)
         return {"reassembled": maps, "fused": fused}
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -209,6 +240,13 @@ _LARGE = dict(img_size=384, patch_size=16, embed_dim=1024, depth=24, num_heads=1
 def dpt_base(**overrides) -> DPT:
     """DPT-Base for depth: ViT-B/16 at 384, hooks at blocks 3, 6, 9, 12, project readout: 110.9M parameters."""
     return _dpt(_BASE, overrides)
+
+
+@register_model
+def dpt_hybrid(**overrides) -> DPT:
+    """DPT-Hybrid for depth: a BiT ResNet-50 (three stages, stride 16) makes the tokens of a ViT-B
+    (12 blocks); BiT's first two stages and blocks 9 and 12 are the four maps: 122.4M parameters."""
+    return _dpt({**_BASE, "hooks": (0, 1, 8, 11), "factors": (1, 1, 1, 0.5), "neck_channels": (256, 512, 768, 768), "hybrid": True}, overrides)
 
 
 @register_model
