@@ -205,26 +205,28 @@ def denoising_queries(targets: list[dict[str, torch.Tensor]], num_classes: int, 
     boxes = torch.zeros(batch, groups * size, 4, device=device)
     positive = torch.zeros(batch, groups * size, dtype=torch.bool, device=device)
     index = torch.full((batch, groups * size), -1, dtype=torch.long, device=device)
+    copies = 2 * groups  # group g: copy 2g holds the positives, copy 2g + 1 the negatives
     for b, t in enumerate(targets):
         m = len(t["labels"])
         if m == 0:
             continue
-        for g in range(groups):
-            for kind, start in ((0, g * size), (1, g * size + max_objects)):
-                slots = torch.arange(start, start + m, device=device)
-                lab = t["labels"].clone()
-                flip = torch.rand(m, generator=generator, device=device) < label_noise_ratio * 0.5
-                lab[flip] = torch.randint(0, num_classes, (int(flip.sum()),), generator=generator, device=device)
-                box = t["boxes"].to(boxes.dtype)
-                if box_noise_scale > 0:
-                    xyxy = cxcywh_to_xyxy(box)
-                    half = torch.cat([box[:, 2:], box[:, 2:]], -1) / 2
-                    sign = torch.randint(0, 2, (m, 4), generator=generator, device=device).to(box.dtype) * 2 - 1
-                    amount = torch.rand(m, 4, generator=generator, device=device) + kind  # [0, 1) or [1, 2)
-                    xyxy = (xyxy + sign * amount * half * box_noise_scale).clamp(0, 1)
-                    box = torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], -1)
-                labels[b, slots], boxes[b, slots], index[b, slots] = lab, box, torch.arange(m, device=device)
-                positive[b, slots] = kind == 0
+        copy = torch.arange(copies, device=device).repeat_interleave(m)
+        kind = copy % 2  # 0: positive, 1: negative
+        slots = (copy // 2) * size + kind * max_objects + torch.arange(m, device=device).repeat(copies)
+        lab = t["labels"].repeat(copies)
+        flip = torch.rand(len(lab), generator=generator, device=device) < label_noise_ratio * 0.5
+        lab = torch.where(flip, torch.randint(0, num_classes, (len(lab),), generator=generator, device=device), lab)
+        box = t["boxes"].to(boxes.dtype).repeat(copies, 1)
+        if box_noise_scale > 0:
+            xyxy = cxcywh_to_xyxy(box)
+            half = torch.cat([box[:, 2:], box[:, 2:]], -1) / 2
+            sign = torch.randint(0, 2, (len(box), 4), generator=generator, device=device).to(box.dtype) * 2 - 1
+            amount = torch.rand(len(box), 4, generator=generator, device=device) + kind[:, None]  # [0, 1) or [1, 2)
+            xyxy = (xyxy + sign * amount * half * box_noise_scale).clamp(0, 1)
+            box = torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], -1)
+        labels[b, slots], boxes[b, slots] = lab, box
+        index[b, slots] = torch.arange(m, device=device).repeat(copies)
+        positive[b, slots] = kind == 0
     return {"labels": labels, "boxes": boxes, "valid": labels >= 0, "positive": positive, "object": index, "groups": groups, "group_size": size}
 
 
