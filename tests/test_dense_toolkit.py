@@ -137,4 +137,13 @@ def test_depth_loss_for_fit():
     with pytest.raises(ValueError, match="kind"):
         depth_loss(Constant(data.targets), batch, kind="l2")
     with pytest.raises(ValueError, match="depth maps"):
-        depth_loss(Constant(data.targets[:, 0]), batch)
+        depth_loss(Constant(data.targets[..., :16]), batch)
+
+
+def test_depth_heads_without_a_channel_axis_are_accepted():
+    from vitlite.train import depth_loss
+
+    data = vitlite.data.ShapesWorld(image_size=32).depth(2, seed=0)
+    squeezed = Constant(data.targets[:, 0] * 2 + 1)
+    assert depth_loss(squeezed, (data.images, data.targets)).item() < 1e-8
+    assert depth_scores(squeezed, data, align=True)["abs_rel"] < 1e-6

@@ -668,3 +668,148 @@ def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = N
 
     controls = {"image": IntSlider(0, len(indices) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
     return Explorer(draw, controls, title="Deformable cross-attention: where a query samples", figsize=(10.5, 3.4))
+
+
+# ---------------------------------------------------------------- chapter 09
+def setr_explorer(models: "dict[str, Any]", dataset, indices: "list[int] | None" = None, band: int = 2) -> Explorer:
+    """Segmentation by several decoders on one image: the image with a chosen patch, the true classes with
+    the boundary band, each model's prediction (errors outlined), and where the chosen patch attends in a
+    chosen encoder layer of the first model (mean of heads)."""
+    import torch
+
+    from vitlite.dense import boundary_band
+    from vitlite.layers import attention_maps
+    from vitlite.viz import SEG_COLORS, overlay, to_image
+
+    if not models:
+        raise ValueError("give at least one model, e.g. {'Naive': model}")
+    indices = list(range(min(8, len(dataset)))) if indices is None else list(indices)
+    if not indices:
+        raise ValueError("no images to explore")
+    first = next(iter(models.values()))
+    enc = first.encoder
+    images = dataset.images[indices]
+    with torch.no_grad():
+        preds = {name: m.eval()(images).argmax(1) for name, m in models.items()}
+        with attention_maps(enc) as maps:
+            first(images)
+        layers = [maps[f"blocks.{i}.attn"] for i in range(len(enc.blocks))]  # (B, heads, T, T)
+    p = enc.patch_size
+    gh, gw = images.shape[-2] // p, images.shape[-1] // p
+    truth = dataset.targets[indices]
+    bands = boundary_band(truth, band)
+
+    def draw(fig, image: int, layer: int, row: int, col: int) -> None:
+        if not (0 <= row < gh and 0 <= col < gw):
+            raise ValueError(f"the patch must be inside the {gh}x{gw} grid")
+        axes = fig.subplots(1, 3 + len(models))
+        axes[0].imshow(to_image(images[image]), interpolation="nearest")
+        axes[0].add_patch(_square(col * p + (p - 1) / 2, row * p + (p - 1) / 2, "cyan", size=p))
+        axes[0].set_title(f"image; patch ({row}, {col})", fontsize=8)
+        shown = SEG_COLORS[truth[image].numpy()].copy()
+        shown[bands[image].numpy()] = shown[bands[image].numpy()] * 0.5 + 0.5
+        axes[1].imshow(shown, interpolation="nearest")
+        axes[1].set_title(f"truth; {band}-px boundary band light", fontsize=8)
+        for ax, (name, pred) in zip(axes[2:], preds.items()):
+            ax.imshow(SEG_COLORS[pred[image].numpy()], interpolation="nearest")
+            wrong = (pred[image] != truth[image]).float().numpy()
+            ax.contour(wrong, levels=[0.5], colors="white", linewidths=0.6)
+            ax.set_title(f"{name}: {1 - wrong.mean():.0%} of pixels right", fontsize=8)
+        attn = layers[layer][image].mean(0)[1 + row * gw + col, 1:].reshape(gh, gw)
+        overlay(axes[-1], images[image], attn, title=f"{next(iter(models))}'s layer {layer + 1}: the patch's attention")
+        for ax in axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+
+    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "layer": IntSlider(0, len(enc.blocks) - 1, value=len(enc.blocks) - 1), "row": IntSlider(0, gh - 1, value=gh // 2), "col": IntSlider(0, gw - 1, value=gw // 2)}
+    return Explorer(draw, controls, title="SETR's decoders on one image", figsize=(3.0 * (3 + len(models)), 3.4))
+
+
+# ---------------------------------------------------------------- chapter 10
+def dpt_stage_explorer(model, images: "torch.Tensor") -> Explorer:
+    """DPT's reassembled and fused maps for one image and one stage: the image, three channels of the
+    reassembled map (as RGB after scaling), the same for the fusion block's output at that stage, and
+    the model's output."""
+    import torch
+
+    from vitlite.viz import to_image
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    with torch.no_grad():
+        feats = model.eval().features(images)
+        outputs = model(images)
+
+    def as_rgb(x: "torch.Tensor") -> "torch.Tensor":
+        x = x[:3] if x.shape[0] >= 3 else x[:1].expand(3, -1, -1)
+        lo, hi = x.amin((1, 2), keepdim=True), x.amax((1, 2), keepdim=True)
+        return ((x - lo) / (hi - lo).clamp_min(1e-6)).permute(1, 2, 0).numpy()
+
+    stages = len(feats["reassembled"])
+
+    def draw(fig, image: int, stage: int) -> None:
+        axes = fig.subplots(1, 4)
+        axes[0].imshow(to_image(images[image]), interpolation="nearest")
+        axes[0].set_title("image", fontsize=8)
+        r = feats["reassembled"][stage][image]
+        axes[1].imshow(as_rgb(r), interpolation="nearest")
+        axes[1].set_title(f"stage {stage}: reassembled {r.shape[0]}x{r.shape[1]}x{r.shape[2]} (channels 0-2)", fontsize=8)
+        f = feats["fused"][stages - 1 - stage][image]
+        axes[2].imshow(as_rgb(f), interpolation="nearest")
+        axes[2].set_title(f"after fusion at this stage: {f.shape[1]}x{f.shape[2]}", fontsize=8)
+        out = outputs[image]
+        if out.ndim == 3:  # class scores
+            from vitlite.viz import SEG_COLORS
+
+            axes[3].imshow(SEG_COLORS[out.argmax(0).numpy()], interpolation="nearest")
+        else:
+            axes[3].imshow(out.numpy(), cmap="magma", interpolation="nearest")
+        axes[3].set_title("output", fontsize=8)
+        for ax in axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+
+    controls = {"image": IntSlider(0, len(images) - 1, value=0), "stage": IntSlider(0, stages - 1, value=0)}
+    return Explorer(draw, controls, title="DPT: reassemble and fuse, stage by stage", figsize=(11.0, 3.2))
+
+
+def depth_error_explorer(models: "dict[str, Any]", dataset, indices: "list[int] | None" = None, band: int = 2) -> Explorer:
+    """Depth predictions (aligned to the truth by scale and shift) beside the truth, the absolute relative
+    error of each model, and the boundary band where the error concentrates."""
+    import torch
+
+    from vitlite.dense import align_scale_shift, boundary_band
+    from vitlite.viz import to_image
+
+    if not models:
+        raise ValueError("give at least one model, e.g. {'DPT': model}")
+    indices = list(range(min(8, len(dataset)))) if indices is None else list(indices)
+    images, depth = dataset.images[indices], dataset.targets[indices]
+    with torch.no_grad():
+        preds = {}
+        for name, m in models.items():
+            out = m.eval()(images)
+            out = out[:, None] if out.ndim == 3 else out
+            preds[name] = align_scale_shift(out.float(), depth)
+    bands = boundary_band(dataset.scenes.instance[indices], band)  # object edges (as depth_scores uses them)
+    vmax = float(depth.max())
+
+    def draw(fig, image: int) -> None:
+        axes = fig.subplots(1, 3 + len(models))
+        axes[0].imshow(to_image(images[image]), interpolation="nearest")
+        axes[0].set_title("image", fontsize=8)
+        axes[1].imshow(depth[image, 0].numpy(), cmap="magma", vmin=0, vmax=vmax)
+        axes[1].set_title("true depth", fontsize=8)
+        axes[2].imshow(bands[image].numpy(), cmap="Greys", interpolation="nearest")
+        axes[2].set_title(f"{band}-px band around the objects", fontsize=8)
+        for ax, (name, pred) in zip(axes[3:], preds.items()):
+            err = ((pred[image, 0] - depth[image, 0]).abs() / depth[image, 0]).numpy()
+            ax.imshow(err, cmap="inferno", vmin=0, vmax=0.5)
+            inside = err[bands[image].numpy()].mean() if bands[image].any() else float("nan")
+            ax.set_title(f"{name}: AbsRel {err.mean():.3f}\n(band {inside:.3f})", fontsize=8)
+        for ax in axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+
+    controls = {"image": IntSlider(0, len(indices) - 1, value=0)}
+    return Explorer(draw, controls, title="Where the depth error is", figsize=(2.8 * (3 + len(models)), 3.2))

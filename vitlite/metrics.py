@@ -121,7 +121,8 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
     on a ShapesWorld depth set. ``align=True`` first fits each prediction's scale and shift to its
     target (for models trained with the scale-and-shift-invariant loss). ``band=k`` adds the same
     metrics inside (``_band``) and outside (``_interior``) the boundary band of the scene's objects
-    (the edges of its class mask, which are depth edges too)."""
+    (the edges of its instance map: where an object meets the background or another object, which are
+    depth edges too; the horizon, a depth edge between sky and ground, is not in it)."""
     from vitlite.dense import align_scale_shift, boundary_band, depth_metrics
 
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -142,8 +143,8 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
     if band is not None:
         scenes = getattr(data, "scenes", None)
         if scenes is None:
-            raise ValueError("band scores need the scenes' class masks: pass a ShapesWorld depth set (it keeps its scenes)")
-        in_band = boundary_band(scenes.mask[: len(pred)], band)[:, None]
+            raise ValueError("band scores need the scenes' instance maps: pass a ShapesWorld depth set (it keeps its scenes)")
+        in_band = boundary_band(scenes.instance[: len(pred)], band)[:, None]
         out.update({f"{k}_band": v for k, v in depth_metrics(pred, target, in_band).items()})
         out.update({f"{k}_interior": v for k, v in depth_metrics(pred, target, ~in_band).items()})
     return out
