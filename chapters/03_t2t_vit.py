@@ -1,7 +1,9 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,colab
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -188,10 +190,15 @@ for name, paper_m in published.items():
 # | DeiT-small | 79.9 | 22.1 | 4.6 |
 # | DeiT-small-Distilled | 81.2 | 22.1 | 4.7 |
 # | **T2T-ViT-14** | **81.5** | 21.5 | 4.8 |
-# | T2T-ViT-14↑384 | 83.3 | 21.5 | 17.1 |
+# | T2T-ViT-14↑384 | 83.3 | 21.5* | 17.1 |
 # | ViT-B/16 | 79.8 | 86.4 | 17.6 |
 # | ViT-L/16 | 81.1 | 304.3 | 63.6 |
 # | **T2T-ViT-24** | **82.3** | 64.1 | 13.8 |
+#
+# \* The ↑384 row repeats the 224 model's 21.5M; the official figure for T2T-ViT-14 at 384 is 21.7M, and
+# vitlite counts 21,691,470. The difference is the fixed sinusoidal position table, one row per token:
+# 577 tokens at 384 instead of 197 at 224, 380 × 384 = 145,920 more numbers (21,545,550 + 145,920). They are
+# frozen, so the model trains the same weights at both sizes.
 #
 # "ViT-S/16" there is not the ViT-S of chapter 02 (DeiT-small's width 384, 6 heads, MLP ratio 4). It is the
 # small ViT defined in timm's early code, before DeiT existed: width 768, depth 8, 8 heads, MLP ratio 3, no
