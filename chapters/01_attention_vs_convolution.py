@@ -265,7 +265,10 @@ fig
 #
 # This is the *quadratic relative encoding*: it is a dot product between a small learned vector per head,
 # $v_h = -\alpha_h(1, -2\Delta_h)$, and a fixed encoding of the offset, $r_\delta = (\lVert\delta\rVert^2, \delta)$
-# (the constant $-\alpha_h\lVert\Delta_h\rVert^2$ drops out of the softmax). The score is highest at
+# (the constant $-\alpha_h\lVert\Delta_h\rVert^2$ drops out of the softmax). Where did the queries and keys
+# go? Ordinary attention scores q·k, a *content* term that compares what two pixels contain; the
+# construction sets it to zero (W_q = W_k = 0), so the score depends on where the key is and not on what
+# it holds, which is what a convolution's weights do. The score is highest at
 # δ = Δ_h, so head h looks around the pixel at offset Δ_h from its query, and as α_h grows it looks at
 # that pixel alone.
 #

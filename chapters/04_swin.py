@@ -1,7 +1,9 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,colab
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -98,7 +100,9 @@ print("equal to vitlite's:", torch.equal(windows, swin.window_partition(x, 7)))
 # ### The relative position bias
 #
 # Inside a window, Swin adds to each head's attention score a learned bias that depends only on the
-# offset between the two tokens: B = table[index], with one table row per possible offset. Offsets
+# offset between the two tokens: B = table[index], with one table row per possible offset. Swin's offset
+# is *query minus key* (dy = query row − key row, as in the code below), the opposite sign of chapter 01's
+# δ = key − query; either works, as long as the table is indexed the same way. Offsets
 # along each axis range over −(M−1)…M−1, so the table has **(2M−1)² rows** per head (169 for M = 7),
 # and the index of a pair is (dy + M − 1)·(2M − 1) + (dx + M − 1). Below, for a 3×3 window.
 
