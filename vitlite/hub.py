@@ -105,8 +105,10 @@ def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.T
         if name.endswith("ObjectDetection"):  # logits and boxes, side by side
             got = ours(inputs)
             ref, out = torch.cat([result.logits.flatten(), result.pred_boxes.flatten()]), torch.cat([got["pred_logits"].flatten(), got["pred_boxes"].flatten()])
-        elif name.endswith("ForImageClassification"):
+        elif name.endswith("ForImageClassification") or name.endswith("ForSemanticSegmentation"):
             ref, out = result.logits, ours(inputs)
+        elif name.endswith("ForDepthEstimation"):
+            ref, out = result.predicted_depth, ours(inputs)
         else:
             ref, out = result.last_hidden_state, ours.forward_features(inputs)
     difference = (out - ref).abs().max().item()
