@@ -30,7 +30,7 @@ from vitlite.matching import linear_sum_assignment
 from vitlite.models import register_model
 from vitlite.models.resnet import ResNetBackbone, resnet50_backbone, resnet101_backbone
 
-__all__ = ["sine_position_encoding", "MultiheadAttention", "EncoderLayer", "DecoderLayer", "MLP", "DETR", "hungarian_match", "SetCriterion", "matching_costs", "cross_attention", "query_predictions", "small_backbone"]
+__all__ = ["sine_position_encoding", "MultiheadAttention", "EncoderLayer", "DecoderLayer", "MLP", "DETR", "hungarian_match", "SetCriterion", "query_detections", "matching_costs", "cross_attention", "query_predictions", "small_backbone"]
 
 
 def sine_position_encoding(batch: int, height: int, width: int, num_pos_feats: int = 128, temperature: float = 10000.0, device: torch.device | str | None = None) -> torch.Tensor:
@@ -194,17 +194,22 @@ class DETR(nn.Module):
     def detect(self, outputs: dict[str, Any], nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:
         """One detection per query: its most likely real class, that class's probability, its box. DETR
         needs no NMS; ``nms_iou`` applies class-wise NMS anyway (the control that shows it)."""
-        from vitlite.boxes import nms
+        scores, labels = outputs["pred_logits"].softmax(-1)[..., :-1].max(-1)
+        return query_detections(outputs["pred_boxes"], scores, labels, nms_iou)
 
-        probs = outputs["pred_logits"].softmax(-1)[..., :-1]
-        scores, labels = probs.max(-1)
-        results = []
-        for b, s, l in zip(outputs["pred_boxes"], scores, labels):
-            if nms_iou is not None and nms_iou < 1.0:
-                kept = nms(cxcywh_to_xyxy(b).clamp(0, 1), s, nms_iou, l)
-                b, s, l = b[kept], s[kept], l[kept]
-            results.append({"boxes": b, "scores": s, "labels": l})
-        return results
+
+def query_detections(boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor, nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:
+    """Per image, one detection per query (boxes (B, N, 4) cxcywh, scores and labels (B, N)), with
+    class-wise NMS at ``nms_iou`` when it is given and below 1 (DETR's and DINO's ``detect``)."""
+    from vitlite.boxes import nms
+
+    results = []
+    for b, s, lab in zip(boxes, scores, labels):
+        if nms_iou is not None and nms_iou < 1.0:
+            kept = nms(cxcywh_to_xyxy(b).clamp(0, 1), s, nms_iou, lab)
+            b, s, lab = b[kept], s[kept], lab[kept]
+        results.append({"boxes": b, "scores": s, "labels": lab})
+    return results
 
 
 # ---------------------------------------------------------------------- matching and the set loss

@@ -31,7 +31,7 @@ from vitlite.boxes import cxcywh_to_xyxy, generalized_box_iou
 from vitlite.layers import check_heads, check_image, check_num_classes, check_positive, multi_scale_deformable_attention
 from vitlite.matching import linear_sum_assignment
 from vitlite.models import register_model
-from vitlite.models.detr import MLP, MultiheadAttention, sine_position_encoding, small_backbone
+from vitlite.models.detr import MLP, MultiheadAttention, query_detections, sine_position_encoding, small_backbone
 from vitlite.models.resnet import ResNetBackbone, resnet50_backbone
 
 __all__ = [
@@ -439,16 +439,8 @@ class DINO(nn.Module):
     @torch.no_grad()
     def detect(self, outputs: dict[str, Any], nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:
         """One detection per query: its best class, that class's sigmoid score, its box (no NMS unless asked)."""
-        from vitlite.boxes import nms
-
         scores, labels = outputs["pred_logits"].sigmoid().max(-1)
-        results = []
-        for b, s, lab in zip(outputs["pred_boxes"], scores, labels):
-            if nms_iou is not None and nms_iou < 1.0:
-                kept = nms(cxcywh_to_xyxy(b).clamp(0, 1), s, nms_iou, lab)
-                b, s, lab = b[kept], s[kept], lab[kept]
-            results.append({"boxes": b, "scores": s, "labels": lab})
-        return results
+        return query_detections(outputs["pred_boxes"], scores, labels, nms_iou)
 
 
 # ---------------------------------------------------------------------- looking inside

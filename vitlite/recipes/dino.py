@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vitlite.recipes.detr import WORLD
+from vitlite.recipes.detr import SETTINGS
 from vitlite.recipes.runner import Arm, Study
 
 __all__ = ["ARMS", "PILOT", "STUDIES"]
@@ -20,20 +20,12 @@ ARMS = {
 # One seed of every arm at half the budget, to choose the main runs and fix their expectation.
 PILOT = Study(
     name="dino_pilot",
-    task="detection",
     arms=tuple(ARMS.values()),
-    world=WORLD,
     seeds=(0,),
-    n_train=10000,
-    n_val=500,
     n_test=1000,
-    n_score=1000,
     steps=3000,
-    eval_every=500,
-    batch_size=32,
-    weight_decay=1e-4,
-    grad_clip=0.1,
     save_checkpoints=False,
+    **SETTINGS,
     about="chapter 08 pilot: the four arms of DINO's ablation, one seed, 3,000 steps (chapter 07's data, batch and learning rate)",
 )
 
