@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -552,3 +552,119 @@ def denoising_mask_by_hand(mask: Any) -> None:
             why = "it would read the ground truth that the denoising queries carry" if row >= 6 else "groups are kept apart, so that no group can copy another's noised answer"
             raise Mismatch(f"{who(row)} must not see {who(col)}: {why} ({len(wrong)} entries differ)")
         raise Mismatch(f"{who(row)} may see {who(col)}: nothing needs to be hidden there ({len(wrong)} entries differ)")
+
+
+# ---------------------------------------------------------------- chapters 01-04: exercises that ask for thought
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise Mismatch(f"{what} should be a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _pair(answer: Any, what: str) -> tuple[Any, Any]:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Mismatch(f"give {what} as a pair in parentheses, e.g. (10, 2.5); got {type(answer).__name__} {answer!r}")
+    return answer[0], answer[1]
+
+
+def target_weight(alpha: float, shift: tuple[int, int] = (2, 2), size: int = 15) -> float:
+    """The attention weight one head puts on its own pixel (query at the centre of a size x size image,
+    scores -alpha |delta - shift|^2 over every pixel as a key, as in chapter 01's construction)."""
+    r = torch.arange(size, dtype=torch.float64) - size // 2
+    dy, dx = torch.meshgrid(r, r, indexing="ij")
+    scores = -alpha * ((dy - shift[0]) ** 2 + (dx - shift[1]) ** 2)
+    return float(scores.flatten().softmax(0).max())
+
+
+def smallest_alpha(share: float = 0.99) -> float:
+    """The smallest alpha with target_weight(alpha) >= share, by bisection."""
+    lo, hi = 0.0, 64.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if target_weight(mid) < share else (lo, mid)
+    return hi
+
+
+@checker("Exercise 2: a 5x5 kernel by the construction", answers="value")
+def kernel_5x5_heads_alpha(answer: Any) -> None:
+    """``answer``: (heads, alpha): the heads a 5x5 convolution needs, and the smallest alpha that puts at
+    least 99% of every head's attention on its own pixel. The alpha is measured (within 10%)."""
+    heads, alpha = _pair(answer, "(heads, alpha)")
+    heads = expect_int(heads, "the number of heads")
+    alpha = _number(alpha, "alpha")
+    if heads != 25:
+        hint = " (that is a 3x3 kernel's)" if heads == 9 else ""
+        raise Mismatch(f"{heads} heads{hint}: every tap of the kernel is one offset, and each head can attend to one offset only")
+    want = smallest_alpha()
+    if alpha < want * 0.9:
+        raise Mismatch(f"at alpha = {alpha:g} a head puts only {target_weight(alpha):.1%} of its weight on its own pixel; count the neighbours at distance 1, and what each one gets relative to the target")
+    if alpha > want * 1.1:
+        raise Mismatch(f"alpha = {alpha:g} works ({target_weight(alpha):.2%} on the target) but is not the smallest: about {want:.1f} already gives 99%")
+
+
+@checker("Exercise 3: what a larger image adds to ViT-B/16", answers="value")
+def vit_params_added_at_384(answer: Any) -> None:
+    """``answer``: how many parameters ViT-B/16 gains when built for 384 x 384 instead of 224 x 224
+    (measured on the meta device)."""
+    from vitlite.layers import count_parameters
+    from vitlite.models import create_model
+
+    got = expect_int(answer, "the number of parameters")
+    small = count_parameters(create_model("vit_base_patch16_224", device="meta"))
+    large = count_parameters(create_model("vit_base_patch16_224", img_size=384, device="meta"))
+    want = large - small
+    if got == 0:
+        raise Mismatch("one part of the model does depend on the image size: what has one row per token?")
+    if got == (24 * 24 + 1) * 768:
+        raise Mismatch(f"{got:,} is the whole position table at 384; the model at 224 already has {14 * 14 + 1} of its rows")
+    if got != want:
+        raise Mismatch(f"measured {want:,}; you gave {got:,}. Which tensors have a size that depends on the number of tokens?")
+
+
+@checker("Exercise 3: T2T-ViT-14 at 384 x 384", answers="value")
+def t2t_grids_at_384(answer: Any) -> None:
+    """``answer``: (sides, entries): the sides of the token grid after the three soft splits for a 384 x 384
+    image (a list of three ints), and the number of entries of the first token layer's attention matrix for
+    one image (one head). Measured from ``t2t_vit_14(img_size=384)``."""
+    from vitlite.models import create_model
+
+    sides, entries = _pair(answer, "(sides, entries)")
+    if not isinstance(sides, (tuple, list)) or len(sides) != 3:
+        raise Mismatch(f"sides should be a list of three ints (one per soft split), got {sides!r}")
+    sides = [expect_int(s, "a grid side") for s in sides]
+    entries = expect_int(entries, "the number of attention entries")
+    want = list(create_model("t2t_vit_14", img_size=384, device="meta").tokens_to_token.grids)
+    if sides != want:
+        first = next(i for i in range(3) if sides[i] != want[i])
+        raise Mismatch(f"soft split {first}: the grid is {want[first]}x{want[first]}, you gave {sides[first]}; use floor((size + 2 padding - kernel) / stride) + 1")
+    tokens = want[0] ** 2
+    if entries == tokens:
+        raise Mismatch(f"{entries:,} is the number of tokens; every token attends to every token")
+    if entries != tokens**2:
+        raise Mismatch(f"{tokens:,} tokens attend to each other: expected {tokens ** 2:,} entries, got {entries:,}")
+
+
+def swin_influence(shifts: tuple[int, ...], row: int = 5, col: int = 5, size: int = 16, window: int = 4) -> int:
+    """How many of the size x size input patches change output patch (row, col) after a stack of Swin
+    blocks (window ``window``, one block per entry of ``shifts``), measured with gradients."""
+    from vitlite.models.swin import SwinBlock
+
+    torch.manual_seed(0)
+    blocks = torch.nn.Sequential(*[SwinBlock(16, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).eval()
+    x = torch.randn(1, size * size, 16, requires_grad=True)
+    (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
+    reach = grad[0].abs().sum(-1)
+    return int((reach > 1e-6 * reach.max()).sum())
+
+
+@checker("Exercise 3: what the shift buys", answers="value")
+def swin_shift_reach(answer: Any) -> None:
+    """``answer``: (without, with): how many of the 16 x 16 input patches can change output patch (5, 5)
+    after two Swin blocks with 4 x 4 windows, both regular (without) or regular then shifted by 2 (with).
+    Measured with gradients."""
+    without, with_shift = (expect_int(v, "a number of patches") for v in _pair(answer, "(without, with)"))
+    want = (swin_influence((0, 0)), swin_influence((0, 2)))
+    if without != want[0]:
+        raise Mismatch(f"without the shift: measured {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?")
+    if with_shift != want[1]:
+        raise Mismatch(f"with the shift: measured {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?")

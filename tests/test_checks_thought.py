@@ -1,0 +1,51 @@
+"""The thought exercises of chapters 01-04: the measured answer passes, the typical wrong ones get their hint."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from vitlite import checks
+from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG
+
+
+def test_smallest_alpha_matches_the_pencil_derivation():
+    # The target scores 0; four pixels at distance 1 score -alpha, four at sqrt(2) score -2 alpha, ...
+    # 99% on the target needs 4 exp(-alpha) + 4 exp(-2 alpha) + ... <= 1/99, so alpha is about ln(396) = 5.98.
+    alpha = checks.smallest_alpha()
+    assert abs(alpha - math.log(4 * 99)) < 0.05
+    assert checks.target_weight(alpha) == pytest.approx(0.99, abs=1e-6)
+
+
+def test_kernel_5x5_heads_alpha():
+    assert checks.kernel_5x5_heads_alpha((25, 6.0)).status == CORRECT
+    assert "3x3" in checks.kernel_5x5_heads_alpha((9, 6.0)).message
+    assert "only" in checks.kernel_5x5_heads_alpha((25, 2.0)).message
+    assert "not the smallest" in checks.kernel_5x5_heads_alpha((25, 20.0)).message
+    assert checks.kernel_5x5_heads_alpha(25).status == WRONG
+    assert checks.kernel_5x5_heads_alpha(None).status == NOT_ATTEMPTED
+
+
+def test_vit_params_added_at_384():
+    assert checks.vit_params_added_at_384((577 - 197) * 768).status == CORRECT
+    assert "whole position table" in checks.vit_params_added_at_384(577 * 768).message
+    assert "one row per token" in checks.vit_params_added_at_384(0).message
+    assert checks.vit_params_added_at_384("291840").status == WRONG
+
+
+def test_t2t_grids_at_384():
+    assert checks.t2t_grids_at_384(([96, 48, 24], 9216**2)).status == CORRECT
+    assert "soft split 1" in checks.t2t_grids_at_384(([96, 47, 24], 9216**2)).message
+    assert "number of tokens" in checks.t2t_grids_at_384(([96, 48, 24], 9216)).message
+    assert checks.t2t_grids_at_384(([96, 48], 1)).status == WRONG
+
+
+def test_swin_shift_reach_is_measured():
+    # Without the shift a patch never leaves its 4 x 4 window; with it, patch (5, 5) reads the shifted window
+    # of rows and columns 2-5, whose patches read the regular windows 0-3 and 4-7: 8 x 8 patches.
+    assert checks.swin_influence((0, 0)) == 16 and checks.swin_influence((0, 0, 0, 0)) == 16
+    assert checks.swin_influence((0, 2)) == 64
+    assert checks.swin_shift_reach((16, 64)).status == CORRECT
+    assert "its own window" in checks.swin_shift_reach((64, 64)).message
+    assert "second block" in checks.swin_shift_reach((16, 36)).message
