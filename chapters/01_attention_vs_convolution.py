@@ -65,10 +65,24 @@ import torch.nn.functional as F
 from einops import rearrange
 
 import vitlite
-from vitlite import checks, viz
+from vitlite import checks, schematics, viz
 from vitlite.data import ShapesWorld
 
 device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# The construction of section 3, drawn before we build it: nine attention heads, one for each tap of a 3×3
+# kernel. Head h scores a key only by its offset from the query (key position minus query position, as
+# (row, col)), so it looks at the one pixel at offset Δ_h; its value projection passes that pixel on, the
+# nine results are concatenated, and the output projection W_out, whose block for head h holds the kernel's
+# tap at Δ_h, adds them up: a 3×3 convolution. The widths are those of this chapter's course model
+# `attnconv_edges` (RGB in, 32 channels out) on a 32×32 image, and every shape was read off the layer as it ran.
+
+# %%
+fig = schematics.attention_as_convolution(vitlite.create_model("attnconv_edges"))
+fig
 
 # %% [markdown]
 # ## 1 · Convolution by hand
@@ -559,23 +573,27 @@ checks.conv2d_unfold(conv2d_unfold)
 # ```
 # </details>
 #
-# **Exercise 2 · Attention weights.** Write `attention_weights(q, k)` for queries (N, d) and keys (M, d),
-# returning the (N, M) matrix softmax(q kᵀ / √d), normalised over the keys.
+# **Exercise 2 · A 5×5 kernel by the construction.** Section 3 built a 3×3 convolution from nine heads.
+# How many heads does a 5×5 kernel need? And how large must α be for every head to put at least 99% of
+# its attention on its own pixel? Work it out with a pencil first: the target pixel scores 0; which keys
+# come next, how many are there, and what do they score? Give `(heads, alpha)`; the checker measures the
+# smallest such α (a query in the middle of a 15×15 image, every pixel a key) and accepts yours within 10%.
 
 # %%
-def attention_weights(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    raise NotImplementedError  # your code here
+heads_and_alpha = None  # your answer, e.g. (16, 3.0)
 
-
-checks.attention_weights(attention_weights)
+checks.kernel_5x5_heads_alpha(heads_and_alpha)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# ```python
-# def attention_weights(q, k):
-#     return torch.softmax(q @ k.T / q.shape[-1] ** 0.5, dim=-1)
-# ```
+# **25 heads**, one per tap: offsets Δ from (−2, −2) to (2, 2). Head h's weight on its target is
+# 1 / (1 + Σ e^(−α‖δ − Δ_h‖²)) over the other pixels δ. The four pixels at distance 1 dominate the sum
+# (the four at distance √2 add 4e^(−2α), the next ones less still), so 99% needs 4e^(−α) ≤ 1/99, that is
+# **α ≥ ln 396 ≈ 6.0**. The α does not depend on the kernel's size, only on the distance from a target to
+# its nearest neighbours; the number of heads does, as K². That is why Cordonnier's construction is a
+# proof that attention *can* express a convolution, not a cheap way to compute one: a 7×7 kernel would
+# need 49 heads. The chapter's α = 20 leaves about 4e^(−20) ≈ 10⁻⁸ per head on the neighbours.
 # </details>
 #
 # **Exercise 3 · The quadratic encoding.** Write `quadratic_encoding(delta, shift, alpha)`: for offsets

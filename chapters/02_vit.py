@@ -66,10 +66,24 @@ from einops import rearrange
 from torch import nn
 
 import vitlite
-from vitlite import checks, viz
+from vitlite import checks, schematics, viz
 from vitlite.layers import Attention, Block, Mlp, PatchEmbed, count_parameters
 
 device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# ViT in one picture, as in the paper's Figure 1. The image is cut into patches, one shared linear
+# projection (computed as a strided convolution) turns each flattened patch into a token, a learned class
+# token is put in front and learned position embeddings are added, and L encoder blocks process the
+# sequence before an MLP head reads the class token. The bottom row opens one encoder block: LayerNorm,
+# multi-head attention and a residual connection, then LayerNorm, an MLP and a second residual. The shapes
+# are those of `vit_tiny_shapes`, the course-size ViT of this chapter's experiment, read off as it ran.
+
+# %%
+fig = schematics.vit(vitlite.create_model("vit_tiny_shapes"))
+fig
 
 # %% [markdown]
 # ## 1 · Patches as words
@@ -435,13 +449,63 @@ fig
 
 # %%
 similarity = vitlite.models.vit.pos_embed_similarity(vit_30k.pos_embed, (8, 8))
-fig, axes = viz.figure(8, 8, figsize=(5.0, 5.0))
+fig, axes = viz.figure(8, 8, figsize=(5.8, 5.0))
 for (i, j), ax in zip([(i, j) for i in range(8) for j in range(8)], axes.flat):
-    ax.imshow(similarity[i, j].numpy(), cmap="viridis", vmin=-1, vmax=1)
+    image = ax.imshow(similarity[i, j].numpy(), cmap="viridis", vmin=-1, vmax=1)
+    ax.plot(j, i, marker="s", markersize=3, markerfacecolor="none", markeredgecolor="red", markeredgewidth=0.7)  # the tile's own position
     ax.set_xticks([])
     ax.set_yticks([])
-fig.suptitle("Position embeddings: similarity of each patch position with all others", fontsize=9)
+fig.colorbar(image, ax=axes, shrink=0.6, label="cosine similarity")
+fig.suptitle("Position embeddings: similarity of each patch position (red square) with all others", fontsize=9)
 fig
+
+# %% [markdown]
+# Read it honestly: this is not the paper's picture. In the paper's ViT-L/32, trained on JFT-300M, each
+# tile shows a bright blob around its own position and bright rows and columns through it: neighbours get
+# similar embeddings, and the 2D layout is learned from 1D positions. Our tiny ViT's tiles show **rings**:
+# a position on the border is most similar to the other border positions, an inner position to the
+# positions at the same distance from the border. What the course ViT learned from its 30,000 images is
+# mostly *how far from the edge* a patch is (ShapesWorld's objects never touch the border, so that
+# separates background from possible object), not where it is.
+#
+# **Does the ViT learn chapter 01's locality by itself?** The paper's Figure 7 (right) answers with the
+# *mean attention distance*: for each head, the distance in pixels between a query patch and the patches it
+# attends to, weighted by the attention (the analogue of a CNN's receptive field). In the paper some heads
+# of the lowest layers attend at short distances, like a convolution, while others already look across
+# the image; higher up, all heads look far. Below, every head of the course ViT on 256 test images,
+# trained on the smallest and the largest training set of section 5, against attention spread evenly over
+# all patches (which is also what the untrained ViT does).
+
+# %%
+from vitlite.models.vit import mean_attention_distance, uniform_attention_distance
+
+patch = vit_30k.patch_embed.patch_size
+fig, axes = viz.figure(1, 1, panel=(4.6, 3.2))
+ax = axes[0, 0]
+distances = {}
+for k, size in enumerate((cfg.sizes[0], cfg.sizes[-1])):
+    trained, _ = load_checkpoint("data_hunger", cfg.checkpoint("vit_tiny_shapes", size))
+    distances[size] = mean_attention_distance(vitlite.models.vit.collect_attention(trained, test_set.images[:256]), (8, 8), patch)  # (layers, heads)
+    for layer, row in enumerate(distances[size]):
+        ax.scatter([layer + 1 + (k - 0.5) * 0.2] * len(row), row, color=f"C{k}", s=18, label=f"trained on {size:,} images" if layer == 0 else None)
+uniform = uniform_attention_distance((8, 8), patch)
+ax.axhline(uniform, color="0.4", linestyle="--", linewidth=1, label="uniform attention (the untrained ViT)")
+ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, 32), xticks=range(1, len(vit_30k.blocks) + 1))
+ax.set_title(f"every head of every layer ({vit_30k.patch_embed.img_size}x{vit_30k.patch_embed.img_size} images, {patch}x{patch} patches)", fontsize=8)
+ax.legend(fontsize=7)
+for size, d in distances.items():
+    print(f"trained on {size:>6,} images: heads from {d.min():.1f} to {d.max():.1f} px; uniform attention {uniform:.1f} px")
+fig
+
+# %% [markdown]
+# No head of the course ViT is local: every one, in every layer, attends at about the distance of uniform
+# attention, within about 1.5 pixels of it (the smallest, a head of the last layer, reaches 15 px against 16.5). Thirty
+# times more data did not change that. Mean distance cannot tell *uniform* from *sharp but far*
+# attention (section 6's explorer shows the maps are not uniform: they pick out objects), but it does say
+# that no head prefers its neighbourhood. Chapter 01's construction shows that attention *can* become a
+# convolution; the paper shows that a ViT trained on 300 million images partly *does*; at 30,000 images and
+# four layers on 32×32 scenes, ours does not, which is one way to read section 5's result: the
+# convolutional prior the ViT lacks is not learned back at this scale.
 
 # %% [markdown]
 # ## 7 · Exercises
@@ -494,27 +558,25 @@ checks.resize_pos_embed(resize_pos_embed)
 # ```
 # </details>
 #
-# **Exercise 3 · Class token or mean pooling.** A ViT can summarise an image by the class token's final
-# state, or by the mean of the patch tokens (`global_pool="avg"` in vitlite). Write `pool_tokens(tokens,
-# mode)` for tokens (B, 1 + N, D): `"token"` returns the class token's state, `"avg"` the mean of the N
-# patch tokens. Then think: with `"avg"`, does the class token still influence the result?
+# **Exercise 3 · What a larger image adds.** The paper fine-tunes ViT-B/16, trained at 224×224, at 384×384.
+# Without counting anything in code, how many parameters does the model *gain* when it is built for
+# 384×384 instead of 224×224? Think about which of its tensors have a size that depends on the number of
+# tokens (sections 2 and 3 introduce them all), then give one integer; the checker builds both on the meta device.
 
 # %%
-def pool_tokens(tokens: torch.Tensor, mode: str) -> torch.Tensor:
-    raise NotImplementedError  # your code here
+params_added = None  # your answer: an int
 
-
-checks.pool_tokens(pool_tokens)
+checks.vit_params_added_at_384(params_added)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# ```python
-# def pool_tokens(tokens, mode):
-#     return tokens[:, 0] if mode == "token" else tokens[:, 1:].mean(dim=1)
-# ```
-# With `"avg"` the class token is never read at the end, but it still takes part in every attention layer,
-# so the patch tokens' states can depend on it. Models trained with mean pooling often drop it altogether.
+# Only the position embeddings grow: the patch embedding is a convolution (its weights do not depend on
+# how many patches there are), attention and MLP weights act on one token's width, and the head reads the
+# class token. At 384 there are 24 × 24 = 576 patches plus the class token, 577 rows, against 197 at 224:
+# **(577 − 197) × 768 = 291,840** parameters, 0.3% of the model. Attention's *cost* is another story:
+# 577² / 197² ≈ 8.6 times the attention scores per layer. Fine-tuning at a new size is exactly exercise
+# 2's resizing: interpolate the 14 × 14 grid of learned rows to 24 × 24 and keep everything else.
 # </details>
 
 # %% [markdown]

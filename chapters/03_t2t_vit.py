@@ -64,11 +64,25 @@ from einops import rearrange
 from torch import nn
 
 import vitlite
-from vitlite import checks, viz
+from vitlite import checks, schematics, viz
 from vitlite.layers import count_parameters
 from vitlite.models import t2t
 
 device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# T2T-ViT replaces ViT's single hard split with a gradual one. A soft split cuts the image into
+# overlapping windows, one token each; a T2T transformer layer lets the tokens exchange information;
+# re-structurization lays them back out as an image, and the next soft split makes fewer, wider tokens, each
+# covering a larger neighbourhood. This T2T process runs twice, then the tokens are projected to the width of
+# a deep-narrow ViT backbone (bottom row). The shapes are those of `t2t_vit_tiny_shapes`, the course model
+# of this chapter's experiment, read off as it ran.
+
+# %%
+fig = schematics.t2t(vitlite.create_model("t2t_vit_tiny_shapes"))
+fig
 
 # %% [markdown]
 # ## 1 · Soft split
@@ -381,24 +395,26 @@ checks.soft_split(soft_split)
 # `F.unfold` returns (B, C·k·k, N), one column per window; the transpose makes the windows the sequence.
 # </details>
 #
-# **Exercise 3 · Re-structurization.** Write `restructurize(tokens)`: (B, h·w, C) on a square grid → an
-# image (B, C, h, w), token i at row i // w and column i % w.
+# **Exercise 3 · T2T-ViT-14 at 384×384.** Predict, before you run anything: the sides of the token grid after
+# each of the three soft splits (kernels 7, 3, 3; strides 4, 2, 2; paddings 2, 1, 1) for a 384×384 image,
+# and how many entries the attention matrix of the first token layer has for one image. Then say why the
+# paper's T2T-ViT uses a small token width (64) and offers a Performer for that layer. Give
+# `([side0, side1, side2], entries)`.
 
 # %%
-def restructurize(tokens: torch.Tensor) -> torch.Tensor:
-    raise NotImplementedError  # your code here
+t2t_at_384 = None  # your answer, e.g. ([56, 28, 14], 1000)
 
-
-checks.restructurize(restructurize)
+checks.t2t_grids_at_384(t2t_at_384)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# ```python
-# def restructurize(tokens):
-#     side = int(tokens.shape[1] ** 0.5)
-#     return rearrange(tokens, "b (h w) c -> b c h w", h=side)
-# ```
+# Each soft split gives floor((size + 2·padding − kernel) / stride) + 1: 384 → **96** → **48** → **24**, so
+# the backbone gets 576 tokens, as ViT/16 would. The first token layer attends among 96² = 9,216 tokens:
+# **9,216² = 84,934,656** entries per head and image, 8.6 times the 3,136² (9.8 million) at 224×224: the
+# count grows as the fourth power of the image side. That is why the early, fine-grained layers are
+# kept narrow (64 channels) and why the paper's T2T-ViT-t variants swap them for a Performer, whose cost
+# grows linearly with the number of tokens.
 # </details>
 
 # %% [markdown]

@@ -63,11 +63,26 @@ from IPython.display import display
 from einops import rearrange
 
 import vitlite
-from vitlite import checks, viz
+from vitlite import checks, schematics, viz
 from vitlite.layers import Attention, count_parameters
 from vitlite.models import swin
 
 device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# Swin builds a hierarchy of feature maps, as a CNN does: a patch embedding turns the image into a grid of
+# tokens, and between stages patch merging halves the grid and doubles the width (the paper's models have
+# four stages; `swin_tiny_shapes`, the course model of this chapter's experiment, has two). The bottom row
+# shows the pair of blocks each stage repeats: the first attends inside regular M×M windows (W-MSA), the
+# second inside windows shifted by M/2 (SW-MSA), so that neighbouring windows exchange information. The
+# shapes, the window size and the shift were read off the model as it ran, built with the experiment's six
+# texture classes.
+
+# %%
+fig = schematics.swin(vitlite.create_model("swin_tiny_shapes", num_classes=len(vitlite.data.TEXTURES)))
+fig
 
 # %% [markdown]
 # ## 1 · Windows
@@ -533,26 +548,27 @@ checks.shifted_window_mask(mask)
 # ```
 # </details>
 #
-# **Exercise 3 · The relative position index.** Write `index(m)`: the (M·M, M·M) table rows of every pair of
-# tokens in an M×M window, rows numbered from 0 to (2M − 1)² − 1. What offset does row 0 stand for?
+# **Exercise 3 · What the shift buys.** A 16×16 grid of patches, 4×4 windows, two Swin blocks. Predict how
+# many of the 256 input patches can change output patch (row 5, column 5) when (a) both blocks use the
+# regular windows and (b) the second block's windows are shifted by 2 (section 2's cyclic shift, with its
+# mask). Draw the windows on paper first. Give `(without, with)`; the checker measures both with gradients.
+# Then predict (a) for ten regular blocks.
 
 # %%
-def index(m: int) -> torch.Tensor:
-    raise NotImplementedError  # your code here
+shift_reach = None  # your answer, e.g. (4, 8)
 
-
-checks.relative_position_index(index)
+checks.swin_shift_reach(shift_reach)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# ```python
-# def index(m):
-#     ys, xs = torch.meshgrid(torch.arange(m), torch.arange(m), indexing="ij")
-#     ys, xs = ys.flatten(), xs.flatten()
-#     return (ys[:, None] - ys[None, :] + m - 1) * (2 * m - 1) + (xs[:, None] - xs[None, :] + m - 1)
-# ```
-# Row 0 is the offset (−(M−1), −(M−1)): the key M − 1 rows below and M − 1 columns right of the query.
+# (a) **16**: patch (5, 5) lies in the regular window of rows and columns 4-7, and so does every patch it
+# reads, in every block: without the shift no information ever crosses a window's border, however deep
+# the stack (ten blocks: still 16). (b) **64**: the shifted windows start at rows and columns 2, 6, 10, ...,
+# so in block 2 patch (5, 5) reads rows and columns 2-5; in block 1 those patches read the regular windows
+# 0-3 and 4-7, so 8 × 8 = 64 patches reach it. A further regular-plus-shifted pair grows the reach again
+# (to 144 after four blocks, by the same measurement), which is how a Swin stage gets a receptive field
+# beyond one window at the cost of a roll and a mask, without ever computing attention across windows.
 # </details>
 
 # %% [markdown]

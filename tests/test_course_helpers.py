@@ -14,7 +14,7 @@ from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG
 from vitlite.models import swin
 from vitlite.models.t2t import soft_split_footprint
-from vitlite.models.vit import attention_rollout, collect_attention, patchify, pos_embed_similarity, resample_pos_embed, unpatchify
+from vitlite.models.vit import attention_rollout, collect_attention, mean_attention_distance, patchify, pos_embed_similarity, resample_pos_embed, uniform_attention_distance, unpatchify
 from vitlite.profile import measure, saved_bytes
 from vitlite.recipes import load_checkpoint, save_checkpoint
 
@@ -32,6 +32,23 @@ def test_rollout_of_identity_attention_is_identity_and_rows_sum_to_one():
         attention_rollout([])
     with pytest.raises(ValueError, match="head_fusion"):
         attention_rollout(maps, head_fusion="median")
+
+
+def test_mean_attention_distance_on_hand_made_maps():
+    grid, p, n = (3, 3), 4, 9
+    # Head 0 attends to itself only: distance 0. Head 1 attends to the patch to its right where there is
+    # one (else to itself): 6 of 9 queries move one patch (4 px). Head 2 is uniform over the patches.
+    a = torch.zeros(1, 3, 1 + n, 1 + n)
+    a[0, 0, 1:, 1:] = torch.eye(n)
+    for q in range(n):
+        a[0, 1, 1 + q, 1 + (q + 1 if q % 3 < 2 else q)] = 1.0
+    a[0, 2, 1:, 1:] = 1.0 / n
+    a[:, :, :, 0] = 0.5  # weight on the class token is ignored: rows are renormalised over the patches
+    d = mean_attention_distance([a], grid, p)
+    assert d.shape == (1, 3)
+    assert torch.allclose(d[0], torch.tensor([0.0, 6 / 9 * 4, uniform_attention_distance(grid, p)], dtype=torch.float32), atol=1e-5)
+    with pytest.raises(ValueError, match="does not match"):
+        mean_attention_distance([a], (4, 4), p)
 
 
 def test_pos_embed_similarity():

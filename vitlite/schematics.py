@@ -6,12 +6,14 @@ on a blank image and reads them off, so the picture cannot drift from the code.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from vitlite.viz import Diagram, Figure
 
-__all__ = ["traced_shapes", "mobilevit", "mobilevit_versions", "detr", "dino", "setr", "dpt"]
+__all__ = ["traced_shapes", "attention_as_convolution", "vit", "t2t", "swin", "mobilevit", "mobilevit_versions", "detr", "dino", "setr", "dpt"]
 
 
 def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
@@ -29,6 +31,272 @@ def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Modul
 
 def _fmt(shape: tuple[int, ...]) -> str:
     return "x".join(str(s) for s in shape)
+
+
+def _seq(shape: tuple[int, ...]) -> str:
+    """A token sequence's shape as the chapters print it: (tokens, width)."""
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _traced_inputs(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
+    """The shape (without the batch axis) of the first input of each named submodule when ``model(x)`` runs."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    handles = [m.register_forward_pre_hook(lambda _m, args, name=name: shapes.__setitem__(name, tuple(args[0].shape[1:]))) for name, m in modules.items()]
+    try:
+        with torch.no_grad():
+            model.eval()(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return shapes
+
+
+def _traced_attention(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+    """The shape of every attention map (batch axis included: for window attention it counts the windows)."""
+    from vitlite.layers import attention_maps
+
+    with attention_maps(model) as maps, torch.no_grad():
+        model.eval()(x)
+    return {name: tuple(a.shape) for name, a in maps.items()}
+
+
+def _connector(d: Diagram, start: tuple[float, float], end: tuple[float, float], text: str | None = None) -> None:
+    """A dashed grey arrow from a block of the top row to the row that opens it, with a caption."""
+    d.ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color="#999999", linestyle="--"))
+    if text:
+        d.ax.text(end[0] + 0.2, end[1] + 0.2, text, fontsize=8.5, color="#333333")
+
+
+def attention_as_convolution(model: nn.Module | None = None, img_size: int = 32) -> Figure:
+    """Chapter 01: Cordonnier et al.'s construction, nine heads that together compute a 3x3 convolution.
+
+    Built (with :func:`vitlite.models.attnconv.attention_from_conv`) at the widths of the attention
+    layer of ``model`` (by default the course model ``attnconv_edges``: RGB in, 32 channels out) and
+    run on a ``img_size`` x ``img_size`` image; the offsets, the attention and the projection's
+    shapes are read off that layer."""
+    from matplotlib.patches import Rectangle
+
+    from vitlite.models import create_model
+    from vitlite.models.attnconv import QuadraticAttention, attention_from_conv
+
+    model = create_model("attnconv_edges") if model is None else model
+    source = model if isinstance(model, QuadraticAttention) else next((m for m in model.modules() if isinstance(m, QuadraticAttention)), None)
+    if source is None:
+        raise ValueError(f"{type(model).__name__} has no QuadraticAttention layer to draw the construction for")
+    k = round(source.num_heads**0.5)
+    if k * k != source.num_heads or k % 2 == 0:
+        raise ValueError(f"the construction needs K*K heads for an odd K, got {source.num_heads} heads")
+    layer = attention_from_conv(torch.zeros(source.out_dim, source.dim, k, k), torch.zeros(source.out_dim))
+    x = torch.zeros(1, source.dim, img_size, img_size)
+    out = traced_shapes(layer, x, {"out": layer})["out"]
+    concat = _traced_inputs(layer, x, {"proj": layer.proj})["proj"]  # (H, W, heads * C_in)
+    attn = next(iter(_traced_attention(layer, x).values()))  # (1, heads, queries, keys)
+    c_in, c_out, pad = source.dim, out[0], layer.padding
+    shifts = [tuple(int(v) for v in s) for s in layer.shift.round().tolist()]
+    n = len(shifts)
+
+    d = Diagram(22.0, 9.6, title=f"Attention as a convolution at a glance (Cordonnier et al.: {n} heads = a {k}x{k} kernel; widths of the course model, {c_in} -> {c_out} channels, {img_size}x{img_size} image)")
+    mid = 5.2
+    image = d.box(0.95, mid, "X", "input", w=1.2, h=0.8)
+    padded = d.box(3.55, mid, f"zero-pad {pad}\n(keys, values)", "reshape", w=1.8, h=0.9, note=_fmt((c_in, img_size + 2 * pad, img_size + 2 * pad)))
+    d.arrow(image, padded, _fmt(tuple(x.shape[1:])))
+    rows = [mid + 0.64 * ((n - 1) / 2 - h) for h in range(n)]
+    cat = d.op(11.2, mid, "c")
+    for h, ((dy, dx), y) in enumerate(zip(shifts, rows)):
+        head = d.box(7.0, y, f"head {h}:  Δ = ({dy:+d}, {dx:+d})", "attention", w=2.6, h=0.5, fontsize=8)
+        d.ax.annotate("", xy=head.left, xytext=padded.right, arrowprops=dict(arrowstyle="-|>", color="#777777", linewidth=0.7, shrinkA=0, shrinkB=0))
+        value = d.box(9.25, y, f"$W^{{({h})}}_{{val}}$", "mlp", w=0.9, h=0.5, fontsize=8)
+        d.arrow(head, value)
+        d.ax.annotate("", xy=(cat.x - 0.22, cat.y), xytext=value.right, arrowprops=dict(arrowstyle="-|>", color="#777777", linewidth=0.7, shrinkA=0, shrinkB=0))
+    top = rows[0] + 0.45
+    d.ax.text(7.0, top + 0.55, "score$_h$(q, k) = −α$_h$ ‖(k − q) − Δ$_h$‖²", ha="center", fontsize=8.5, color="#7a3e00")
+    d.ax.text(7.0, top + 0.15, "content term q·k set to 0: only where k is counts", ha="center", fontsize=7.5, color="#7a3e00")
+    d.ax.text(6.9, rows[-1] - 0.4, f"attention: {attn[1]} heads x {attn[2]} queries\nx {attn[3]} keys (the padded grid)", ha="center", va="top", fontsize=7.5, color="#1f4e79")
+    d.ax.text(8.85, rows[-1] - 0.4, f"values: identity here ({c_in} -> {c_in}),\nas in the paper's code", ha="left", va="top", fontsize=7.5, color="#333333")
+    d.ax.text(cat.x, cat.y + 0.35, f"{n} heads\nconcatenated", ha="center", va="bottom", fontsize=7.5, color="#333333")
+    proj = d.box(13.7, mid, f"$W_{{out}}$\n({concat[-1]} -> {c_out})", "mlp", w=1.8, h=0.9)
+    d.arrow(cat, proj, _seq((concat[0] * concat[1], concat[2])))
+    result = d.box(16.55, mid, f"= conv {k}x{k}\n(padding {pad})", "input", w=1.8, h=0.9)
+    d.arrow(proj, result, _fmt(out))
+
+    cell, gx, gy = 0.95, 18.1, mid + 1.2
+    for h, (dy, dx) in enumerate(shifts):
+        cx, cy = gx + (dx + k // 2) * cell, gy - (dy + k // 2) * cell
+        centre = dy == 0 and dx == 0
+        d.ax.add_patch(Rectangle((cx, cy - cell), cell, cell, facecolor="#fbd3a8" if not centre else "#f5a25d", edgecolor="#444444", linewidth=1.0))
+        d.ax.text(cx + cell / 2, cy - cell / 2, f"h {h}\n({dy:+d},{dx:+d})", ha="center", va="center", fontsize=7)
+    d.ax.text(gx + k * cell / 2, gy + 0.15, f"the {k}x{k} kernel's taps\n(row, col) offsets", ha="center", va="bottom", fontsize=8, color="#333333")
+    d.ax.text(gx + k * cell / 2, gy - k * cell - 0.15, f"block h of $W_{{out}}$ ({c_out} x {c_in})\n= the kernel's tap at Δ$_h$", ha="center", va="top", fontsize=7.5, color="#333333")
+
+    d.ax.text(11.0, 1.05, "offset = key position − query position (row, col); head h looks at the pixel q + Δ$_h$, and only there as α$_h$ grows", ha="center", fontsize=8, color="#333333")
+    d.ax.text(11.0, 0.6, "the course model's attention layer has these shapes, but its heads start at random offsets and must learn where to look", ha="center", fontsize=8, color="#7a1f1f")
+    d.legend()
+    return d.figure
+
+
+def vit(model: nn.Module) -> Figure:
+    """Chapter 02: the ViT pipeline (the paper's Figure 1) on the top row, one encoder block opened on the bottom row."""
+    size = model.patch_embed.img_size[0]
+    p, c = model.patch_size, model.in_chans
+    block = model.blocks[0]
+    named = {"embed": model.patch_embed, "tokens": model.pos_drop, "encoder": model.blocks[-1], "norm": model.norm, "head": model.head}
+    named.update(norm1=block.norm1, attn=block.attn, hidden=block.mlp.fc1, mlp=block.mlp, block=block)
+    shapes = traced_shapes(model, torch.zeros(1, c, size, size), named)
+    n, dim = shapes["embed"]
+    grid = size // p
+
+    d = Diagram(22.0, 7.8, title=f"ViT at a glance (course size, {size}x{size} input, {p}x{p} patches: a {grid}x{grid} grid of {n} tokens)")
+    top = 5.9
+    cls = "[class] token" if model.global_pool == "token" else "mean of tokens"
+    net = d.flow(
+        [("image", "input"), (f"{n} patches\n{p}x{p}, flattened", "reshape"), ("linear projection E\n" + f"(conv {p}x{p}, stride {p})", "conv"), ("prepend [class],\n+ position emb.", "reshape"), (f"Transformer\nencoder, L = {len(model.blocks)}", "attention"), (f"LayerNorm,\n{cls}", "norm"), ("MLP head", "head")],
+        x0=0.2, y=top, gap=0.95, w=1.95, h=1.05,
+        shapes=[_fmt((c, size, size)), _seq((n, p * p * c)), _seq(shapes["embed"]), _seq(shapes["tokens"]), _seq(shapes["encoder"]), str(shapes["norm"][-1])],
+    )
+    d.ax.text(net[-1].right[0] + 0.1, top, f"{shapes['head'][-1]} class\nscores", ha="left", va="center", fontsize=7.5, color="#1f4e79")
+    d.ax.text(net[3].x, top + 0.75, f"learned: x_class ({model.cls_token.shape[-1]}), E_pos {_seq(tuple(model.pos_embed.shape[1:]))}", ha="center", fontsize=7.5, color="#7a3e00")
+
+    low = 2.4
+    h = 0.9
+    z = d.box(0.9, low, "$z_{l-1}$", "input", w=1.1, h=h)
+    ln1 = d.box(3.1, low, "LayerNorm", "norm", w=1.6, h=h)
+    msa = d.box(5.9, low, f"multi-head\nattention\n({block.attn.num_heads} heads)", "attention", w=1.9, h=1.05)
+    add1 = d.op(8.3, low, "+")
+    ln2 = d.box(10.3, low, "LayerNorm", "norm", w=1.6, h=h)
+    mlp = d.box(13.3, low, f"MLP {dim} -> {shapes['hidden'][-1]} -> {shapes['mlp'][-1]}\nGELU", "mlp", w=2.5, h=h)
+    add2 = d.op(16.0, low, "+")
+    out = d.box(18.0, low, "$z_l$", "input", w=1.1, h=h)
+    d.arrow(z, ln1, _seq(shapes["tokens"]))
+    d.arrow(ln1, msa, _seq(shapes["norm1"]))
+    d.arrow(msa, add1)
+    d.arrow(add1, ln2, _seq(shapes["attn"]))
+    d.arrow(ln2, mlp)
+    d.arrow(mlp, add2)
+    d.arrow(add2, out, _seq(shapes["block"]))
+    d.skip(z, add1, "residual", height=0.75, label_at=0.5)
+    d.skip(add1, add2, "residual", height=0.75, below=True, label_at=0.5)
+    _connector(d, net[4].bottom, (net[4].x, low + 1.6))
+    d.ax.text(0.3, low + 1.65, f"inside each encoder block (pre-norm), for all {1 + n} tokens of width D = {dim}:", fontsize=8.5, color="#333333")
+    d.ax.text(4.6, low - 1.0, "$z'_l$ = MSA(LN($z_{l-1}$)) + $z_{l-1}$,     $z_l$ = MLP(LN($z'_l$)) + $z'_l$", ha="center", va="top", fontsize=8.5, color="#333333")
+    d.legend()
+    return d.figure
+
+
+def t2t(model: nn.Module) -> Figure:
+    """Chapter 03: the Tokens-to-Token module (soft splits, T2T transformer layers, re-structurization) on the
+    top row, the deep-narrow ViT backbone it feeds on the bottom row."""
+    size, c = model.img_size, model.in_chans
+    t2t_module = model.tokens_to_token
+    x = torch.zeros(1, c, size, size)
+    named = {f"split{i}": s for i, s in enumerate(t2t_module.splits)}
+    named.update(layer1=t2t_module.attention1, layer2=t2t_module.attention2, project=t2t_module.project, backbone=model.blocks[-1], norm=model.norm, head=model.head)
+    shapes = traced_shapes(model, x, named)
+    split = {i: tuple(reversed(shapes[f"split{i}"])) for i in range(3)}  # nn.Unfold gives (C k k, N): as tokens, (N, C k k)
+    with torch.no_grad():
+        _, stages = t2t_module.eval()(x, return_stages=True)
+    images = [tuple(im.shape[1:]) for im in stages]  # the re-structurized token grids, (C, h, w)
+    ks, ss, ps = t2t_module.kernels, t2t_module.strides, t2t_module.paddings
+    n, dim = shapes["project"]
+
+    d = Diagram(22.5, 7.8, title=f"T2T-ViT at a glance (course size, {size}x{size} input; the T2T module ends on a {math.isqrt(n)}x{math.isqrt(n)} grid of {n} tokens)")
+    top = 5.9
+
+    def soft(i: int) -> tuple[str, str, str]:
+        side = math.isqrt(split[i][0])
+        return (f"soft split {i}\nk{ks[i]} s{ss[i]} p{ps[i]}", "reshape", f"{side}x{side} tokens")
+
+    items = [("image", "input"), soft(0), ("T2T transformer\nlayer 1", "attention"), ("re-structurize", "reshape"), soft(1), ("T2T transformer\nlayer 2", "attention"), ("re-structurize", "reshape"), soft(2)]
+    row = d.flow(
+        items, x0=0.2, y=top, gap=0.95, w=1.78, h=1.0,
+        shapes=[_fmt((c, size, size)), _seq(split[0]), _seq(shapes["layer1"]), _fmt(images[0]), _seq(split[1]), _seq(shapes["layer2"]), _fmt(images[1])],
+    )
+    for i, (first, last) in enumerate(((row[2], row[4]), (row[5], row[7]))):
+        x0, x1, y = first.left[0], last.right[0], top + 0.85
+        d.ax.plot([x0, x0, x1, x1], [y - 0.12, y, y, y - 0.12], color="#7a3e00", linewidth=1.0)
+        d.ax.text((x0 + x1) / 2, y + 0.08, f"T2T process {i + 1}: {images[i][1]}x{images[i][2]} -> {math.isqrt(split[i + 1][0])}x{math.isqrt(split[i + 1][0])} tokens", ha="center", va="bottom", fontsize=8, color="#7a3e00")
+    d.ax.text(row[1].x, top - 0.95, f"each token: a {ks[0]}x{ks[0]} window of\n{c} channels, {split[0][1]} values;\nwindows overlap by {ks[0] - ss[0]} pixels", ha="center", va="top", fontsize=7.5, color="#333333")
+
+    low = 2.4
+    bottom = d.flow(
+        [("linear\nprojection", "mlp"), ("prepend [class],\n+ sinusoidal pos.", "reshape"), (f"T2T-ViT backbone\n{len(model.blocks)} blocks, D = {dim}", "attention"), ("LayerNorm,\n[class] token", "norm"), ("linear head", "head")],
+        x0=7.4, y=low, gap=1.05, w=1.9, h=1.0,
+        shapes=[_seq(shapes["project"]), _seq((n + 1, dim)), _seq(shapes["backbone"]), str(shapes["norm"][-1])],
+    )
+    d.ax.text(bottom[-1].right[0] + 0.1, low, f"{shapes['head'][-1]} class\nscores", ha="left", va="center", fontsize=7.5, color="#1f4e79")
+    elbow = top - 1.85
+    start, end = row[-1].bottom, bottom[0].top
+    d.ax.plot([start[0], start[0], end[0]], [start[1], elbow, elbow], color="#333333", linewidth=1.0)
+    d.ax.annotate("", xy=end, xytext=(end[0], elbow), arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
+    d.ax.text(start[0] - 0.1, elbow + 0.1, _seq(split[2]), ha="right", va="bottom", fontsize=7, color="#1f4e79")
+    d.ax.text(0.3, low + 0.3, "T2T module: soft split,\nthen twice (T2T layer,\nre-structurize, soft split),\nthen a projection to D", ha="left", va="center", fontsize=8, color="#333333")
+    d.ax.text(bottom[2].x, low - 1.0, "re-structurize: tokens (h·w, C) laid back out as a C x h x w image; soft split: nn.Unfold, every pixel in several tokens", ha="center", va="top", fontsize=7.5, color="#333333")
+    d.legend()
+    return d.figure
+
+
+def swin(model: nn.Module) -> Figure:
+    """Chapter 04: the Swin hierarchy (patch partition, stages with patch merging between them, head) on the
+    top row, and two successive blocks of the first stage, regular then shifted windows, on the bottom row."""
+    size, c = model.img_size, model.in_chans
+    x = torch.zeros(1, c, size, size)
+    n_stages = len(model.stages)
+    named = {"tokens": model.patch_norm, "norm": model.norm, "head": model.head}
+    for i, stage in enumerate(model.stages):
+        named[f"stage{i}"] = stage.blocks[-1]
+        if stage.downsample is not None:
+            named[f"merge{i}"] = stage.downsample
+    s = next((i for i, stage in enumerate(model.stages) if len(stage.blocks) >= 2 and stage.blocks[1].shift_size), None)
+    if s is None:
+        raise ValueError("no stage has a shifted-window block to draw (every stage's map fits in one window)")
+    first, second = model.stages[s].blocks[0], model.stages[s].blocks[1]
+    named.update(hidden=first.mlp.fc1, mlp=first.mlp)
+    shapes = traced_shapes(model, x, named)
+    maps = _traced_attention(model, x)
+    windows, heads, m2, _ = maps[f"stages.{s}.blocks.0.attn"]  # (windows of the one image, heads, M*M, M*M)
+    res, dim = model.resolutions[s], model.dims[s]
+
+    n_items = 2 + n_stages + sum(stage.downsample is not None for stage in model.stages) + 2
+    d = Diagram(max(22.5, 0.2 + n_items * 3.05 + 1.2), 7.8, title=f"Swin at a glance (course size, {size}x{size} input, {model.patch_size}x{model.patch_size} patches, {n_stages} stages; the paper's Swin-T has four)")
+    top = 5.8
+    items = [("image", "input"), (f"patch partition\n+ linear embedding\n(conv {model.patch_size}x{model.patch_size}, LN)", "conv")]
+    arrows = [_fmt((c, size, size)), _seq(shapes["tokens"])]
+    for i, stage in enumerate(model.stages):
+        h, w = model.resolutions[i]
+        items.append((f"stage {i + 1}\n{len(stage.blocks)} x Swin block", "attention", f"{h}x{w} tokens, C = {model.dims[i]}\n{stage.blocks[0].attn.num_heads} heads, M = {stage.blocks[0].window_size}"))
+        arrows.append(_seq(shapes[f"stage{i}"]))
+        if stage.downsample is not None:
+            items.append(("patch merging\n2x2 -> 4C -> 2C", "pool"))
+            arrows.append(_seq(shapes[f"merge{i}"]))
+    items += [("LayerNorm,\naverage pool", "pool"), ("linear head", "head")]
+    arrows.append(str(shapes["norm"][-1]))
+    net = d.flow(items, x0=0.2, y=top, gap=0.95, w=2.1, h=1.05, shapes=arrows)
+    d.ax.text(net[-1].right[0] + 0.1, top, f"{shapes['head'][-1]} class\nscores", ha="left", va="center", fontsize=7.5, color="#1f4e79")
+
+    low = 2.5
+    bw, gap, r = 1.5, 0.5, 0.22
+    x0 = 0.2
+    kinds = [("$z^{l-1}$", "input", 0.9), ("LN", "norm", 0.9), (f"W-MSA\nM = {first.window_size}", "attention", bw), ("+", None, 2 * r), ("LN", "norm", 0.9), ("MLP", "mlp", 1.2), ("+", None, 2 * r),
+             ("LN", "norm", 0.9), (f"SW-MSA\nM = {second.window_size},\nshift {second.shift_size}", "attention", bw + 0.2), ("+", None, 2 * r), ("LN", "norm", 0.9), ("MLP", "mlp", 1.2), ("+", None, 2 * r), ("$z^{l+1}$", "input", 0.9)]
+    boxes = []
+    for text, kind, w in kinds:
+        cx = x0 + w / 2
+        boxes.append(d.op(cx, low, text, r) if kind is None else d.box(cx, low, text, kind, w=w, h=1.0 if "MSA" in text else 0.8))
+        x0 += w + gap
+    for a, b in zip(boxes, boxes[1:]):
+        d.arrow(a, b)
+    plus = [i for i, (_, kind, _) in enumerate(kinds) if kind is None]
+    for j, (a, b) in enumerate(zip([0] + plus[:-1], plus)):
+        d.skip(boxes[a], boxes[b], None, height=0.7, below=bool(j % 2))
+    msa, smsa = boxes[2], boxes[8]
+    d.ax.text(msa.x, msa.bottom[1] - 0.15, f"{windows} windows\nx {m2} tokens", ha="center", va="top", fontsize=7, color="#1f4e79")
+    d.ax.text(smsa.x, smsa.bottom[1] - 0.15, f"roll by -{second.shift_size}, mask\n{_fmt(tuple(second.attn_mask.shape))}", ha="center", va="top", fontsize=7, color="#1f4e79")
+    d.ax.text(boxes[5].x, boxes[5].top[1] + 0.15, f"{dim} -> {shapes['hidden'][-1]} -> {shapes['mlp'][-1]}", ha="center", va="bottom", fontsize=7, color="#1f4e79")
+    d.ax.text(boxes[6].x + 0.6, low - 1.25, f"block l: windows of M x M = {m2} tokens, {heads} heads, relative position bias;  block l + 1: the window grid shifted by {second.shift_size} tokens, so neighbouring windows meet", ha="center", va="top", fontsize=7.5, color="#333333")
+    stage_box = net[2 + 2 * s]
+    caption = f"two successive Swin blocks of stage {s + 1} ({res[0]}x{res[1]} tokens, C = {dim}); every arrow carries {_seq(shapes['stage' + str(s)])}:"
+    _connector(d, (stage_box.x, stage_box.bottom[1] - 0.6), (stage_box.x, low + 1.3), caption)
+    d.legend()
+    return d.figure
 
 
 def mobilevit(model: nn.Module) -> Figure:

@@ -24,7 +24,7 @@ from torch import nn
 from vitlite.layers import Block, PatchEmbed, check_image, check_num_classes, check_positive, init_weights, trunc_normal_
 from vitlite.models import register_model
 
-__all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", "attention_rollout", "pos_embed_similarity", "collect_attention"]
+__all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", "attention_rollout", "pos_embed_similarity", "collect_attention", "mean_attention_distance", "uniform_attention_distance"]
 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
@@ -242,6 +242,35 @@ def pos_embed_similarity(pos_embed: torch.Tensor, grid: tuple[int, int], num_pre
     patches = F.normalize(pos_embed[0, num_prefix_tokens:].detach().float(), dim=-1)  # (h*w, D)
     sim = patches @ patches.T
     return rearrange(sim, "(h1 w1) (h2 w2) -> h1 w1 h2 w2", h1=grid[0], h2=grid[0])
+
+
+def mean_attention_distance(maps: list[torch.Tensor], grid: tuple[int, int], patch_size: int, num_prefix_tokens: int = 1) -> torch.Tensor:
+    """The paper's "attention distance" (its Figure 7, right): for each layer and head, the distance in
+    pixels between a patch query and the patches it attends to, weighted by the attention and averaged
+    over queries and images. Only patch-to-patch attention counts (the class token has no place); each
+    query's weights over the patches are renormalised. ``maps``: L tensors (B, heads, T, T). Returns (L, heads).
+
+    For reference, attention spread evenly over every patch gives :func:`uniform_attention_distance`."""
+    h, w = grid
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    centres = torch.stack([ys.flatten(), xs.flatten()], -1) * patch_size  # (N, 2) in pixels
+    distance = torch.cdist(centres, centres)  # (N, N)
+    out = []
+    for attn in maps:
+        if attn.shape[-1] != num_prefix_tokens + h * w:
+            raise ValueError(f"attention over {attn.shape[-1]} tokens does not match a {h}x{w} grid with {num_prefix_tokens} prefix token(s)")
+        a = attn[..., num_prefix_tokens:, num_prefix_tokens:].double()
+        a = a / a.sum(-1, keepdim=True).clamp_min(1e-12)
+        out.append((a * distance).sum(-1).mean(dim=(0, 2)))  # (heads,)
+    return torch.stack(out).float()
+
+
+def uniform_attention_distance(grid: tuple[int, int], patch_size: int) -> float:
+    """The mean attention distance of a head that attends to every patch equally."""
+    h, w = grid
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    centres = torch.stack([ys.flatten(), xs.flatten()], -1) * patch_size
+    return float(torch.cdist(centres, centres).mean())
 
 
 @torch.no_grad()
