@@ -529,10 +529,13 @@ explorer = conv_attention_explorer(image, sharpen)
 explorer
 
 # %% [markdown]
-# The same view at fixed settings, for the rendered notebook: the first pixel (0, 0), head 5 (one to
-# the right), at α = 1, 3 and 20.
+# The explorer's right panel at fixed settings, for the rendered notebook: how the *whole layer* (all nine
+# heads together) weighs the zero-padded image around the first pixel (0, 0), outlined in cyan, at
+# α = 1, 3 and 20. The top row and left column are the padding.
 
 # %%
+from matplotlib.patches import Rectangle
+
 from vitlite.models.attnconv import effective_weights
 
 fig, axes = viz.figure(1, 3, panel=(3.0, 3.2))
@@ -540,6 +543,7 @@ for ax, alpha in zip(axes[0], (1.0, 3.0, 20.0)):
     layer = attention_from_conv(sharpen[None, None], alpha=alpha)
     out = layer(image[None, None])[0, 0, 0, 0].item()
     viz.heatmap(ax, effective_weights(layer, (5, 5), 0, 0)[0, 0, :4, :4], annotate=True, fmt="{:.2f}", cmap="coolwarm", vmin=-5, vmax=5, title=f"alpha = {alpha:g}: output {out:.1f} (conv: 114)")
+    ax.add_patch(Rectangle((0.5, 0.5), 1, 1, fill=False, edgecolor="cyan", linewidth=2))  # the query pixel (0, 0)
 fig.suptitle("How the layer weighs the padded image around pixel (0, 0)", fontsize=10)
 fig
 

@@ -351,9 +351,20 @@ for name in cfg.models:
     model, history = train_classifier(name, cfg.train_set(cfg.sizes[0]), steps=400, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device=device)
     live[f"{name}: test accuracy {accuracy(model, test_set):.2f} after 400 steps"] = history
 fig = viz.plot_losses(live, title=f"live, on {cfg.sizes[0]:,} images")
+chance = torch.log(torch.tensor(float(len(test_set.classes)))).item()
+fig.axes[0].axhline(chance, color="0.5", linestyle=":", linewidth=1)
+fig.axes[0].text(400, chance + 0.03, f"ln {len(test_set.classes)} = {chance:.2f}", ha="right", va="bottom", fontsize=7, color="0.4")
 fig
 
 # %% [markdown]
+# Both curves start at ln 5 ≈ 1.61, the dotted line, and you will see the same start in every chapter's
+# training curves with ln(number of classes). A freshly initialised network has small weights, so its
+# logits are nearly equal and its softmax gives every class about 1/K; the cross-entropy of a 1/K guess is
+# −ln(1/K) = ln K whatever the true class is. The loss can only leave that plateau once the network
+# computes *something* that differs between classes. The ResNet leaves it within a few dozen steps; the
+# ViT stays near it for about a hundred steps and then descends slowly: its attention starts uniform
+# (every token an average of all the others), and nothing in its structure points it at local patterns.
+#
 # Now the recipe's checkpoints, each evaluated here on the same 2,000 test images.
 
 # %%

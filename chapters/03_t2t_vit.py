@@ -334,7 +334,8 @@ fig
 # that the chain of soft splits gathers into the token at that point (green) and into its right-hand
 # neighbour (magenta); pixels both tokens contain are white. The last panel is ViT's hard split: two
 # neighbouring patches share nothing. (Only the splits are followed here, not the attention between them,
-# which mixes everything with everything.)
+# which mixes everything with everything.) At 224 pixels a stage-0 token is only 7×7 pixels, so each
+# panel repeats its yellow frame, enlarged, in the corner away from it.
 
 # %%
 from vitlite.explore import soft_split_explorer

@@ -220,8 +220,14 @@ def conv_attention_explorer(image: "torch.Tensor", kernel: "torch.Tensor") -> Ex
         dy, dx = shifts[head]
         ax_kernel.add_patch(_square(dx + 1, dy + 1, "black", lw=3))
         lim = kernel.abs().max().item()
-        heatmap(ax_layer, weights, title=f"layer's weights on the input\noutput {out:.3f}, convolution {conv[row, col].item():.3f}", cmap="coolwarm", vmin=-lim, vmax=lim)
-        ax_layer.add_patch(_square(col + 1, row + 1, "black", size=3))
+        # Only the query's neighbourhood carries weight: show the 5x5 cells of the padded image around it,
+        # with the values written in, and the kernel's 3x3 footprint outlined.
+        top, left = max(0, min(row - 1, weights.shape[0] - 5)), max(0, min(col - 1, weights.shape[1] - 5))
+        crop = weights[top : top + 5, left : left + 5]
+        crop = torch.where(crop.abs() < 0.005, torch.zeros_like(crop), crop)  # no "-0.00"
+        heatmap(ax_layer, crop, title=f"layer's weights around the query (padded grid)\noutput {out:.3f}, convolution {conv[row, col].item():.3f}", annotate=True, fmt="{:.2f}", cmap="coolwarm", vmin=-lim, vmax=lim)
+        ax_layer.add_patch(_square(col + 1 - left, row + 1 - top, "black", size=3))
+        ax_layer.add_patch(_square(col + 1 - left, row + 1 - top, "cyan"))
 
     controls = {
         "row": IntSlider(0, h - 1, value=0),
@@ -294,6 +300,7 @@ def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3,
     """Pick a point of the image: for each T2T stage, the pixels the soft splits gather into the token
     there (green) and into its right-hand neighbour (magenta), overlap in white; and ViT's hard patch."""
     import numpy as np
+    from matplotlib.patches import Rectangle
 
     from vitlite.models.t2t import soft_split_footprint, soft_split_size
     from vitlite.viz import to_image
@@ -322,6 +329,21 @@ def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3,
             ax.imshow(rgb, interpolation="nearest")
             ax.set_title(f"stage {stage}: token ({r}, {c}) of {sides[stage]}x{sides[stage]}\n{int(this.sum())} px, {int((this & right).sum())} shared", fontsize=8)
             ax.axis("off")
+            # A zoomed inset: at full size a footprint of a few pixels is hard to see.
+            rows, cols = np.nonzero((this | right).numpy())
+            if len(rows):
+                pad = 4
+                r0, r1 = max(0, rows.min() - pad), min(size, rows.max() + pad + 1)
+                c0, c1 = max(0, cols.min() - pad), min(size, cols.max() + pad + 1)
+                left = 0.0 if cols.mean() > size / 2 else 0.6  # the corner away from the footprint
+                bottom = 0.0 if rows.mean() < size / 2 else 0.6  # (axes coordinates: y grows upwards)
+                inset = ax.inset_axes([left, bottom, 0.4, 0.4])
+                inset.imshow(rgb[r0:r1, c0:c1], interpolation="nearest")
+                inset.set_xticks([])
+                inset.set_yticks([])
+                for spine in inset.spines.values():
+                    spine.set_edgecolor("yellow")
+                ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="yellow", linewidth=0.8))
         ax = axes[-1]
         rgb = base.copy()
         py, px = (y // vit_patch) * vit_patch, (x // vit_patch) * vit_patch
