@@ -165,8 +165,31 @@ for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large"
 #
 # ## 6 · Exercises
 #
-# EXERCISES-TODO: (1) derive PUP's shapes stage by stage for a new input size; (2) predict which decoder
-# loses most in the boundary band and why, then read it off the experiment.
+# **Exercise 1 · PUP at another size.** SETR runs on any input whose sides are multiples of the patch
+# size: the position embeddings are interpolated to the new grid. Without running the model, derive what
+# the course SETR-PUP (8×8 patches, width 128, 64 decoder channels, 6 classes) produces on a 96×128 image:
+# the (channels, height, width) after each of its three conv-BN-ReLU stages, before that stage's
+# upsampling, and of its output. Then: how many 2× stages would PUP need for 16×16 patches, and why does the
+# official code upsample once more *after* the classifier?
+
+# %%
+pup_shapes = None  # your answer: [(c, h, w), (c, h, w), (c, h, w), (classes, H, W)]
+
+checks.pup_shapes_at_96x128(pup_shapes)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# The token grid is 96/8 × 128/8 = 12 × 16. Stage 1 works on it: **(64, 12, 16)**, then 2× up; stage 2:
+# **(64, 24, 32)**, up; stage 3: **(64, 48, 64)**; the 1×1 classifier gives (6, 48, 64), and the last 2×
+# upsampling **(6, 96, 128)**, the input's size. log₂ of the patch size stages in all: four for 16×16
+# patches (the paper's PUP). Classifying at half resolution and upsampling the K class maps, not the 256
+# feature maps, saves a stage's worth of memory at the largest size: 6 channels instead of 64 here, 19
+# instead of 256 on Cityscapes.
+# </details>
+#
+# EXERCISES-TODO (2): predict which decoder loses most in the boundary band and why, then read it off the
+# experiment.
 #
 # ## References
 #

@@ -175,8 +175,29 @@ difference = vitlite.hub.compare_with_transformers(lambda t: t.DPTForDepthEstima
 #
 # ## 7 · Exercises
 #
-# EXERCISES-TODO: derive the reassemble shapes for a new patch and image size (checker against
-# `reassemble_shapes`); predict which readout matters least for depth here, then read the ablation.
+# **Exercise 1 · Reassemble at another size.** The course DPT (8×8 patches; factors 2, 1, ½, ¼; 32, 64,
+# 128 and 128 channels) on an 80×112 image: derive the (channels, height, width) of its four reassembled
+# maps. Careful with the last two: a 3×3 convolution with stride 2 and padding 1 maps n to ⌈n / 2⌉. Then
+# predict the size of the depth map DPT returns for this image, and say why it is not 80×112.
+
+# %%
+reassembled = None  # your answer: four (channels, height, width) tuples
+
+checks.reassemble_at_80x112(reassembled)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# The token grid is 10 × 14. Factor 2 (a transposed convolution): **(32, 20, 28)**; factor 1: **(64, 10,
+# 14)**; ½: **(128, 5, 7)**; ¼, two halvings rounding up, 10 → 5 → 3 and 14 → 7 → 4: **(128, 3, 4)**.
+# The fusion blocks start from the *coarsest* map and double it at every step, resizing each finer map to
+# match (the official code and Hugging Face's do the same): the four fusion blocks give 6×8, 12×16, 24×32
+# and 48×64, and the head doubles once more: **96×128** (`model(torch.zeros(1, 3, 80, 112)).shape` shows it). DPT assumes
+# sides that are multiples of 4 patches (32 px here, 64 px for DPT-Base's 16×16 patches); the official
+# code resizes inputs to such sizes, 384×384 for DPT-Base and -Large.
+# </details>
+#
+# EXERCISES-TODO (2): predict which readout matters least for depth here, then read the ablation.
 #
 # ## 8 · The course's finale
 #

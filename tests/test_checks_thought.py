@@ -49,3 +49,19 @@ def test_swin_shift_reach_is_measured():
     assert checks.swin_shift_reach((16, 64)).status == CORRECT
     assert "its own window" in checks.swin_shift_reach((64, 64)).message
     assert "second block" in checks.swin_shift_reach((16, 36)).message
+
+
+def test_pup_shapes_at_96x128():
+    right = [(64, 12, 16), (64, 24, 32), (64, 48, 64), (6, 96, 128)]
+    assert checks.pup_shapes_at_96x128(right).status == CORRECT
+    assert "classifier" in checks.pup_shapes_at_96x128(right[:3] + [(64, 96, 128)]).message
+    assert "token grid" in checks.pup_shapes_at_96x128([(64, 96, 128)] + right[1:]).message
+    assert checks.pup_shapes_at_96x128([(64, 12)]).status == WRONG
+    assert checks.pup_shapes_at_96x128(None).status == NOT_ATTEMPTED
+
+
+def test_reassemble_at_80x112():
+    right = [(32, 20, 28), (64, 10, 14), (128, 5, 7), (128, 3, 4)]
+    assert checks.reassemble_at_80x112(right).status == CORRECT
+    assert "rounds *up*" in checks.reassemble_at_80x112(right[:3] + [(128, 2, 3)]).message
+    assert "token grid" in checks.reassemble_at_80x112([(32, 10, 14)] + right[1:]).message

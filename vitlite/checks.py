@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -668,3 +668,65 @@ def swin_shift_reach(answer: Any) -> None:
         raise Mismatch(f"without the shift: measured {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?")
     if with_shift != want[1]:
         raise Mismatch(f"with the shift: measured {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?")
+
+
+# ---------------------------------------------------------------- chapters 09 and 10
+def _shape_list(answer: Any, n: int, what: str) -> list[tuple[int, ...]]:
+    if not isinstance(answer, (list, tuple)) or len(answer) != n:
+        raise Mismatch(f"give {what} as a list of {n} (channels, height, width) tuples; got {answer!r:.80}")
+    out = []
+    for item in answer:
+        if not isinstance(item, (list, tuple)) or len(item) != 3:
+            raise Mismatch(f"each entry should be a (channels, height, width) tuple, got {item!r}")
+        out.append(tuple(expect_int(v, "a size") for v in item))
+    return out
+
+
+def traced_module_outputs(model: torch.nn.Module, modules: list[torch.nn.Module], x: torch.Tensor) -> list[tuple[int, ...]]:
+    """The output shape (no batch axis) of each module, in the given order, when ``model(x)`` runs."""
+    shapes: dict[int, tuple[int, ...]] = {}
+    handles = [m.register_forward_hook(lambda _m, _i, out, k=k: shapes.__setitem__(k, tuple(out.shape[1:]))) for k, m in enumerate(modules)]
+    try:
+        with torch.no_grad():
+            out = model.eval()(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return [shapes[k] for k in range(len(modules))] + [tuple(out.shape[1:])]
+
+
+@checker("Exercise 1: SETR-PUP at 96 x 128", answers="value")
+def pup_shapes_at_96x128(answer: Any) -> None:
+    """``answer``: for the course SETR-PUP (``setr_pup_tiny_shapes``) on a 96 x 128 image, the (channels,
+    height, width) after each of its three conv-BN-ReLU stages (before that stage's upsampling) and of the
+    output: four tuples. Traced from the model."""
+    from vitlite.models import create_model
+
+    given = _shape_list(answer, 4, "the three stages and the output")
+    model = create_model("setr_pup_tiny_shapes")
+    want = traced_module_outputs(model, list(model.decoder.bns), torch.zeros(1, 3, 96, 128))
+    for i, (g, w) in enumerate(zip(given, want)):
+        if g != w:
+            where = f"stage {i + 1}" if i < 3 else "the output"
+            hint = " (the classifier comes before the last 2x upsampling)" if i == 3 else (" (the first stage runs on the token grid: 96/8 by 128/8)" if i == 0 else " (each earlier stage ends with a 2x upsampling)")
+            raise Mismatch(f"{where}: expected {w}, got {g}{hint}")
+
+
+@checker("Exercise 1: DPT's reassembled maps at 80 x 112", answers="value")
+def reassemble_at_80x112(answer: Any) -> None:
+    """``answer``: for the course DPT (``dpt_depth_tiny_shapes``: 8x8 patches, factors 2, 1, 1/2, 1/4,
+    channels 32, 64, 128, 128) on an 80 x 112 image, the (channels, height, width) of the four reassembled
+    maps. Traced from the model."""
+    from vitlite.models import create_model
+
+    given = _shape_list(answer, 4, "the four reassembled maps")
+    model = create_model("dpt_depth_tiny_shapes")
+    want = traced_module_outputs(model, list(model.reassemble), torch.zeros(1, 3, 80, 112))[:4]
+    for i, (g, w) in enumerate(zip(given, want)):
+        if g != w:
+            hint = ""
+            if i >= 2 and g[1:] == (10 // 2 ** (i - 1), 14 // 2 ** (i - 1)):
+                hint = ": a 3x3 convolution with stride 2 and padding 1 rounds *up* (ceil(n / 2)), it does not floor"
+            elif i < 2 and g[1:] != w[1:]:
+                hint = ": the token grid is 80/8 by 112/8, and this map is resampled from it by a transposed convolution (or not at all)"
+            raise Mismatch(f"map {i}: expected {w}, got {g}{hint}")
