@@ -194,6 +194,69 @@ for name, paper_m in published.items():
 # `requires_grad=False` in the official code, so its counts include them; ours, counted the same way,
 # round to the published figures (without them they still do: the difference is below 0.1M).
 #
+# ### How close is the Performer to softmax attention?
+#
+# The Performer (Choromanski et al., 2021) replaces exp(q·k), the numerator of softmax attention, by
+# φ(q)·φ(k) with m positive random features φ(x) = exp(wᵢ·x − ‖x‖²/2) / √m. For directions wᵢ drawn from a
+# standard normal distribution the average of φ(q)·φ(k) is exactly exp(q·k), and the cost becomes linear in
+# the number of tokens. But its variance grows like exp(‖q‖² + ‖k‖²)-ish: **we expect** the approximation to
+# improve with more features when queries and keys are short, and to be poor at any m when they are long.
+# How long are they in a T2T layer? The first token layer of a freshly initialised model, on the photo:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+torch.manual_seed(0)
+performer = t2t.TokenPerformer(3 * 7 * 7, 64)
+with torch.no_grad():
+    k_photo, q_photo, _ = performer.kqv(performer.norm1(tokens)).chunk(3, dim=-1)  # tokens: section 1's soft split of the photo
+print(f"first token layer on the photo: |q| = {q_photo.norm(dim=-1).mean():.1f}, |k| = {k_photo.norm(dim=-1).mean():.1f} on average")
+
+# %% [markdown]
+# Now the error of the whole attention output, ‖approx − exact‖ / ‖exact‖, for 256 random queries and keys
+# of a given length and width 64, as the number of features grows: with the official code's directions
+# (orthogonal rows scaled by √m, which vitlite's `TokenPerformer` copies) and with plain Gaussian ones.
+# Three draws each.
+
+# %%
+def performer_error(length: float, m: int, seed: int, official: bool, n: int = 256, d: int = 64) -> float:
+    g = torch.Generator().manual_seed(seed)
+    q, k = (F.normalize(torch.randn(n, d, generator=g), dim=-1) * length for _ in range(2))
+    v = torch.randn(n, d, generator=g)
+    exact = torch.softmax(q @ k.T, dim=-1) @ v
+    torch.manual_seed(1000 + seed)  # the directions come from a stream unrelated to q and k
+    w = t2t.TokenPerformer(d, d, kernel_ratio=m / d).w if official else torch.randn(m, d)
+    phi = lambda x: torch.exp(x @ w.T - 0.5 * (x * x).sum(-1, keepdim=True)) / m**0.5  # noqa: E731
+    qp, kp = phi(q), phi(k)
+    approx = (qp @ (kp.T @ v)) / (qp @ kp.sum(0)[:, None])  # never forms the n x n matrix
+    return ((approx - exact).norm() / exact.norm()).item()
+
+
+features = [8, 16, 32, 64, 128, 256, 512]
+lengths = [0.5, 1.0, 2.0, round(q_photo.norm(dim=-1).mean().item(), 1)]
+fig, axes = viz.figure(1, 2, panel=(3.6, 3.0), sharey=True)
+for ax, official in zip(axes[0], (True, False)):
+    for length in lengths:
+        errors = [sum(performer_error(length, m, s, official) for s in range(3)) / 3 for m in features]
+        ax.semilogx(features, errors, marker="o", label=f"|q| = |k| = {length:g}")
+    ax.set_xlabel("random features m")
+    ax.set_title("official directions (orthogonal, x sqrt(m))" if official else "Gaussian directions", fontsize=9)
+axes[0, 0].set_ylabel("relative error of the attention output")
+axes[0, 0].set_ylim(0, 2.5)
+axes[0, 1].legend(fontsize=7)
+fig
+
+# %% [markdown]
+# As expected for short vectors, and worse than we expected for the official directions. With Gaussian
+# directions the error falls steadily with m, slowly for long vectors (at length 2 it is still about 1 at
+# 512 features). At the length the photo's queries and keys actually have, about 4.8, no number of
+# features we tried gives an approximation at all: the error stays near or above 1, as large as the
+# output itself. The official directions have length √m instead of about √d, which biases the estimate;
+# with few features that shrinks the variance and the error looks small for short vectors, but for
+# vectors of length 2 and more it grows with m up to m = d and stays large. So the T2T-ViT's Performer layers are not the
+# softmax layers of the `_t` models made cheap: at initialisation they compute something else, and
+# training learns to use whatever they compute (the paper reports T2T-ViT-14 at 81.5% and T2T-ViT_t-14 at
+# 81.7%). We do not train the Performer variant here.
+#
 # ### Why is the T2T paper's ViT-S/16 twice DeiT-small?
 #
 # The study plan's table from the paper (ImageNet, trained from scratch):
@@ -399,7 +462,7 @@ checks.soft_split(soft_split)
 # **Exercise 3 · T2T-ViT-14 at 384×384.** Predict, before you run anything: the sides of the token grid after
 # each of the three soft splits (kernels 7, 3, 3; strides 4, 2, 2; paddings 2, 1, 1) for a 384×384 image,
 # and how many entries the attention matrix of the first token layer has for one image. Then say why the
-# paper's T2T-ViT uses a small token width (64) and offers a Performer for that layer. Give
+# paper's T2T-ViT uses a small token width (64) there, and a Performer in its default models. Give
 # `([side0, side1, side2], entries)`.
 
 # %%
@@ -414,8 +477,9 @@ checks.t2t_grids_at_384(t2t_at_384)
 # the backbone gets 576 tokens, as ViT/16 would. The first token layer attends among 96² = 9,216 tokens:
 # **9,216² = 84,934,656** entries per head and image, 8.6 times the 3,136² (9.8 million) at 224×224: the
 # count grows as the fourth power of the image side. That is why the early, fine-grained layers are
-# kept narrow (64 channels) and why the paper's T2T-ViT-t variants swap them for a Performer, whose cost
-# grows linearly with the number of tokens.
+# kept narrow (64 channels), and why the default T2T-ViT models use a Performer there, whose cost grows
+# linearly with the number of tokens (the `_t` variants keep softmax attention; section 3 measured what
+# the Performer's approximation is worth).
 # </details>
 
 # %% [markdown]
