@@ -586,6 +586,29 @@ checks.swin_shift_reach(shift_reach)
 # (to 144 after four blocks, by the same measurement), which is how a Swin stage gets a receptive field
 # beyond one window at the cost of a roll and a mask, without ever computing attention across windows.
 # </details>
+#
+# The measurement behind the solution, drawn: which of the 256 input patches can reach patch (5, 5)
+# (the cross) after 2, 4 and 6 blocks, with regular windows only and with every second block shifted.
+# Gradients through randomly initialised blocks, no training.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+fig, axes = viz.figure(2, 3, panel=(2.2, 2.3))
+for r, (name, shift) in enumerate((("regular windows only", 0), ("every second block shifted by 2", 2))):
+    for c, depth in enumerate((2, 4, 6)):
+        reach = swin.token_reach(tuple(shift if i % 2 else 0 for i in range(depth)))
+        ax = axes[r, c]
+        ax.imshow(reach.numpy(), cmap="Blues", vmin=0, vmax=1.4, interpolation="nearest")
+        for k in range(4, 16, 4):  # the regular window grid
+            ax.axhline(k - 0.5, color="0.6", linewidth=0.5)
+            ax.axvline(k - 0.5, color="0.6", linewidth=0.5)
+        ax.plot(5, 5, "x", color="red")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{depth} blocks: {int(reach.sum())} patches", fontsize=8)
+        print(f"{name:<32} {depth} blocks: {int(reach.sum()):>3} of 256 patches reach (5, 5)")
+    axes[r, 0].set_ylabel(name, fontsize=8)
+fig
 
 # %% [markdown]
 # ## 9 · Summary

@@ -647,14 +647,9 @@ def t2t_grids_at_384(answer: Any) -> None:
 def swin_influence(shifts: tuple[int, ...], row: int = 5, col: int = 5, size: int = 16, window: int = 4) -> int:
     """How many of the size x size input patches change output patch (row, col) after a stack of Swin
     blocks (window ``window``, one block per entry of ``shifts``), measured with gradients."""
-    from vitlite.models.swin import SwinBlock
+    from vitlite.models.swin import token_reach
 
-    torch.manual_seed(0)
-    blocks = torch.nn.Sequential(*[SwinBlock(16, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).eval()
-    x = torch.randn(1, size * size, 16, requires_grad=True)
-    (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
-    reach = grad[0].abs().sum(-1)
-    return int((reach > 1e-6 * reach.max()).sum())
+    return int(token_reach(shifts, size, window, row, col).sum())
 
 
 @checker("Exercise 3: what the shift buys", answers="value")

@@ -35,6 +35,7 @@ __all__ = [
     "SwinTransformer",
     "msa_flops",
     "wmsa_flops",
+    "token_reach",
 ]
 
 MASK_VALUE = -100.0  # what the official code (and Hugging Face) add to the scores of pairs the shift brought together
@@ -286,6 +287,20 @@ class SwinTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
+
+
+def token_reach(shifts: tuple[int, ...], size: int = 16, window: int = 4, row: int = 5, col: int = 5, dim: int = 16) -> torch.Tensor:
+    """Which input tokens of a size x size map can change output token (row, col) after a stack of Swin
+    blocks with ``window`` x ``window`` windows, one block per entry of ``shifts`` (0: regular windows).
+    Measured with autograd on randomly initialised blocks: an (size, size) bool map."""
+    torch.manual_seed(0)
+    blocks = nn.Sequential(*[SwinBlock(dim, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).eval()
+    x = torch.randn(1, size * size, dim, requires_grad=True)
+    with torch.enable_grad():
+        (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
+    reach = grad[0].abs().sum(-1)
+    # The mask adds -100, not -inf: blocked pairs keep a weight of about e^-100, far below this threshold.
+    return (reach > 1e-6 * reach.max()).reshape(size, size)
 
 
 def msa_flops(h: int, w: int, c: int) -> int:
