@@ -25,7 +25,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
 #
-# **Runtime:** about 66 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 85 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -510,8 +510,7 @@ fig
 
 # %% [markdown]
 # No head of the course ViT is local: every one, in every layer, attends at about the distance of uniform
-# attention, within about 1.5 pixels of it (the smallest, a head of the last layer, reaches 15 px against 16.5). Thirty
-# times more data did not change that. Mean distance cannot tell *uniform* from *sharp but far*
+# attention (15.3 to 16.9 px against 16.5). Thirty times more data did not change that. Mean distance cannot tell *uniform* from *sharp but far*
 # attention (section 6's explorer shows the maps are not uniform: they pick out objects), but it does say
 # that no head prefers its neighbourhood. Chapter 01's construction shows that attention *can* become a
 # convolution; the paper shows that a ViT trained on 300 million images partly *does*; at 30,000 images and
