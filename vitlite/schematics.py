@@ -16,10 +16,14 @@ from vitlite.viz import Diagram, Figure
 __all__ = ["traced_shapes", "attention_as_convolution", "vit", "t2t", "swin", "mobilevit", "mobilevit_versions", "detr", "dino", "setr", "dpt"]
 
 
-def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
-    """The output shape (without the batch axis) of each named submodule when ``model(x)`` runs."""
+def traced_shapes(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module], inputs: bool = False) -> dict[str, tuple[int, ...]]:
+    """The output shape (without the batch axis) of each named submodule when ``model(x)`` runs; with
+    ``inputs``, the shape of its first input instead."""
     shapes: dict[str, tuple[int, ...]] = {}
-    handles = [m.register_forward_hook(lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))) for name, m in modules.items()]
+    if inputs:
+        handles = [m.register_forward_pre_hook(lambda _m, args, name=name: shapes.__setitem__(name, tuple(args[0].shape[1:]))) for name, m in modules.items()]
+    else:
+        handles = [m.register_forward_hook(lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))) for name, m in modules.items()]
     try:
         with torch.no_grad():
             model.eval()(x)
@@ -36,19 +40,6 @@ def _fmt(shape: tuple[int, ...]) -> str:
 def _seq(shape: tuple[int, ...]) -> str:
     """A token sequence's shape as the chapters print it: (tokens, width)."""
     return "(" + ", ".join(str(s) for s in shape) + ")"
-
-
-def _traced_inputs(model: nn.Module, x: torch.Tensor, modules: dict[str, nn.Module]) -> dict[str, tuple[int, ...]]:
-    """The shape (without the batch axis) of the first input of each named submodule when ``model(x)`` runs."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    handles = [m.register_forward_pre_hook(lambda _m, args, name=name: shapes.__setitem__(name, tuple(args[0].shape[1:]))) for name, m in modules.items()]
-    try:
-        with torch.no_grad():
-            model.eval()(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return shapes
 
 
 def _traced_attention(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
@@ -89,7 +80,7 @@ def attention_as_convolution(model: nn.Module | None = None, img_size: int = 32)
     layer = attention_from_conv(torch.zeros(source.out_dim, source.dim, k, k), torch.zeros(source.out_dim))
     x = torch.zeros(1, source.dim, img_size, img_size)
     out = traced_shapes(layer, x, {"out": layer})["out"]
-    concat = _traced_inputs(layer, x, {"proj": layer.proj})["proj"]  # (H, W, heads * C_in)
+    concat = traced_shapes(layer, x, {"proj": layer.proj}, inputs=True)["proj"]  # (H, W, heads * C_in)
     attn = next(iter(_traced_attention(layer, x).values()))  # (1, heads, queries, keys)
     c_in, c_out, pad = source.dim, out[0], layer.padding
     shifts = [tuple(int(v) for v in s) for s in layer.shift.round().tolist()]
