@@ -678,16 +678,11 @@ def _shape_list(answer: Any, n: int, what: str) -> list[tuple[int, ...]]:
 
 
 def traced_module_outputs(model: torch.nn.Module, modules: list[torch.nn.Module], x: torch.Tensor) -> list[tuple[int, ...]]:
-    """The output shape (no batch axis) of each module, in the given order, when ``model(x)`` runs."""
-    shapes: dict[int, tuple[int, ...]] = {}
-    handles = [m.register_forward_hook(lambda _m, _i, out, k=k: shapes.__setitem__(k, tuple(out.shape[1:]))) for k, m in enumerate(modules)]
-    try:
-        with torch.no_grad():
-            out = model.eval()(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return [shapes[k] for k in range(len(modules))] + [tuple(out.shape[1:])]
+    """The output shape (no batch axis) of each module, in the given order, then the model's own, when ``model(x)`` runs."""
+    from vitlite.schematics import traced_shapes
+
+    shapes = traced_shapes(model, x, {**{str(k): m for k, m in enumerate(modules)}, "model": model})
+    return [shapes[str(k)] for k in range(len(modules))] + [shapes["model"]]
 
 
 @checker("Exercise 1: SETR-PUP at 96 x 128", answers="value")

@@ -252,9 +252,7 @@ def mean_attention_distance(maps: list[torch.Tensor], grid: tuple[int, int], pat
 
     For reference, attention spread evenly over every patch gives :func:`uniform_attention_distance`."""
     h, w = grid
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
-    centres = torch.stack([ys.flatten(), xs.flatten()], -1) * patch_size  # (N, 2) in pixels
-    distance = torch.cdist(centres, centres)  # (N, N)
+    distance = _patch_distances(grid, patch_size)
     out = []
     for attn in maps:
         if attn.shape[-1] != num_prefix_tokens + h * w:
@@ -267,10 +265,14 @@ def mean_attention_distance(maps: list[torch.Tensor], grid: tuple[int, int], pat
 
 def uniform_attention_distance(grid: tuple[int, int], patch_size: int) -> float:
     """The mean attention distance of a head that attends to every patch equally."""
-    h, w = grid
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    return float(_patch_distances(grid, patch_size).mean())
+
+
+def _patch_distances(grid: tuple[int, int], patch_size: int) -> torch.Tensor:
+    """(N, N) distances in pixels between the centres of a grid's patches, in reading order."""
+    ys, xs = torch.meshgrid(torch.arange(grid[0], dtype=torch.float64), torch.arange(grid[1], dtype=torch.float64), indexing="ij")
     centres = torch.stack([ys.flatten(), xs.flatten()], -1) * patch_size
-    return float(torch.cdist(centres, centres).mean())
+    return torch.cdist(centres, centres)
 
 
 @torch.no_grad()
