@@ -412,8 +412,8 @@ print(f"instability difference {calm:+.3f}, seeds' spread (largest standard devi
 #    denoising 0.656 ± 0.012: −4.4 points, and every seed with denoising is below every seed without. Its
 #    *training* AP is lower too (0.665 against 0.731), so denoising does not make the model overfit less; it
 #    makes it fit less in the same number of steps.
-# 2. **The matching was as stable either way.** Over the second half of training 16.7% of the objects
-#    changed query between evaluations with denoising, 17.1% without: lower, as stated, but by 0.4 points
+# 2. **The matching was as stable either way.** Over the second half of training 16.6% of the objects
+#    changed query between evaluations with denoising, 17.0% without: lower, as stated, but by 0.4 points
 #    where the seeds differ by up to 2. That is no evidence for the mechanism, and none against it.
 # 3. **DINO converges faster than DETR.** At 3,000 steps it is 6 points ahead of DETR after 6,000 (0.548)
 #    and 21 points ahead of DETR after 3,000 (0.406, chapter 07's pilot). Most of that comes before any of

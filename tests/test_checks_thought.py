@@ -65,3 +65,27 @@ def test_reassemble_at_80x112():
     assert checks.reassemble_at_80x112(right).status == CORRECT
     assert "rounds *up*" in checks.reassemble_at_80x112(right[:3] + [(128, 2, 3)]).message
     assert "token grid" in checks.reassemble_at_80x112([(32, 10, 14)] + right[1:]).message
+
+
+def test_setr_band_drop_from_the_records():
+    import json
+
+    from vitlite.assets import asset_path
+    from vitlite.recipes.dense import SETR
+
+    folder = asset_path("checkpoints", SETR.name)
+    shares: dict[str, list[float]] = {}
+    for path in sorted(folder.glob("*_seed*.json")):
+        test = json.loads(path.read_text())["scores"]["test"]
+        shares.setdefault(path.name.split("_seed")[0], []).append(1 - test["miou_band"] / test["miou_interior"])
+    assert sorted(shares) == ["fcn", "mla", "naive", "pup"] and all(len(v) == 3 for v in shares.values())
+    mean = {k: sum(v) / 3 for k, v in shares.items()}
+    top = max(mean, key=mean.get)
+    other = min(mean, key=mean.get)
+    assert checks.setr_band_drop((top, mean[top])).status == CORRECT
+    assert checks.setr_band_drop((top, mean[top] + 0.004)).status == CORRECT
+    assert "right model" in checks.setr_band_drop((top, mean[top] + 0.02)).message
+    assert "one model loses more" in checks.setr_band_drop((other, mean[other])).message
+    assert "percentage" in checks.setr_band_drop((top, 100 * mean[top])).message
+    assert "one of" in checks.setr_band_drop(("SETR", 0.3)).message
+    assert checks.setr_band_drop(None).status == NOT_ATTEMPTED

@@ -147,3 +147,51 @@ def test_depth_heads_without_a_channel_axis_are_accepted():
     squeezed = Constant(data.targets[:, 0] * 2 + 1)
     assert depth_loss(squeezed, (data.images, data.targets)).item() < 1e-8
     assert depth_scores(squeezed, data, align=True)["abs_rel"] < 1e-6
+
+
+def test_resolution_ceiling_hand_made():
+    from vitlite.dense import resolution_ceiling
+    from vitlite.metrics import label_map_scores
+
+    masks = torch.zeros(2, 16, 16, dtype=torch.long)
+    masks[0, :, 8:] = 2  # an edge on the cells' border: nothing is lost at stride 8
+    masks[1, 5, 6] = 1  # one pixel: it vanishes in its cell's average at stride 8
+    assert torch.equal(resolution_ceiling(masks, 3, 1).argmax(1), masks)
+    pred = resolution_ceiling(masks, 3, 8).argmax(1)
+    assert torch.equal(pred[0], masks[0])
+    assert not (pred[1] == 1).any()
+    shares = resolution_ceiling(masks, 3, 8)
+    assert torch.allclose(shares.sum(1), torch.ones(2, 16, 16))  # still a distribution over the classes
+    scores = label_map_scores(pred, masks, 3, band=1)
+    assert scores["pixel_accuracy"] == pytest.approx(1 - 1 / 512)
+    assert scores["miou_interior"] == pytest.approx(1.0)  # the lost pixel is in the band
+
+
+def test_label_map_scores_equal_the_models():
+    from vitlite.metrics import label_map_scores
+
+    gen = torch.Generator().manual_seed(0)
+    masks = torch.randint(0, 3, (4, 8, 8), generator=gen)
+    logits = torch.randn(4, 3, 8, 8, generator=gen)
+
+    class Fixed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(()))
+
+        def forward(self, x):
+            return logits[: len(x)] + 0 * self.w
+
+    data = [(torch.zeros(4, 3, 8, 8), masks)]
+    assert label_map_scores(logits.argmax(1), masks, 3, band=1) == segmentation_scores(Fixed(), data, 3, band=1)
+
+
+def test_resolution_ceiling_rejects_bad_input():
+    from vitlite.dense import resolution_ceiling
+
+    with pytest.raises(ValueError, match="multiple of the stride"):
+        resolution_ceiling(torch.zeros(1, 10, 10, dtype=torch.long), 2, 8)
+    with pytest.raises(ValueError, match="integer class maps"):
+        resolution_ceiling(torch.zeros(1, 8, 8), 2, 8)
+    with pytest.raises(ValueError, match="class indices"):
+        resolution_ceiling(torch.full((1, 8, 8), 5), 2, 4)

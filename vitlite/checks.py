@@ -702,6 +702,37 @@ def pup_shapes_at_96x128(answer: Any) -> None:
             raise Mismatch(f"{where}: expected {w}, got {g}{hint}")
 
 
+def band_drops(study: Any) -> dict[str, float]:
+    """Per arm of a segmentation study: the mean over seeds of 1 - (test mIoU in the boundary band) /
+    (test mIoU away from it), from the shipped records."""
+    drops: dict[str, list[float]] = {}
+    for record in study.results():
+        test = record["scores"]["test"]
+        drops.setdefault(record["label"], []).append(1 - test["miou_band"] / test["miou_interior"])
+    return {label: sum(v) / len(v) for label, v in drops.items()}
+
+
+@checker("Exercise 2: who loses most at the edges", answers="value")
+def setr_band_drop(answer: Any) -> None:
+    """``answer``: (label, share): the arm of chapter 09's SETR study (``naive``, ``pup``, ``mla``,
+    ``fcn``) that loses the largest share of its mIoU in the 2-px band, and that share (mean over the
+    seeds, within 0.005). Computed from the study's records."""
+    from vitlite.recipes.dense import SETR
+
+    label, share = _pair(answer, "(label, share)")
+    drops = band_drops(SETR)
+    if not isinstance(label, str) or label not in drops:
+        raise Mismatch(f"the label should be one of {sorted(drops)}, got {label!r}")
+    share = _number(share, "the share")
+    if share > 1.5:
+        raise Mismatch(f"give the share as a fraction (0.3), not a percentage ({share})")
+    top = max(drops, key=drops.get)
+    if label != top:
+        raise Mismatch(f"{label} loses {drops[label]:.3f} of its mIoU in the band; one model loses more. Compute the share for every label and take the largest")
+    if abs(share - drops[top]) > 0.005:
+        raise Mismatch(f"right model; its share is {drops[top]:.3f}, you gave {share:.3f}. Average 1 - band / away over the seeds (scores['test'])")
+
+
 @checker("Exercise 1: DPT's reassembled maps at 80 x 112", answers="value")
 def reassemble_at_80x112(answer: Any) -> None:
     """``answer``: for the course DPT (``dpt_depth_tiny_shapes``: 8x8 patches, factors 2, 1, 1/2, 1/4,

@@ -6,6 +6,8 @@
 - Depth losses: plain :func:`depth_l1_loss`, and :func:`ssi_loss`, the scale-and-shift-invariant loss
   of MiDaS and DPT (Ranftl et al.): each prediction is first aligned to its target by the scale and
   shift that fit it best (least squares), so only the *shape* of the depth map is learned.
+- :func:`resolution_ceiling`: what predicting at 1/s of the image and upsampling bilinearly costs by
+  itself: the true masks averaged over s x s cells and upsampled back, as SETR-Naive upsamples.
 - :func:`depth_metrics`: AbsRel, RMSE and the share of pixels with delta = max(p/g, g/p) < 1.25.
 
 Every function takes an optional ``valid`` mask (True where a pixel counts).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["boundary_band", "align_scale_shift", "ssi_loss", "depth_l1_loss", "depth_metrics"]
+__all__ = ["boundary_band", "resolution_ceiling", "align_scale_shift", "ssi_loss", "depth_l1_loss", "depth_metrics"]
 
 
 def boundary_band(mask: torch.Tensor, k: int = 2) -> torch.Tensor:
@@ -35,6 +37,25 @@ def boundary_band(mask: torch.Tensor, k: int = 2) -> torch.Tensor:
     low = -F.max_pool2d(-x, 2 * k + 1, stride=1)
     band = (high != low)[:, 0]
     return band[0] if mask.ndim == 2 else band
+
+
+def resolution_ceiling(masks: torch.Tensor, num_classes: int, stride: int) -> torch.Tensor:
+    """Class scores (B, K, H, W) of a predictor that knows the true masks but only at 1/``stride`` of
+    their resolution: each class's share of every ``stride`` x ``stride`` cell, upsampled bilinearly back
+    to (H, W) as SETR-Naive upsamples its scores. Its argmax scores what that resolution and that
+    upsampling lose by themselves: a reference for a model that predicts at 1/``stride`` (not a strict
+    upper bound; a model could place its coarse scores better than the cell averages)."""
+    if masks.is_floating_point() or masks.ndim != 3:
+        raise ValueError(f"masks must be integer class maps (B, H, W), got {masks.dtype} of shape {tuple(masks.shape)}")
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
+        raise ValueError(f"stride must be a positive whole number of pixels, got {stride!r}")
+    h, w = masks.shape[-2:]
+    if h % stride or w % stride:
+        raise ValueError(f"the masks' size {h}x{w} must be a multiple of the stride {stride}")
+    if int(masks.min()) < 0 or int(masks.max()) >= num_classes:
+        raise ValueError(f"class indices must lie in [0, {num_classes}), got {int(masks.min())}..{int(masks.max())}")
+    shares = F.avg_pool2d(F.one_hot(masks.long(), num_classes).permute(0, 3, 1, 2).float(), stride)
+    return F.interpolate(shares, size=(h, w), mode="bilinear", align_corners=False) if stride > 1 else shares
 
 
 def _flat(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -10,7 +10,7 @@ from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "segmentation_scores", "depth_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
+__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "label_map_scores", "segmentation_scores", "depth_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -85,34 +85,53 @@ def mean_iou(confusion: torch.Tensor) -> float:
     return iou[present].mean().item()
 
 
+def _region_confusions(pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None, band: int | None) -> dict[str, torch.Tensor]:
+    """Confusion matrices of integer class maps over every pixel (``""``) and, with ``band=k``, inside
+    (``"_band"``) and outside (``"_interior"``) the true masks' boundary band."""
+    from vitlite.dense import boundary_band
+
+    if band is None:
+        return {"": confusion_matrix(pred, masks, num_classes, ignore_index)}
+    in_band = boundary_band(masks, band)
+    return {
+        "": confusion_matrix(pred, masks, num_classes, ignore_index),
+        "_band": confusion_matrix(pred, masks, num_classes, ignore_index, where=in_band),
+        "_interior": confusion_matrix(pred, masks, num_classes, ignore_index, where=~in_band),
+    }
+
+
+def _scores_from(totals: dict[str, torch.Tensor]) -> dict[str, float]:
+    out = {}
+    for name, total in totals.items():
+        out[f"miou{name}"] = mean_iou(total)
+        out[f"pixel_accuracy{name}"] = (total.diag().sum() / total.sum().clamp_min(1)).item()
+    return out
+
+
+def label_map_scores(pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None = None, band: int | None = None) -> dict[str, float]:
+    """:func:`segmentation_scores` of predicted class maps (B, H, W) rather than of a model, e.g. of a
+    reference such as :func:`vitlite.dense.resolution_ceiling`."""
+    return _scores_from(_region_confusions(pred, masks, num_classes, ignore_index, band))
+
+
 @torch.no_grad()
 def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: torch.device | str | None = None, batch_size: int = 128, ignore_index: int | None = None, band: int | None = None) -> dict[str, float]:
     """mIoU and pixel accuracy of ``model`` (class scores (B, K, H, W) at the input's resolution) on
     ``data``; with ``band=k`` also ``miou_band`` / ``pixel_accuracy_band`` inside the boundary band of
     the true masks (:func:`vitlite.dense.boundary_band`) and ``miou_interior`` / ``pixel_accuracy_interior``
     outside it."""
-    from vitlite.dense import boundary_band
-
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    regions = {"": None} if band is None else {"": None, "_band": True, "_interior": False}
-    totals = {name: torch.zeros(num_classes, num_classes, dtype=torch.long) for name in regions}
+    totals: dict[str, torch.Tensor] = {}
     for images, masks in _batches(data, batch_size):
         scores = model(to_device(images, device))
         if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
             raise ValueError(f"the model should return class scores (B, {num_classes}, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
-        pred = scores.argmax(1).cpu()
-        in_band = boundary_band(masks, band) if band is not None else None
-        for name, inside in regions.items():
-            where = None if inside is None else (in_band if inside else ~in_band)
-            totals[name] += confusion_matrix(pred, masks, num_classes, ignore_index, where=where)
+        for name, confusion in _region_confusions(scores.argmax(1).cpu(), masks, num_classes, ignore_index, band).items():
+            totals[name] = totals[name] + confusion if name in totals else confusion
     model.train(was_training)
-    out = {}
-    for name, total in totals.items():
-        out[f"miou{name}"] = mean_iou(total)
-        out[f"pixel_accuracy{name}"] = (total.diag().sum() / total.sum().clamp_min(1)).item()
-    return out
+    return _scores_from(totals)
 
 
 @torch.no_grad()

@@ -1,0 +1,57 @@
+"""The course's table of claims: each verdict computed from records, on hand-made records and on the shipped ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from vitlite.recipes import RECIPES
+from vitlite.recipes import claims as C
+
+
+def run(label: str, seed: int, **test) -> dict:
+    return {"label": label, "seed": seed, "scores": {"test": test}}
+
+
+def test_a_difference_holds_only_past_its_threshold():
+    measure = C._difference(("s", "a"), ("s", "b"), "accuracy", 0.02, ("A", "B"))
+    records = {"s": [run("a", k, accuracy=0.91 + 0.01 * k) for k in range(3)] + [run("b", k, accuracy=0.88 + 0.01 * k) for k in range(3)]}
+    out = measure(records)
+    assert out.held and "+0.030" in out.result and "A 0.920 ± 0.010" in out.result and "3 seeds" in out.result
+    records["s"][0]["scores"]["test"]["accuracy"] = 0.86  # A's mean falls to 0.903: +0.013
+    out = measure(records)
+    assert not out.held and "+0.013" in out.result
+
+
+def test_setr_claims_on_hand_made_records():
+    def seg(label, seed, miou, band, away):
+        return run(label, seed, miou=miou, miou_band=band, miou_interior=away)
+
+    records = {"setr": [seg("naive", k, 0.40, 0.30, 0.50) for k in range(3)] + [seg("pup", k, 0.70, 0.60, 0.80) for k in range(3)] + [seg("mla", k, 0.75, 0.65, 0.85) for k in range(3)]}
+    assert C._setr_order(records).held
+    assert C._setr_band(records).held  # Naive loses 40% in the band, PUP 25%, MLA 24%
+    records["setr"][0]["scores"]["test"]["miou_band"] = 0.45  # Naive's mean drop falls to 30%: still above
+    assert C._setr_band(records).held
+    for r in records["setr"][:3]:
+        r["scores"]["test"]["miou_band"] = 0.45
+    assert not C._setr_band(records).held  # 10%: now the smallest
+
+
+def test_every_claim_names_studies_that_exist_and_chapters_one_to_ten():
+    assert sorted({c.chapter for c in C.CLAIMS}) == list(range(1, 11))
+    for claim in C.CLAIMS:
+        for study in claim.studies:
+            assert study in RECIPES and RECIPES[study].study is not None, study
+    with pytest.raises(ValueError, match="either a measure"):
+        C.Claim(1, "p", "t")
+
+
+def test_the_table_from_the_shipped_records():
+    rows = C.verdicts()
+    assert len(rows) == len(C.CLAIMS)
+    assert {r.verdict for r in rows} <= {"held", "did not hold", "no record"}
+    for row in rows:
+        if row.claim.measure is None:
+            assert row.verdict == "no record" and row.result == row.claim.missing
+    table = C.markdown_table(rows)
+    assert table.count("\n") == len(rows) + 1
+    assert sum(r.verdict != "no record" for r in rows) >= 13  # chapters 05-08 have records

@@ -1,0 +1,254 @@
+"""The course's claims, each computed from the records a recipe shipped: chapter 10's table of what
+reproduced in miniature and what did not.
+
+A :class:`Claim` names the paper's claim, the test in miniature with its threshold (as the recipe's
+expectation fixed it before the runs), the studies whose records it reads, and a function that turns
+those records into a result and a verdict. Nothing here is typed in by hand but the claims and their
+thresholds: :func:`verdicts` reads the records each time. A chapter whose experiment has no record
+that meets the rules of evidence (three seeds, scores recorded) shows as such.
+
+    >>> from vitlite.recipes.claims import verdicts, markdown_table
+    >>> rows = verdicts()                       # one Verdict per claim, chapters 01 to 10
+    >>> print(markdown_table(rows))             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table"]
+
+Records = dict[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a claim's function returns: the result in words (with means, spreads and seeds) and whether
+    the threshold held."""
+
+    result: str
+    held: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    chapter: int
+    paper: str
+    test: str
+    studies: tuple[str, ...] = ()
+    measure: Callable[[Records], Measured] | None = None
+    missing: str = ""  # why there is no record yet, when there is none
+
+    def __post_init__(self) -> None:
+        if (self.measure is None) == (not self.missing):
+            raise ValueError(f"chapter {self.chapter}: give either a measure or the reason there is no record, not both")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: Claim
+    result: str
+    verdict: str  # "held", "did not hold" or "no record"
+
+
+# ---------------------------------------------------------------- reading records
+def _values(records: Records, study: str, label: str, metric: str, split: str = "test") -> list[float]:
+    values = [r["scores"][split][metric] for r in records[study] if r["label"] == label]
+    if not values:
+        raise KeyError(f"{study} has no runs of {label!r}")
+    return values
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    return mean, std
+
+
+def _show(values: list[float]) -> str:
+    mean, std = _stats(values)
+    return f"{mean:.3f} ± {std:.3f}" if len(values) > 1 else f"{mean:.3f} (1 seed)"
+
+
+def _difference(a: tuple[str, str], b: tuple[str, str], metric: str, at_least: float, names: tuple[str, str]) -> Callable[[Records], Measured]:
+    """Holds when mean(a) - mean(b) >= at_least; a and b are (study, arm label)."""
+
+    def measure(records: Records) -> Measured:
+        va, vb = _values(records, *a, metric), _values(records, *b, metric)
+        diff = _stats(va)[0] - _stats(vb)[0]
+        seeds = f"{len(va)}/{len(vb)} seeds" if len(va) != len(vb) else f"{len(va)} seeds"
+        return Measured(f"{names[0]} {_show(va)}, {names[1]} {_show(vb)}: {diff:+.3f} ({seeds})", diff >= at_least)
+
+    return measure
+
+
+def _late_mean(record: dict[str, Any], metric: str) -> float:
+    h = record["history"]
+    half = record["steps"] // 2 if "steps" in record else max(h["eval_step"]) // 2
+    late = [v for s, v in zip(h["eval_step"], h["metrics"][metric]) if s > half]
+    return sum(late) / len(late)
+
+
+def _detr_converges(records: Records) -> Measured:
+    r = records["detr"]
+
+    def gain(label: str) -> float:
+        gains = []
+        for run in (x for x in r if x["label"] == label):
+            steps, ap = run["history"]["eval_step"], run["history"]["metrics"]["AP"]
+            gains.append(ap[steps.index(6000)] - ap[steps.index(4000)])
+        return sum(gains) / len(gains)
+
+    detr, dense = _values(records, "detr", "detr", "AP"), _values(records, "detr", "dense", "AP")
+    held = _stats(detr)[0] < _stats(dense)[0] and gain("detr") > gain("dense")
+    return Measured(f"AP DETR {_show(detr)}, dense {_show(dense)}; last third +{gain('detr'):.3f} against +{gain('dense'):.3f} (3 seeds)", held)
+
+
+def _detr_sizes(records: Records) -> Measured:
+    ratio = {}
+    for label in ("detr", "dense"):
+        ap = _stats(_values(records, "detr", label, "AP"))[0]
+        ratio[label] = (_stats(_values(records, "detr", label, "AP_small"))[0] / ap, _stats(_values(records, "detr", label, "AP_large"))[0] / ap)
+    held = ratio["detr"][0] < ratio["dense"][0] and ratio["detr"][1] > ratio["dense"][1]
+    return Measured(f"AP_S / AP {ratio['detr'][0]:.2f} against {ratio['dense'][0]:.2f}; AP_L / AP {ratio['detr'][1]:.2f} against {ratio['dense'][1]:.2f} (3 seeds)", held)
+
+
+def _detr_nms(records: Records) -> Measured:
+    detr = _stats(_values(records, "detr", "detr", "AP_nms"))[0] - _stats(_values(records, "detr", "detr", "AP"))[0]
+    dense = _stats(_values(records, "detr", "dense", "AP_raw"))[0] - _stats(_values(records, "detr", "dense", "AP"))[0]
+    return Measured(f"NMS added to DETR {detr:+.3f} AP; removed from the dense detector {dense:+.3f} (3 seeds)", abs(detr) < 0.01 and dense < -0.10)
+
+
+def _dino_instability(records: Records) -> Measured:
+    late = {label: [_late_mean(r, "instability") for r in records["dino"] if r["label"] == label] for label in ("dino", "lft")}
+    (md, sd), (ml, sl) = _stats(late["dino"]), _stats(late["lft"])
+    return Measured(f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds; the difference is within the spread)" if abs(md - ml) < max(sd, sl) else f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds)", md < ml)
+
+
+def _dino_against_detr(records: Records) -> Measured:
+    dino, detr = _values(records, "dino", "dino", "AP"), _values(records, "detr", "detr", "AP")
+    return Measured(f"DINO at 3,000 steps {_show(dino)}, DETR at 6,000 {_show(detr)} (3 seeds each)", _stats(dino)[0] > _stats(detr)[0])
+
+
+def _band_drop(records: Records, study: str, label: str) -> list[float]:
+    return [1 - r["scores"]["test"]["miou_band"] / r["scores"]["test"]["miou_interior"] for r in records[study] if r["label"] == label]
+
+
+def _setr_order(records: Records) -> Measured:
+    naive, pup, mla = (_stats(_values(records, "setr", label, "miou"))[0] for label in ("naive", "pup", "mla"))
+    held = pup - naive >= 0.05 and mla - naive >= 0.05 and mla > pup
+    return Measured(f"test mIoU Naive {naive:.3f}, PUP {pup:.3f}, MLA {mla:.3f} (3 seeds each)", held)
+
+
+def _setr_band(records: Records) -> Measured:
+    drop = {label: _stats(_band_drop(records, "setr", label))[0] for label in ("naive", "pup", "mla")}
+    held = drop["naive"] > drop["pup"] and drop["naive"] > drop["mla"]
+    return Measured(f"share of mIoU lost in the band: Naive {drop['naive']:.1%}, PUP {drop['pup']:.1%}, MLA {drop['mla']:.1%} (3 seeds)", held)
+
+
+_LEGACY = "the recipe predates the rules of evidence: one seed and no scores in its manifest (issue 15)"
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(1, "A multi-head self-attention layer can express any convolution, and trained attention heads behave like convolution taps (Cordonnier et al.).",
+          "Live, three seeds: heads trained on an outline task gather in the 3x3 window around the query and at least four become sharp.",
+          missing="the experiment runs only live; its record in assets/ is not written yet"),
+    Claim(2, "ViTs need more data than CNNs: with little data a ResNet wins, with enough the ViT catches up (Dosovitskiy et al.).",
+          "The CNN leads at 1,000 images; the ViT keeps improving but still trails with ten times the data.", missing=_LEGACY),
+    Claim(3, "Tokens-to-token soft splits make a ViT trainable from scratch on mid-size data: T2T-ViT-14 81.5% against DeiT-S 79.9% (Yuan et al.).",
+          "T2T-ViT beats a ViT of the same budget on shapes by at least 3 points.", missing=_LEGACY),
+    Claim(4, "Shifted windows give linear cost with accuracy on par with global attention (Liu et al.).",
+          "Swin within 3 points of a ViT with 4x4 patches, and both ahead of a ViT/2 at equal training time.", missing=_LEGACY),
+    Claim(5, "MobileViT is as accurate as light CNNs and more accurate than ViTs of its size (Mehta and Rastegari).",
+          "Count task, 3 seeds: MobileViT no more than 2 points below MobileNetV2.",
+          ("mobilevit",), _difference(("mobilevit", "mobilevit"), ("mobilevit", "mobilenetv2"), "accuracy", -0.02, ("MobileViT", "MobileNetV2"))),
+    Claim(5, "(same paper) MobileViT beats a ViT of the same size.",
+          "Count task, 3 seeds: MobileViT at least 3 points above the ViT.",
+          ("mobilevit",), _difference(("mobilevit", "mobilevit"), ("mobilevit", "vit"), "accuracy", 0.03, ("MobileViT", "ViT"))),
+    Claim(5, "(control) MobileViT's gain comes from its attention (global representations).",
+          "Count task, 3 seeds: without attention MobileViT loses at least 2 points.",
+          ("mobilevit",), _difference(("mobilevit", "mobilevit"), ("mobilevit", "mobilevit_noattn"), "accuracy", 0.02, ("MobileViT", "no attention"))),
+    Claim(5, "(same paper) the backbone carries over to segmentation (DeepLabv3 on PASCAL VOC).",
+          "Segmentation, 3 seeds: MobileViT + DeepLabv3 no more than 2 points of mIoU below MobileNetV2 + DeepLabv3.",
+          ("mobilevit_segmentation",), _difference(("mobilevit_segmentation", "mobilevit"), ("mobilevit_segmentation", "mobilenetv2"), "miou", -0.02, ("MobileViT", "MobileNetV2"))),
+    Claim(6, "MobileViTv2's separable attention is nearly as accurate as self-attention: 78.1 against 78.4 top-1 (Mehta and Rastegari).",
+          "Count task, 3 seeds: v2 no more than 2 points below v1 (chapter 05's runs).",
+          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v2"), ("mobilevit", "mobilevit"), "accuracy", -0.02, ("v2", "v1"))),
+    Claim(6, "MobileViTv3's fusion block improves on v1 (Wadekar and Chaurasia).",
+          "Count task, 3 seeds: v3 at least 1 point above v1.",
+          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v3"), ("mobilevit", "mobilevit"), "accuracy", 0.01, ("v3", "v1"))),
+    Claim(6, "(control) v3's input residual is part of the gain.",
+          "Count task, 3 seeds: without the residual v3 loses at least 1 point.",
+          ("mobilevit_v2_v3",), _difference(("mobilevit_v2_v3", "v3"), ("mobilevit_v2_v3", "v3_noresidual"), "accuracy", 0.01, ("v3", "no residual"))),
+    Claim(7, "DETR converges slowly: 500 epochs against Faster R-CNN's 36 (Carion et al.).",
+          "6,000 steps, 3 seeds: DETR trails the dense detector and gains more over the last third.",
+          ("detr",), _detr_converges),
+    Claim(7, "(same paper) DETR is weaker on small objects and stronger on large ones: AP_S 20.5 against 24.2, AP_L 61.1 against 52.5.",
+          "3 seeds: relative to its AP, DETR lower on small and higher on large objects than the dense detector.",
+          ("detr",), _detr_sizes),
+    Claim(7, "(same paper) set prediction needs no NMS.",
+          "3 seeds: NMS changes DETR's AP by less than a point; removing it costs the dense detector more than 10.",
+          ("detr",), _detr_nms),
+    Claim(8, "Contrastive denoising improves DINO: +0.5 AP in the paper's ablation (Zhang et al.).",
+          "3,000 steps, 3 seeds: denoising adds at least 1 point of AP.",
+          ("dino",), _difference(("dino", "dino"), ("dino", "lft"), "AP", 0.01, ("DINO", "without denoising"))),
+    Claim(8, "(mechanism, DN-DETR) denoising steadies the bipartite matching.",
+          "3 seeds: the share of objects whose query changes, second half of training, lower with denoising.",
+          ("dino",), _dino_instability),
+    Claim(8, "(same paper) DINO converges far faster than DETR: 49.0 AP in 12 epochs.",
+          "DINO at 3,000 steps ahead of chapter 07's DETR at 6,000.",
+          ("dino", "detr"), _dino_against_detr),
+    Claim(9, "PUP and MLA decoders beat the naive one: Pascal Context 54.40 and 54.87 against 52.89 (Zheng et al.).",
+          "2,000 steps, 3 seeds: PUP and MLA each at least 0.05 test mIoU above Naive, and MLA ahead of PUP.",
+          ("setr",), _setr_order),
+    Claim(9, "(mechanism) Naive, predicting at 1/16 and upsampling in one step, loses most at boundaries.",
+          "3 seeds: Naive's share of mIoU lost in the 2-px band larger than PUP's and MLA's.",
+          ("setr",), _setr_band),
+    Claim(9, "(same paper) SETR beats fully convolutional segmenters: 54.87 against FCN's 44.47 on Pascal Context.",
+          "3 seeds: MLA's test mIoU at least the convolutional baseline's (MobileNetV2 + DeepLabv3).",
+          ("setr",), _difference(("setr", "mla"), ("setr", "fcn"), "miou", 0.0, ("MLA", "conv. baseline"))),
+    Claim(10, "DPT keeps resolution and fine detail that a single coarse map loses (Ranftl et al.).",
+          "DPT against SETR-Naive on one encoder, depth and segmentation, in and away from the boundary band.",
+          missing="the study has not run yet"),
+)
+
+
+def _load(study: str) -> list[dict[str, Any]]:
+    from vitlite.recipes import RECIPES
+
+    recipe = RECIPES.get(study)
+    if recipe is None or recipe.study is None:
+        raise KeyError(f"{study!r} is not a study in vitlite.recipes")
+    return recipe.study.results()
+
+
+def verdicts(claims: tuple[Claim, ...] = CLAIMS) -> list[Verdict]:
+    """Every claim's result and verdict, from the records shipped in ``assets/checkpoints``. A study
+    whose records are not there (not run yet) gives "no record" for its claims."""
+    cache: Records = {}
+    out = []
+    for claim in claims:
+        if claim.measure is None:
+            out.append(Verdict(claim, claim.missing, "no record"))
+            continue
+        try:
+            for study in claim.studies:
+                if study not in cache:
+                    cache[study] = _load(study)
+        except FileNotFoundError:
+            out.append(Verdict(claim, f"{study}: not trained yet (`python -m vitlite.recipes {study}`)", "no record"))
+            continue
+        measured = claim.measure(cache)
+        out.append(Verdict(claim, measured.result, "held" if measured.held else "did not hold"))
+    return out
+
+
+def markdown_table(rows: list[Verdict]) -> str:
+    """The verdicts as a Markdown table: chapter, the paper's claim, the test, the result, the verdict."""
+    mark = {"held": "✅ held", "did not hold": "❌ did not hold", "no record": "⬜ no record"}
+    lines = ["| ch. | the paper's claim | tested in miniature (threshold fixed before the runs) | result | verdict |", "|---|---|---|---|---|"]
+    for row in rows:
+        cells = [f"{row.claim.chapter:02d}", row.claim.paper, row.claim.test, row.result, mark[row.verdict]]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
