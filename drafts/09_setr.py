@@ -159,7 +159,7 @@ for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large"
 # sixteen times in one step, so detail at object boundaries must be guessed.
 #
 # In miniature: ShapesWorld segmentation (64×64 images, five shape classes and background, 10,000 training
-# images), one encoder (`setr_*_tiny_shapes`: 8×8 patches, width 128, six blocks), the three decoders, and
+# images), one encoder (`setr_*_tiny_shapes`: 8×8 patches, width 128, eight blocks of four heads), the three decoders, and
 # a fully convolutional baseline: chapter 05's MobileNetV2 with the DeepLabv3 head, at a third of the
 # parameters. The same batch (32), learning rate (10⁻³, cosine), 2,000 steps, three seeds; each run kept at
 # its best validation mIoU. mIoU is scored over all pixels, inside the **2-pixel boundary band** (pixels
@@ -327,7 +327,7 @@ explorer
 # The same view at fixed settings (image 3, patch (4, 4), last layer), for the rendered notebook:
 
 # %%
-display(explorer.figure(image=3, layer=5, row=4, col=4))
+display(explorer.figure(image=3, layer=7, row=4, col=4))
 
 # %% [markdown]
 # EXPLORE-TODO: what the attention map shows.

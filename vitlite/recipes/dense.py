@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["SETR_ARMS", "SETR_PILOT", "SETR", "DPT_ARMS", "DPT_PILOT", "STUDIES"]
+__all__ = ["SETR_ARMS", "SETR_PILOT", "SETR", "DPT_ARMS", "DPT_SEG_ARMS", "DPT_PILOT", "DPT_SEG_PILOT", "STUDIES"]
 
 WORLD = (("image_size", 64),)
 
@@ -68,12 +68,20 @@ SETR = Study(
     about="chapter 09: SETR's three decoders on one encoder and a convolutional baseline, three seeds, 2,000 steps",
 )
 
-# Chapter 10: DPT against SETR-Naive on the same encoder, for depth; the readout ablation.
+# Chapter 10: DPT against SETR-Naive on the same encoder, for depth and for segmentation; the readout
+# ablation (how the class token enters the maps) for depth.
 DPT_ARMS = {
     "dpt": Arm("dpt", "dpt_depth_tiny_shapes", about="DPT (project readout): four layers reassembled at four resolutions and fused"),
+    "dpt_ignore": Arm("dpt_ignore", "dpt_depth_tiny_shapes", (("readout", "ignore"),), about="DPT, readout ignore: the class token dropped"),
+    "dpt_add": Arm("dpt_add", "dpt_depth_tiny_shapes", (("readout", "add"),), about="DPT, readout add: the class token added to every patch token"),
     "setr": Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1),), about="SETR-Naive with one output channel: the same encoder, the last layer only, at 1/8"),
 }
+DPT_SEG_ARMS = {
+    "dpt": Arm("dpt", "dpt_segmentation_tiny_shapes", about="DPT with the segmentation head (project readout)"),
+}
 
+# One seed, 1,000 steps: the depth arms, and DPT for segmentation with the SETR pilot's settings (its
+# Naive run is the segmentation pilot's other arm).
 DPT_PILOT = Study(
     name="dpt_pilot",
     task="depth",
@@ -90,7 +98,26 @@ DPT_PILOT = Study(
     lr=1e-3,
     weight_decay=0.05,
     save_checkpoints=False,
-    about="chapter 10 pilot: DPT against SETR-Naive for depth (scale-and-shift-invariant loss), one seed, 1,000 steps",
+    about="chapter 10 pilot: DPT (three readouts) against SETR-Naive for depth (scale-and-shift-invariant loss), one seed, 1,000 steps",
 )
 
-STUDIES: tuple[Study, ...] = (SETR_PILOT, SETR, DPT_PILOT)
+DPT_SEG_PILOT = Study(
+    name="dpt_segmentation_pilot",
+    task="segmentation",
+    arms=tuple(DPT_SEG_ARMS.values()),
+    world=WORLD,
+    seeds=(0,),
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    steps=1000,
+    eval_every=250,
+    batch_size=32,
+    lr=1e-3,
+    weight_decay=0.05,
+    save_checkpoints=False,
+    about="chapter 10 pilot: DPT for segmentation with the SETR pilot's settings (its Naive run is the comparison), one seed, 1,000 steps",
+)
+
+STUDIES: tuple[Study, ...] = (SETR_PILOT, SETR, DPT_PILOT, DPT_SEG_PILOT)
