@@ -1,5 +1,7 @@
-"""The recipes of chapters 02-04: one model per setting, one seed each (issue 15 brings them up to the
-rules of evidence that :class:`vitlite.recipes.runner.Study` follows)."""
+"""The recipes of chapters 01-04. Chapter 01's experiment (:class:`OutlineHeads`) runs live in the
+chapter; its recipe runs the same code and keeps only a record of what came out, for chapter 10's table
+of claims. Chapters 02-04: one model per setting, one seed each (issue 15 brings them up to the rules of
+evidence that :class:`vitlite.recipes.runner.Study` follows)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,98 @@ from vitlite.data import ShapesDataset, ShapesWorld
 from vitlite.recipes.runner import _train_and_save, train_classifier
 from vitlite.train import History
 
-__all__ = ["DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "data_hunger", "comparison"]
+__all__ = ["OutlineHeads", "OUTLINE_HEADS", "outline_heads", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "data_hunger", "comparison"]
+
+
+# ------------------------------------------------------------------ chapter 01
+@dataclass(frozen=True)
+class OutlineHeads:
+    """Chapter 01: one layer of nine quadratic heads (``attnconv_edges``) on raw pixels learns to mark the
+    outlines of ShapesWorld scenes; do its heads become the taps of a small convolution?
+
+    Per seed: test F1 of the outlines, the share of attention inside the query's 3x3 window (mean over
+    heads) before and after, the heads that became sharp (alpha above ``sharp_alpha``) and how far the
+    farthest of them sits from its query. ``expectation`` holds the thresholds the chapter asserts."""
+
+    seeds: tuple[int, ...] = (0, 1, 2)
+    steps: int = 600
+    lr: float = 1e-2
+    batch_size: int = 32
+    n_train: int = 2048
+    n_test: int = 512
+    eval_every: int = 150
+    sharp_alpha: float = 3.0
+    min_f1: float = 0.6
+    min_mass: float = 0.5
+    min_mass_gain: float = 0.25
+    min_sharp: int = 4
+    max_offset: float = 1.5
+    expectation: str = (
+        "In every one of three seeds: the outlines are learned (test F1 above 0.6); attention gathers in the query's "
+        "3x3 window (mean share above 0.5 and at least 0.25 above its start); at least four of the nine heads become "
+        "sharp (alpha > 3) and none of those sits farther than 1.5 px from its query."
+    )
+
+    def data(self) -> tuple[ShapesDataset, ShapesDataset]:
+        world = ShapesWorld(image_size=32)
+        return world.edges(self.n_train, seed=0), world.edges(self.n_test, seed=1)
+
+    def run(self, seed: int, data: tuple[ShapesDataset, ShapesDataset] | None = None, device: torch.device | str | None = None, progress: bool = True) -> dict[str, Any]:
+        """Train one seed: the run's model, history and the measurements before and after."""
+        import torch.nn.functional as F
+
+        import vitlite
+        from vitlite.models.attnconv import centered_maps, window_mass
+        from vitlite.train import fit
+
+        train_set, test_set = data or self.data()
+        positive = train_set.targets.mean()
+
+        def outline_loss(model: nn.Module, batch: Any) -> torch.Tensor:
+            images, outlines = batch  # outline pixels are rare: weigh them up to balance the classes
+            return F.binary_cross_entropy_with_logits(model(images), outlines, pos_weight=(1 - positive) / positive)
+
+        def outline_f1(model: nn.Module) -> dict[str, float]:
+            predicted = model(test_set.images.to(next(model.parameters()).device)).cpu() > 0
+            truth = test_set.targets > 0
+            return {"F1": 2 * (predicted & truth).sum().item() / (predicted.sum().item() + truth.sum().item())}
+
+        vitlite.env.seed_everything(seed)
+        model = vitlite.create_model("attnconv_edges")
+        before = {"maps": centered_maps(model.attn), "mass": window_mass(model.attn), "F1": outline_f1(model)["F1"]}
+        history = fit(model, train_set.loader(self.batch_size, seed=seed), steps=self.steps, lr=self.lr, loss_fn=outline_loss, eval_fn=outline_f1,
+                      eval_every=self.eval_every, seed=seed, device=device, progress=progress, desc=f"seed {seed}")
+        model.cpu()
+        after = {"maps": centered_maps(model.attn), "mass": window_mass(model.attn), "F1": history.final("F1")}
+        return {"seed": seed, "before": before, "after": after, "alpha": model.attn.alpha.detach(), "shift": model.attn.shift.detach(), "model": model, "history": history}
+
+    def summary(self, run: dict[str, Any]) -> dict[str, Any]:
+        """A run's measurements as plain numbers, with whether each threshold held."""
+        sharp = run["alpha"] > self.sharp_alpha
+        farthest = run["shift"][sharp].abs().max().item() if sharp.any() else float("nan")
+        mass_before, mass_after = run["before"]["mass"].mean().item(), run["after"]["mass"].mean().item()
+        out = {
+            "seed": run["seed"],
+            "f1_before": round(run["before"]["F1"], 4),
+            "f1_after": round(run["after"]["F1"], 4),
+            "mass_before": round(mass_before, 4),
+            "mass_after": round(mass_after, 4),
+            "sharp_heads": int(sharp.sum()),
+            "farthest_sharp_px": round(farthest, 3),
+            "taps": sorted({tuple(int(v) for v in t) for t in run["shift"][sharp].round().tolist()}),
+        }
+        out["held"] = bool(out["f1_after"] > self.min_f1 and mass_after > self.min_mass and mass_after > mass_before + self.min_mass_gain and out["sharp_heads"] >= self.min_sharp and farthest <= self.max_offset)
+        return out
+
+
+OUTLINE_HEADS = OutlineHeads()
+
+
+def outline_heads(out: Path) -> dict[str, Any]:
+    cfg = OUTLINE_HEADS
+    data = cfg.data()
+    runs = [cfg.summary(cfg.run(seed, data, device="cpu")) for seed in cfg.seeds]
+    return {"expectation": cfg.expectation, "settings": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if k != "expectation"}, "runs": runs}
 
 
 # ------------------------------------------------------------------ chapter 02

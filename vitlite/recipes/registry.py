@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import torch
 
-from vitlite.recipes.classic import SOFT_SPLIT, WINDOWS, comparison, data_hunger
+from vitlite.recipes.classic import SOFT_SPLIT, WINDOWS, comparison, data_hunger, outline_heads
 from vitlite.recipes.runner import CHECKPOINTS, Study
 
 __all__ = ["Recipe", "RECIPES", "main"]
@@ -42,6 +42,7 @@ def _studies() -> dict[str, Recipe]:
 
 
 RECIPES: dict[str, Recipe] = {
+    "outline_heads": Recipe("chapter 01: do learned attention heads become a convolution? (the chapter's live run, recorded)", train=outline_heads),
     "data_hunger": Recipe("chapter 02: CNN vs ViT on growing ShapesWorld subsets", train=data_hunger),
     "soft_split": Recipe("chapter 03: ViT vs T2T-ViT, same size and training time, shapes and textures", train=comparison(SOFT_SPLIT)),
     "windows": Recipe("chapter 04: Swin vs ViT at 64x64 (2x2 and 4x4 patches), same training time", train=comparison(WINDOWS)),
