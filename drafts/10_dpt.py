@@ -199,9 +199,44 @@ checks.reassemble_at_80x112(reassembled)
 #
 # EXERCISES-TODO (2): predict which readout matters least for depth here, then read the ablation.
 #
-# ## 8 · The course's finale
+# ## 8 · The course's finale: what reproduced in miniature, and what did not
 #
-# FINALE-TODO.
+# Ten chapters each set a paper's claim against a miniature test, with the threshold written down before
+# the runs. The table below is not typed: `vitlite.recipes.claims` holds each claim and its threshold, and
+# computes the result and the verdict from the records the recipes shipped (`assets/checkpoints/*`), the
+# same records the chapters' assertions read. Chapter 01's experiment runs live; its recipe
+# `outline_heads` runs the same code once and keeps the record. A chapter whose recipe predates the rules
+# of evidence (one seed, no scores recorded) shows as having no record.
+
+# %%
+from IPython.display import Markdown
+
+from vitlite.recipes.claims import markdown_table, verdicts
+
+rows = verdicts()
+display(Markdown(markdown_table(rows)))
+
+# %%
+kinds = ("held", "did not hold", "no record")
+colors = {"held": "#4caf50", "did not hold": "#e57373", "no record": "#bdbdbd"}
+chapters = sorted({r.claim.chapter for r in rows})
+fig, axes = viz.figure(1, 1, panel=(7.5, 2.4))
+ax = axes[0, 0]
+for x, chapter in enumerate(chapters):
+    y = 0
+    for kind in kinds:
+        n = sum(r.claim.chapter == chapter and r.verdict == kind for r in rows)
+        if n:
+            ax.bar(x, n, bottom=y, color=colors[kind], edgecolor="white", label=kind if x == chapters.index(min(c for c in chapters if any(r.claim.chapter == c and r.verdict == kind for r in rows))) else None)
+            y += n
+ax.set_xticks(range(len(chapters)), [f"{c:02d}" for c in chapters])
+ax.set(xlabel="chapter", ylabel="claims")
+ax.legend(fontsize=7, ncol=3, loc="upper left")
+print({kind: sum(r.verdict == kind for r in rows) for kind in kinds})
+fig
+
+# %% [markdown]
+# FINALE-TODO: the retrospective in prose, written from the table.
 #
 # ## References
 #

@@ -251,12 +251,12 @@ def test_dense_explorers_render_and_check_their_controls():
     small = dict(embed_dim=32, depth=2, num_heads=2)
     models = {"Naive": vitlite.create_model("setr_naive_tiny_shapes", **small), "PUP": vitlite.create_model("setr_pup_tiny_shapes", **small)}
     ex = setr_explorer(models, seg)
-    assert len(ex.figure(row=1, col=2).axes) == 5
+    assert len(ex.figure(row=1, col=2).axes) == 5 + 1  # image, truth, two predictions, attention; its colour bar
     with pytest.raises(ValueError, match="row"):
         ex.figure(row=9)
     dpt = vitlite.create_model("dpt_depth_tiny_shapes", embed_dim=32, depth=4, num_heads=2, hooks=(0, 1, 2, 3))
     assert len(dpt_stage_explorer(dpt, seg.images).figure(stage=3).axes) == 4
     dep = vitlite.data.ShapesWorld(image_size=64).depth(2, seed=1)
-    assert len(depth_error_explorer({"DPT": dpt}, dep).figure(image=1).axes) == 4
+    assert len(depth_error_explorer({"DPT": dpt}, dep).figure(image=1).axes) == 4 + 2  # and the colour bars of depth and error
     with pytest.raises(ValueError, match="at least one model"):
         depth_error_explorer({}, dep)

@@ -739,6 +739,8 @@ def setr_explorer(models: "dict[str, Any]", dataset, indices: "list[int] | None"
             ax.set_title(f"{name}: {1 - wrong.mean():.0%} of pixels right", fontsize=8)
         attn = layers[layer][image].mean(0)[1 + row * gw + col, 1:].reshape(gh, gw)
         overlay(axes[-1], images[image], attn, title=f"{next(iter(models))}'s layer {layer + 1}: the patch's attention")
+        axes[-1].add_patch(_square(col * p + (p - 1) / 2, row * p + (p - 1) / 2, "cyan", size=p))
+        fig.colorbar(axes[-1].images[-1], ax=axes[-1], fraction=0.046, label="attention weight (mean of heads)")
         for ax in axes:
             ax.set_xticks([])
             ax.set_yticks([])
@@ -820,15 +822,17 @@ def depth_error_explorer(models: "dict[str, Any]", dataset, indices: "list[int] 
         axes = fig.subplots(1, 3 + len(models))
         axes[0].imshow(to_image(images[image]), interpolation="nearest")
         axes[0].set_title("image", fontsize=8)
-        axes[1].imshow(depth[image, 0].numpy(), cmap="magma", vmin=0, vmax=vmax)
+        shown = axes[1].imshow(depth[image, 0].numpy(), cmap="magma", vmin=0, vmax=vmax)
+        fig.colorbar(shown, ax=axes[1], fraction=0.046, label="depth")
         axes[1].set_title("true depth", fontsize=8)
         axes[2].imshow(bands[image].numpy(), cmap="Greys", interpolation="nearest")
         axes[2].set_title(f"{band}-px band around the objects", fontsize=8)
         for ax, (name, pred) in zip(axes[3:], preds.items()):
             err = ((pred[image, 0] - depth[image, 0]).abs() / depth[image, 0]).numpy()
-            ax.imshow(err, cmap="inferno", vmin=0, vmax=0.5)
+            shown = ax.imshow(err, cmap="inferno", vmin=0, vmax=0.5)
             inside = err[bands[image].numpy()].mean() if bands[image].any() else float("nan")
             ax.set_title(f"{name}: AbsRel {err.mean():.3f}\n(band {inside:.3f})", fontsize=8)
+        fig.colorbar(shown, ax=axes[-1], fraction=0.046, label="|error| / depth (0.5 and above: brightest)")
         for ax in axes:
             ax.set_xticks([])
             ax.set_yticks([])
