@@ -68,8 +68,9 @@ device = vitlite.env.setup(seed=0)
 # %% [markdown]
 # ## Architecture at a glance
 #
-# The encoder is chapter 02's ViT, unchanged except that it has no final LayerNorm: each decoder
-# normalises the layers it reads. What differs is only how the decoder gets from a grid of tokens at 1/p of
+# The encoder is chapter 02's ViT with two changes: it has no final LayerNorm (each decoder normalises
+# the layers it reads), and it takes any image size whose sides are multiples of the patch size (section
+# 1). What differs is only how the decoder gets from a grid of tokens at 1/p of
 # the image back to one class score per pixel. Shapes are the course models' (64×64 images, 8×8 patches).
 
 # %%
@@ -81,9 +82,10 @@ fig
 #
 # A segmentation model must take images of other sizes than it was trained on (Cityscapes crops are
 # 768×768; whole images 1024×2048). The patch embedding does not care; the position embeddings do: there is
-# one per grid cell. SETR interpolates them bilinearly to the new grid, as its official code does (chapter
-# 02 used bicubic interpolation, timm's choice). The class token goes through the encoder and is dropped by
-# the decoder.
+# one per grid cell. vitlite interpolates them bilinearly to the new grid on every call (chapter 02 used
+# bicubic interpolation, timm's choice). The official SETR code interpolates only once, bilinearly, when it
+# loads pre-trained weights for its 768×768 crops, and tests on whole images with a sliding 768×768
+# window. The class token goes through the encoder and is dropped by the decoder.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -121,8 +123,10 @@ with torch.no_grad():
 # 16×16 patches, three for our 8×8), so the decoder can sharpen the map at every scale. **MLA** (multi-level
 # aggregation) reads four evenly spaced layers, projects each with a 1×1 convolution, adds them top-down
 # (the deepest into the next, and so on, as in a feature pyramid, except that every level has the same
-# resolution), smooths each with a 3×3 convolution, gives each its own two-convolution head, and
-# concatenates the four streams before the classifier.
+# resolution), smooths each with a 3×3 convolution, gives each its own head of two 3×3 convolutions
+# (every convolution here with batch norm and ReLU), upsamples each stream 4×, concatenates the four, and
+# classifies with a 3×3 convolution; a last bilinear resize brings the scores to the image's size (2× for
+# our 8×8 patches, 4× for the paper's 16×16).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -153,15 +157,16 @@ for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large"
 #
 # ## 4 · Experiment: three decoders on one encoder, in miniature
 #
-# The paper's decoder comparison (the seed's table: Pascal Context, ViT-L pre-trained on ImageNet-21k,
-# single-scale mIoU) puts Naive at 52.89, PUP at 54.40 and MLA at 54.87, against 44.47 for an FCN with a
-# dilated ResNet-101. Its argument for PUP and MLA is resolution: Naive classifies at 1/16 and upsamples
-# sixteen times in one step, so detail at object boundaries must be guessed.
+# The paper's decoder comparison on Pascal Context (ViT-L pre-trained on ImageNet-21k, single-scale mIoU,
+# the figures the study group's plan quotes) puts Naive at 52.89, PUP at 54.40 and MLA at 54.87, against
+# 44.47 for an FCN with a dilated ResNet-101. Its case for PUP is resolution: Naive classifies at 1/16
+# and upsamples by a factor of 16 in one step, so detail at object boundaries must be guessed, where PUP
+# sharpens the map at every scale. Its case for MLA is features from several depths.
 #
 # In miniature: ShapesWorld segmentation (64×64 images, five shape classes and background, 10,000 training
 # images), one encoder (`setr_*_tiny_shapes`: 8×8 patches, width 128, eight blocks of four heads), the three decoders, and
-# a fully convolutional baseline: chapter 05's MobileNetV2 with the DeepLabv3 head, at a third of the
-# parameters. The same batch (32), learning rate (10⁻³, cosine), 2,000 steps, three seeds; each run kept at
+# a fully convolutional baseline: chapter 05's MobileNetV2 with the DeepLabv3 head, with a third of
+# Naive's parameters and a quarter of MLA's. The same batch (32), learning rate (10⁻³, cosine), 2,000 steps, three seeds; each run kept at
 # its best validation mIoU. mIoU is scored over all pixels, inside the **2-pixel boundary band** (pixels
 # within 2 px of a class edge: 17% of the test pixels) and away from it.
 #
@@ -171,7 +176,7 @@ for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large"
 #
 # 1. the paper's ordering: PUP and MLA each at least 0.05 above Naive (mean test mIoU), and MLA ahead of
 #    PUP;
-# 2. Naive, which predicts at 1/8 and upsamples eight times, loses most at the boundaries: its relative
+# 2. Naive, which predicts at 1/8 and upsamples by 8 in one step, loses most at the boundaries: its relative
 #    drop in the band, 1 − (band mIoU) / (mIoU away from the band), is larger than PUP's and MLA's;
 # 3. the paper's claim against fully convolutional segmenters: MLA's mean test mIoU is at least the
 #    convolutional baseline's.
@@ -202,10 +207,10 @@ for stride in (8, 4, 2):
     print(f"the true masks at 1/{stride}, upsampled: mIoU {c['miou']:.3f}   band {c['miou_band']:.3f}   away {c['miou_interior']:.3f}")
 
 # %% [markdown]
-# At 1/8, knowing the answer is worth 0.72 mIoU: 0.94 away from the band and 0.55 inside it, a relative
-# drop of 42%. At 1/4 the band keeps 0.84, at 1/2 0.96. So resolution by itself can cost Naive about a
-# quarter of its mIoU, nearly all of it at the boundaries; a Naive far below 0.72 is losing something
-# else as well.
+# At 1/8, knowing the answer is worth 0.72 mIoU, not 1: 0.94 away from the band and 0.55 inside it, a
+# relative drop of 42%. At 1/4 the band keeps 0.84, at 1/2 (where PUP and MLA classify) 0.96. So
+# predicting at 1/8 caps Naive near 0.72, and the cap bites almost only in the band; a Naive far below
+# 0.72, or one that loses much away from the band, is losing something other than resolution.
 #
 # First, live: Naive and PUP for 100 steps on 2,000 of the recipe's training images, validation mIoU on
 # 200 images every 20 steps.
@@ -289,6 +294,21 @@ fig.legend(handles=[Patch(color=viz.SEG_COLORS[k], label=name) for k, name in en
 fig.suptitle("test images, seed 0's checkpoints; errors outlined in white", fontsize=9)
 fig
 
+# %% [markdown]
+# PERCLASS-TODO: what the figure shows. IoU per class, the seed-0 checkpoints on the whole test set, with
+# the resolution ceiling beside them:
+
+# %%
+from vitlite.metrics import confusion_matrix, iou_per_class
+
+with torch.no_grad():
+    test_preds = {label: torch.cat([m(test.images[i : i + 250]).argmax(1) for i in range(0, len(test), 250)]) for label, m in models.items()}
+per_class = {label: iou_per_class(confusion_matrix(pred, test.targets, K)) for label, pred in test_preds.items()}
+per_class["ceiling"] = iou_per_class(confusion_matrix(resolution_ceiling(test.targets, K, 8).argmax(1), test.targets, K))
+print(f"{'IoU':<12}" + "".join(f"{c:>11}" for c in test.classes))
+for label, iou in per_class.items():
+    print(f"{names.get(label, 'truth at 1/8'):<12}" + "".join(f"{v:>11.3f}" for v in iou.tolist()))
+
 # %%
 fig, axes = viz.figure(1, 2, panel=(3.8, 3.0))
 viz.plot_seeds(axes[0, 0], table["miou"], labels=names, ylabel="test mIoU")
@@ -318,6 +338,8 @@ print({names[k]: round(v, 3) for k, v in mean.items()})
 # of the SETR encoder (Naive's checkpoint, mean of the heads).
 
 # %%
+from IPython.display import display
+
 from vitlite.explore import setr_explorer
 
 explorer = setr_explorer({names[k]: models[k] for k in ("naive", "pup", "mla", "fcn")}, test, indices=list(range(12)))
@@ -351,10 +373,10 @@ checks.pup_shapes_at_96x128(pup_shapes)
 #
 # The token grid is 96/8 × 128/8 = 12 × 16. Stage 1 works on it: **(64, 12, 16)**, then 2× up; stage 2:
 # **(64, 24, 32)**, up; stage 3: **(64, 48, 64)**; the 1×1 classifier gives (6, 48, 64), and the last 2×
-# upsampling **(6, 96, 128)**, the input's size. log₂ of the patch size stages in all: four for 16×16
-# patches (the paper's PUP). Classifying at half resolution and upsampling the K class maps, not the 256
-# feature maps, saves a stage's worth of memory at the largest size: 6 channels instead of 64 here, 19
-# instead of 256 on Cityscapes.
+# upsampling **(6, 96, 128)**, the input's size. log₂ of the patch size 2× steps in all: four for 16×16
+# patches (the paper's PUP). Why the last one comes after the classifier is not argued in the paper; the
+# likely reason is cost: at full resolution it moves K class maps instead of the decoder's feature maps,
+# 6 channels instead of 64 here, 19 instead of 256 on Cityscapes.
 # </details>
 #
 # **Exercise 2 · Who loses most at the edges?** Before you look back at section 4's table: which of the four

@@ -47,7 +47,7 @@
 # | **Method · 방법** | A ViT (or a hybrid: ResNet-50 stages, then a ViT) as the encoder; the tokens of four layers are *reassembled* into maps at 1/4, 1/8, 1/16 and 1/32 of the image (readout of the class token, reshape, 1×1 conv, resampling); a convolutional decoder *fuses* them from coarse to fine (residual conv units, 2× upsampling); a head for depth or segmentation. | ViT(또는 ResNet-50 단계 뒤에 ViT를 둔 하이브리드)를 인코더로 쓴다. 네 층의 토큰을 이미지의 1/4, 1/8, 1/16, 1/32 크기 맵으로 *재조립*하고(클래스 토큰 처리, 모양 바꾸기, 1×1 합성곱, 리샘플링), 합성곱 디코더가 거친 것에서 세밀한 것으로 *융합*한다(잔차 합성곱 유닛, 2배 업샘플링). 깊이 또는 분할 헤드. |
 # | **Strengths · 장점** | Up to 28% better relative depth than the best convolutional model (MiDaS) in zero-shot transfer when trained on a large mixed dataset; 49.0 mIoU on ADE20K (DPT-Hybrid), state of the art then; sharper, more globally coherent predictions. | 대규모 혼합 데이터로 학습했을 때 제로샷 상대 깊이에서 최고의 합성곱 모델(MiDaS)보다 최대 28% 개선, ADE20K에서 49.0 mIoU(DPT-Hybrid)로 당시 최고, 더 선명하고 전역적으로 일관된 예측. |
 # | **Limitations · 한계** | Needs very large training sets (1.4M images for depth) to beat convolutional models; large (DPT-Large: 343M parameters) and slow at high resolution; the four layer choices and the readout are design choices without a clear winner. | 합성곱 모델을 넘으려면 매우 큰 학습 데이터(깊이 140만 장)가 필요하다. 크고(DPT-Large 3억 4천만 파라미터) 높은 해상도에서 느리다. 네 층의 선택과 readout은 뚜렷한 승자가 없는 설계 선택이다. |
-# | **Evaluation · 검증방법** | Zero-shot monocular depth on six datasets (AbsRel, delta > 1.25) against MiDaS; fine-tuned depth on NYUv2 and KITTI; semantic segmentation on ADE20K and Pascal Context (mIoU); ablations of the skip layers, readout, backbone and inference resolution. | 여섯 데이터셋에서 MiDaS와 비교한 제로샷 단안 깊이(AbsRel, delta > 1.25), NYUv2와 KITTI 미세조정 깊이, ADE20K와 Pascal Context 분할(mIoU), 스킵 층·readout·백본·추론 해상도 절제 실험. |
+# | **Evaluation · 검증방법** | Zero-shot monocular depth on six datasets (AbsRel, WHDR on DIW, and the share of pixels with delta > 1.25, an error rate: lower is better) against MiDaS; fine-tuned depth on NYUv2 and KITTI; semantic segmentation on ADE20K and Pascal Context (mIoU); ablations of the skip layers, readout, backbone and inference resolution. | 여섯 데이터셋에서 MiDaS와 비교한 제로샷 단안 깊이(AbsRel, DIW의 WHDR, delta > 1.25인 픽셀 비율: 오차율이라 낮을수록 좋다), NYUv2와 KITTI 미세조정 깊이, ADE20K와 Pascal Context 분할(mIoU), 스킵 층·readout·백본·추론 해상도 절제 실험. |
 
 # %% [markdown]
 # ## Setup
@@ -63,7 +63,7 @@ import torch
 from IPython.display import display
 
 import vitlite
-from vitlite import schematics
+from vitlite import checks, schematics, viz
 from vitlite.layers import count_parameters
 from vitlite.models import dpt as D
 
@@ -102,9 +102,13 @@ for mode in ("ignore", "add", "project"):
 #
 # After the readout, the N tokens are laid out on their h×w grid (B, D, h, w), a 1×1 convolution sets the
 # stage's width, and the map is resampled: a transposed convolution with kernel and stride s for s = 4 or 2
-# (upsampling), nothing for s = 1, a 3×3 convolution with stride 2 for s = 1/2. With 16×16 patches that makes
-# maps at 1/4, 1/8, 1/16 and 1/32 of the image; with our 8×8 patches the factors are halved (2, 1, 1/2,
-# 1/4) to land on the same fractions.
+# (upsampling), nothing for s = 1, a 3×3 convolution with stride 2 and padding 1 for s = 1/2. With 16×16
+# patches that makes maps at 1/4, 1/8, 1/16 and 1/32 of the image; with our 8×8 patches the factors are
+# halved (2, 1, 1/2, 1/4) to land on the same fractions. The paper never needs s = 1/4; vitlite does what
+# Hugging Face's DPT does for it, a 3×3 convolution with stride 4 and padding 1. Mind what that kernel
+# reads: with stride 4 and only 3 taps, one row and one column in every four are never read (on our 8×8
+# grid, rows 2, 6 and 7). Every token has attended to every other, so nothing is lost outright, but a
+# learner building their own DPT for small patches would do better with a kernel of 4 or more.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -121,8 +125,8 @@ print("measured:", [tuple(m.shape[1:]) for m in feats["reassembled"]])
 # Each map first goes through a 3×3 convolution to the fusion width F. Fusion starts at the coarsest map:
 # a residual convolution unit (ReLU, 3×3 conv, ReLU, 3×3 conv, plus the input), a 2× bilinear upsampling and
 # a 1×1 convolution; each following block first adds the next finer map (through its own residual unit).
-# The depth head halves the width with a 3×3 convolution, upsamples 2×, and ends in ReLU, so depth is
-# never negative.
+# The depth head halves the width with a 3×3 convolution, upsamples 2×, then a 3×3 convolution to 32
+# channels with ReLU and a 1×1 convolution to one channel, and ends in ReLU, so depth is never negative.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -177,7 +181,7 @@ difference = vitlite.hub.compare_with_transformers(lambda t: t.DPTForDepthEstima
 #
 # **Exercise 1 · Reassemble at another size.** The course DPT (8×8 patches; factors 2, 1, ½, ¼; 32, 64,
 # 128 and 128 channels) on an 80×112 image: derive the (channels, height, width) of its four reassembled
-# maps. Careful with the last two: a 3×3 convolution with stride 2 and padding 1 maps n to ⌈n / 2⌉. Then
+# maps. Careful with the last two: a 3×3 convolution with padding 1 and stride s maps n to ⌈n / s⌉. Then
 # predict the size of the depth map DPT returns for this image, and say why it is not 80×112.
 
 # %%
@@ -189,20 +193,24 @@ checks.reassemble_at_80x112(reassembled)
 # <details><summary>Solution</summary>
 #
 # The token grid is 10 × 14. Factor 2 (a transposed convolution): **(32, 20, 28)**; factor 1: **(64, 10,
-# 14)**; ½: **(128, 5, 7)**; ¼, two halvings rounding up, 10 → 5 → 3 and 14 → 7 → 4: **(128, 3, 4)**.
+# 14)**; ½: **(128, 5, 7)**; ¼, one 3×3 convolution with stride 4 and padding 1, ⌊(n + 2 − 3) / 4⌋ + 1 =
+# ⌈n / 4⌉: 10 → 3 and 14 → 4, **(128, 3, 4)**.
 # The fusion blocks start from the *coarsest* map and double it at every step, resizing each finer map to
-# match (the official code and Hugging Face's do the same): the four fusion blocks give 6×8, 12×16, 24×32
-# and 48×64, and the head doubles once more: **96×128** (`model(torch.zeros(1, 3, 80, 112)).shape` shows it). DPT assumes
-# sides that are multiples of 4 patches (32 px here, 64 px for DPT-Base's 16×16 patches); the official
-# code resizes inputs to such sizes, 384×384 for DPT-Base and -Large.
+# match (as Hugging Face's does; the official code adds the maps without resizing, so there this input
+# fails with a shape mismatch): the four fusion blocks give 6×8, 12×16, 24×32 and 48×64, and the head
+# doubles once more: **96×128** (`model(torch.zeros(1, 3, 80, 112)).shape` shows it). DPT assumes sides
+# for which every stage halves exactly: multiples of 4 patches here (32 px), of 2 patches for DPT-Base's
+# factors (32 px with 16×16 patches). The official code resizes inputs, keeping the aspect ratio, to about
+# 384 px on a side and a multiple of 32.
 # </details>
 #
 # EXERCISES-TODO (2): predict which readout matters least for depth here, then read the ablation.
 #
 # ## 8 · The course's finale: what reproduced in miniature, and what did not
 #
-# Ten chapters each set a paper's claim against a miniature test, with the threshold written down before
-# the runs. The table below is not typed: `vitlite.recipes.claims` holds each claim and its threshold, and
+# Each chapter set one or more of its paper's claims against a miniature test, with the threshold written
+# down before the runs (chapters 05 on; chapters 01-04 asserted theirs in the chapter before the rules of
+# evidence existed). The table below is not typed: `vitlite.recipes.claims` holds each claim and its threshold, and
 # computes the result and the verdict from the records the recipes shipped (`assets/checkpoints/*`), the
 # same records the chapters' assertions read. Chapter 01's experiment runs live; its recipe
 # `outline_heads` runs the same code once and keeps the record. A chapter whose recipe predates the rules

@@ -747,7 +747,7 @@ def reassemble_at_80x112(answer: Any) -> None:
         if g != w:
             hint = ""
             if i >= 2 and g[1:] == (10 // 2 ** (i - 1), 14 // 2 ** (i - 1)):
-                hint = ": a 3x3 convolution with stride 2 and padding 1 rounds *up* (ceil(n / 2)), it does not floor"
+                hint = ": a 3x3 convolution with padding 1 and stride s rounds *up* (ceil(n / s)), it does not floor"
             elif i < 2 and g[1:] != w[1:]:
                 hint = ": the token grid is 80/8 by 112/8, and this map is resampled from it by a transposed convolution (or not at all)"
             raise Mismatch(f"map {i}: expected {w}, got {g}{hint}")
