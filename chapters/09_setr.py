@@ -22,7 +22,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/09_setr.ipynb)
 #
-# **Runtime:** about 69 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 89 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -190,7 +190,7 @@ for name, count in (("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large"
 from vitlite.dense import boundary_band, resolution_ceiling
 from vitlite.metrics import label_map_scores
 from vitlite.recipes import manifest, provenance, summarize
-from vitlite.recipes.dense import SETR
+from vitlite.recipes.dense import SETR, band_drop
 from vitlite.recipes.runner import TASKS
 from vitlite.train import fit
 
@@ -253,12 +253,7 @@ table = {m: summarize(records, m, "test") for m in regions}
 train = summarize(records, "miou", "train")
 
 
-def band_drop(label: str) -> list[float]:
-    """Per seed: the share of its mIoU away from the band that a model loses inside it."""
-    return [1 - r["scores"]["test"]["miou_band"] / r["scores"]["test"]["miou_interior"] for r in records if r["label"] == label]
-
-
-drops = {label: band_drop(label) for label in names}
+drops = {label: [band_drop(r) for r in records if r["label"] == label] for label in names}  # per seed: 1 - band / away
 print(f"{'':<16}{'parameters':>11}{'train mIoU':>14}" + "".join(f"{v:>14}" for v in regions.values()) + f"{'band drop':>12}")
 for label, name in names.items():
     params = next(r["parameters"] for r in records if r["label"] == label)

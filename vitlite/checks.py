@@ -705,10 +705,11 @@ def pup_shapes_at_96x128(answer: Any) -> None:
 def band_drops(study: Any) -> dict[str, float]:
     """Per arm of a segmentation study: the mean over seeds of 1 - (test mIoU in the boundary band) /
     (test mIoU away from it), from the shipped records."""
+    from vitlite.recipes.dense import band_drop
+
     drops: dict[str, list[float]] = {}
     for record in study.results():
-        test = record["scores"]["test"]
-        drops.setdefault(record["label"], []).append(1 - test["miou_band"] / test["miou_interior"])
+        drops.setdefault(record["label"], []).append(band_drop(record))
     return {label: sum(v) / len(v) for label, v in drops.items()}
 
 

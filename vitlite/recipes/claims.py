@@ -86,8 +86,7 @@ def _difference(a: tuple[str, str], b: tuple[str, str], metric: str, at_least: f
 
 def _late_mean(record: dict[str, Any], metric: str) -> float:
     h = record["history"]
-    half = record["steps"] // 2 if "steps" in record else max(h["eval_step"]) // 2
-    late = [v for s, v in zip(h["eval_step"], h["metrics"][metric]) if s > half]
+    late = [v for s, v in zip(h["eval_step"], h["metrics"][metric]) if s > record["steps"] // 2]
     return sum(late) / len(late)
 
 
@@ -124,7 +123,8 @@ def _detr_nms(records: Records) -> Measured:
 def _dino_instability(records: Records) -> Measured:
     late = {label: [_late_mean(r, "instability") for r in records["dino"] if r["label"] == label] for label in ("dino", "lft")}
     (md, sd), (ml, sl) = _stats(late["dino"]), _stats(late["lft"])
-    return Measured(f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds; the difference is within the spread)" if abs(md - ml) < max(sd, sl) else f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds)", md < ml)
+    within = "; the difference is within the spread" if abs(md - ml) < max(sd, sl) else ""
+    return Measured(f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds{within})", md < ml)
 
 
 def _dino_against_detr(records: Records) -> Measured:
@@ -133,7 +133,9 @@ def _dino_against_detr(records: Records) -> Measured:
 
 
 def _band_drop(records: Records, study: str, label: str) -> list[float]:
-    return [1 - r["scores"]["test"]["miou_band"] / r["scores"]["test"]["miou_interior"] for r in records[study] if r["label"] == label]
+    from vitlite.recipes.dense import band_drop
+
+    return [band_drop(r) for r in records[study] if r["label"] == label]
 
 
 def _setr_order(records: Records) -> Measured:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["SETR_ARMS", "SETR_PILOT", "SETR", "DPT_ARMS", "DPT_SEG_ARMS", "DPT_PILOT", "DPT_SEG_PILOT", "STUDIES"]
+__all__ = ["SETTINGS", "band_drop", "SETR_ARMS", "SETR_PILOT", "SETR", "DPT_ARMS", "DPT_SEG_ARMS", "DPT_PILOT", "DPT_SEG_PILOT", "STUDIES"]
 
-WORLD = (("image_size", 64),)
+# Data and optimisation shared by every study here, so that chapter 10's segmentation runs are comparable
+# with chapter 09's records.
+SETTINGS = dict(world=(("image_size", 64),), n_train=10000, n_val=500, n_test=1000, n_score=1000, eval_every=250, batch_size=32, lr=1e-3, weight_decay=0.05)
+
+
+def band_drop(record: dict, split: str = "test") -> float:
+    """The share of a segmentation run's mIoU away from the boundary band that it loses inside it:
+    1 - miou_band / miou_interior."""
+    scores = record["scores"][split]
+    return 1 - scores["miou_band"] / scores["miou_interior"]
+
 
 # Chapter 09: one encoder, three decoders, and a small fully convolutional baseline (chapter 05's
 # MobileNetV2 with the DeepLabv3 head).
@@ -21,17 +31,9 @@ SETR_PILOT = Study(
     name="setr_pilot",
     task="segmentation",
     arms=tuple(SETR_ARMS.values()),
-    world=WORLD,
     seeds=(0,),
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
     steps=1000,
-    eval_every=250,
-    batch_size=32,
-    lr=1e-3,
-    weight_decay=0.05,
+    **SETTINGS,
     save_checkpoints=False,
     about="chapter 09 pilot: SETR's three decoders on one encoder and a convolutional baseline, one seed, 1,000 steps",
 )
@@ -45,17 +47,9 @@ SETR = Study(
     name="setr",
     task="segmentation",
     arms=tuple(SETR_ARMS.values()),
-    world=WORLD,
     seeds=(0, 1, 2),
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
     steps=2000,
-    eval_every=250,
-    batch_size=32,
-    lr=1e-3,
-    weight_decay=0.05,
+    **SETTINGS,
     expectation=(
         "On 64x64 ShapesWorld segmentation, one encoder, 2,000 steps, three seeds each: (1) the paper's ordering of "
         "the decoders: PUP and MLA each reach a mean test mIoU at least 0.05 above Naive's, and MLA is ahead of PUP "
@@ -86,17 +80,9 @@ DPT_PILOT = Study(
     name="dpt_pilot",
     task="depth",
     arms=tuple(DPT_ARMS.values()),
-    world=WORLD,
     seeds=(0,),
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
     steps=1000,
-    eval_every=250,
-    batch_size=32,
-    lr=1e-3,
-    weight_decay=0.05,
+    **SETTINGS,
     save_checkpoints=False,
     about="chapter 10 pilot: DPT (three readouts) against SETR-Naive for depth (scale-and-shift-invariant loss), one seed, 1,000 steps",
 )
@@ -105,17 +91,9 @@ DPT_SEG_PILOT = Study(
     name="dpt_segmentation_pilot",
     task="segmentation",
     arms=tuple(DPT_SEG_ARMS.values()),
-    world=WORLD,
     seeds=(0,),
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
     steps=1000,
-    eval_every=250,
-    batch_size=32,
-    lr=1e-3,
-    weight_decay=0.05,
+    **SETTINGS,
     save_checkpoints=False,
     about="chapter 10 pilot: DPT for segmentation with the SETR pilot's settings (its Naive run is the comparison), one seed, 1,000 steps",
 )
