@@ -195,3 +195,43 @@ def test_resolution_ceiling_rejects_bad_input():
         resolution_ceiling(torch.zeros(1, 8, 8), 2, 8)
     with pytest.raises(ValueError, match="class indices"):
         resolution_ceiling(torch.full((1, 8, 8), 5), 2, 4)
+
+
+def test_coarse_depth_hand_made():
+    from vitlite.dense import coarse_depth
+
+    depth = torch.ones(1, 1, 8, 8)
+    depth[..., :4] = 3.0  # left half at depth 3, right half at 1
+    assert torch.equal(coarse_depth(depth, 1), depth)
+    half = coarse_depth(depth, 4)  # two cells across: exact near the sides, a ramp between the cells' centres
+    assert torch.allclose(half[..., :2], depth[..., :2]) and torch.allclose(half[..., 6:], depth[..., 6:])
+    assert torch.allclose(half[..., 3], torch.tensor(2.25)) and torch.allclose(half[..., 4], torch.tensor(1.75))
+    coarse = coarse_depth(depth, 8)
+    assert torch.allclose(coarse, torch.full_like(depth, 2.0))  # one cell: the mean everywhere
+    smooth = coarse_depth(torch.arange(64.0).reshape(1, 1, 8, 8), 2)
+    assert smooth.shape == (1, 1, 8, 8) and abs(float(smooth.mean()) - 31.5) < 1e-4  # a ramp keeps its mean
+
+
+def test_depth_map_scores_equal_the_models():
+    from vitlite.metrics import depth_map_scores
+
+    data = vitlite.data.ShapesWorld(image_size=32).depth(4, seed=0)
+    pred = 2 * data.targets + 0.5 + 0.1 * torch.rand(data.targets.shape, generator=torch.Generator().manual_seed(0))
+    for align in (False, True):
+        assert depth_map_scores(pred, data, align=align, band=2) == depth_scores(Constant(pred), data, align=align, band=2)
+    assert depth_map_scores(pred[:, 0], data) == depth_scores(Constant(pred), data)  # (N, H, W) maps too
+
+
+def test_coarse_depth_and_map_scores_reject_bad_input():
+    from vitlite.dense import coarse_depth
+    from vitlite.metrics import depth_map_scores
+
+    with pytest.raises(ValueError, match="multiple of the stride"):
+        coarse_depth(torch.ones(1, 1, 10, 10), 4)
+    with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
+        coarse_depth(torch.ones(1, 10, 10), 2)
+    with pytest.raises(ValueError, match="positive whole number"):
+        coarse_depth(torch.ones(1, 1, 8, 8), 0)
+    data = vitlite.data.ShapesWorld(image_size=32).depth(2, seed=0)
+    with pytest.raises(ValueError, match="one depth map per image"):
+        depth_map_scores(torch.ones(3, 1, 32, 32), data)

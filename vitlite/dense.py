@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["boundary_band", "resolution_ceiling", "align_scale_shift", "ssi_loss", "depth_l1_loss", "depth_metrics"]
+__all__ = ["boundary_band", "resolution_ceiling", "coarse_depth", "align_scale_shift", "ssi_loss", "depth_l1_loss", "depth_metrics"]
 
 
 def boundary_band(mask: torch.Tensor, k: int = 2) -> torch.Tensor:
@@ -56,6 +56,23 @@ def resolution_ceiling(masks: torch.Tensor, num_classes: int, stride: int) -> to
         raise ValueError(f"class indices must lie in [0, {num_classes}), got {int(masks.min())}..{int(masks.max())}")
     shares = F.avg_pool2d(F.one_hot(masks.long(), num_classes).permute(0, 3, 1, 2).float(), stride)
     return F.interpolate(shares, size=(h, w), mode="bilinear", align_corners=False) if stride > 1 else shares
+
+
+def coarse_depth(depth: torch.Tensor, stride: int) -> torch.Tensor:
+    """The true depth maps (B, 1, H, W) known only at 1/``stride`` of their resolution: averaged over
+    ``stride`` x ``stride`` cells and upsampled bilinearly back to (H, W), as SETR-Naive upsamples its
+    prediction. Scored like a model, it shows what that resolution and that upsampling cost by
+    themselves (a reference, not a bound; the depth counterpart of :func:`resolution_ceiling`)."""
+    if not depth.is_floating_point() or depth.ndim != 4 or depth.shape[1] != 1:
+        raise ValueError(f"depth must be float maps (B, 1, H, W), got {depth.dtype} of shape {tuple(depth.shape)}")
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
+        raise ValueError(f"stride must be a positive whole number of pixels, got {stride!r}")
+    h, w = depth.shape[-2:]
+    if h % stride or w % stride:
+        raise ValueError(f"the maps' size {h}x{w} must be a multiple of the stride {stride}")
+    if stride == 1:
+        return depth.clone()
+    return F.interpolate(F.avg_pool2d(depth, stride), size=(h, w), mode="bilinear", align_corners=False)
 
 
 def _flat(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -10,7 +10,7 @@ from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "label_map_scores", "segmentation_scores", "depth_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
+__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "label_map_scores", "segmentation_scores", "depth_scores", "depth_map_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -142,7 +142,7 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
     metrics inside (``_band``) and outside (``_interior``) the boundary band of the scene's objects
     (the edges of its instance map: where an object meets the background or another object, which are
     depth edges too; the horizon, a depth edge between sky and ground, is not in it)."""
-    from vitlite.dense import align_scale_shift, boundary_band, depth_metrics
+    from vitlite.dense import align_scale_shift
 
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -157,7 +157,12 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
         preds.append(align_scale_shift(pred, depth) if align else pred)
         targets.append(depth)
     model.train(was_training)
-    pred, target = torch.cat(preds), torch.cat(targets)
+    return _depth_region_scores(torch.cat(preds), torch.cat(targets), data, band)
+
+
+def _depth_region_scores(pred: torch.Tensor, target: torch.Tensor, data: Any, band: int | None) -> dict[str, float]:
+    from vitlite.dense import boundary_band, depth_metrics
+
     out = depth_metrics(pred, target)
     if band is not None:
         scenes = getattr(data, "scenes", None)
@@ -167,6 +172,21 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
         out.update({f"{k}_band": v for k, v in depth_metrics(pred, target, in_band).items()})
         out.update({f"{k}_interior": v for k, v in depth_metrics(pred, target, ~in_band).items()})
     return out
+
+
+@torch.no_grad()
+def depth_map_scores(pred: torch.Tensor, data: Any, align: bool = False, band: int | None = None) -> dict[str, float]:
+    """:func:`depth_scores` of given depth maps (N, 1, H, W), one per image of ``data`` (a ShapesWorld depth
+    set), rather than of a model: e.g. of a reference such as :func:`vitlite.dense.coarse_depth`."""
+    from vitlite.dense import align_scale_shift
+
+    target = data.targets
+    if pred.ndim == 3:
+        pred = pred[:, None]
+    if pred.shape != target.shape:
+        raise ValueError(f"give one depth map per image of the set, shape {tuple(target.shape)}; got {tuple(pred.shape)}")
+    pred = pred.float()
+    return _depth_region_scores(align_scale_shift(pred, target) if align else pred, target, data, band)
 
 
 # ---------------------------------------------------------------------- detection
