@@ -36,6 +36,29 @@ def test_setr_claims_on_hand_made_records():
     assert not C._setr_band(records).held  # 10%: now the smallest
 
 
+
+def test_dpt_claims_on_hand_made_records():
+    def depth(label, seed, abs_rel, band):
+        return run(label, seed, abs_rel=abs_rel, abs_rel_band=band)
+
+    records = {"dpt": [depth("dpt", k, 0.03 + 0.001 * k, 0.16) for k in range(3)] + [depth("setr", k, 0.10, 0.30) for k in range(3)]}
+    out = C._ratio(("dpt", "dpt"), ("dpt", "setr"), "abs_rel", 0.5, ("DPT", "SETR"), "AbsRel")(records)
+    assert out.held and "0.31 times" in out.result
+    band = C._ratio(("dpt", "dpt"), ("dpt", "setr"), "abs_rel_band", 0.5, ("DPT", "SETR"), "band")
+    assert not band(records).held  # 0.16 / 0.30 = 0.53: just past half
+    records["dpt_readout"] = [depth("dpt_ignore", k, 0.029, 0) for k in range(3)] + [depth("dpt_add", k, 0.033, 0) for k in range(3)]
+    assert C._readouts(records).held  # project 0.031, ignore 0.029, add 0.033: within 0.004
+    records["dpt_readout"][3]["scores"]["test"]["abs_rel"] = 0.045  # add's mean rises to 0.037: 0.008 apart
+    assert not C._readouts(records).held
+
+    def seg(label, seed, band, away):
+        return run(label, seed, miou=(band + away) / 2, miou_band=band, miou_interior=away)
+
+    records = {"dpt_segmentation": [seg("dpt", k, 0.72, 0.90) for k in range(3)], "setr": [seg("naive", k, 0.40, 0.60) for k in range(3)]}
+    assert C._dpt_band(records).held  # 20% against 33%
+    records["setr"] = [seg("naive", k, 0.50, 0.60) for k in range(3)]
+    assert not C._dpt_band(records).held  # 20% against 17%
+
 def test_every_claim_names_studies_that_exist_and_chapters_one_to_ten():
     assert sorted({c.chapter for c in C.CLAIMS}) == list(range(1, 11))
     for claim in C.CLAIMS:
