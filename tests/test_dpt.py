@@ -78,3 +78,15 @@ def test_hybrid_reads_bit_for_its_two_finest_maps():
     maps = model.features(torch.rand(1, 3, 64, 64))["reassembled"]
     assert [tuple(m.shape[1:]) for m in maps] == [(256, 16, 16), (512, 8, 8), (64, 4, 4), (64, 2, 2)]
     assert not hasattr(model.encoder, "patch_embed")  # the tokens come from BiT's stride-16 map
+
+
+def test_depth_head_starts_open_for_every_seed():
+    """The final ReLU must not start closed: before the fix, 7 of these 12 seeds output zero everywhere
+    (the head's output is nearly constant at initialisation and takes the last bias's sign)."""
+    images = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    for seed in range(12):
+        torch.manual_seed(seed)
+        model = vitlite.create_model("dpt_depth_tiny_shapes").eval()
+        with torch.no_grad():
+            out = model(images)
+        assert (out > 0).float().mean() > 0.99, f"seed {seed}: the depth head starts dead"

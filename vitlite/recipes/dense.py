@@ -112,6 +112,13 @@ DPT_SEG_PILOT = Study(
 # three seeds fit in the session's CPU. Seeds 1-3, so that no run repeats the pilot (the same seed and
 # budget would give the pilot's run again). Segmentation takes chapter 09's budget and seeds exactly,
 # so that its records of Naive, PUP and MLA are the comparison.
+#
+# First attempt (2026-12-02, stopped after five minutes): DPT's seed 2 trained at a constant loss of 8.4
+# from its first step: its depth head output zero at every pixel. The head's output is nearly constant at
+# initialisation and takes the sign of its last bias; where that is negative, the final ReLU is closed
+# everywhere and no gradient flows (7 of seeds 0-11; the pilot's seed 0 was lucky). The model now starts
+# with that bias's sign made positive (vitlite.models.dpt; the seeds that trained before are unchanged)
+# and every run was started again. The expectation below was not changed.
 DPT = Study(
     name="dpt",
     task="depth",
