@@ -90,3 +90,21 @@ def test_unsupported_backbones_are_refused_with_a_clear_message():
         hf = transformers.DPTForDepthEstimation(c)
     with pytest.raises(ValueError, match="hybrid is supported"):
         vitlite.hub.from_transformers(hf)
+
+
+def test_load_pretrained_keeps_the_depth_head(tmp_path, monkeypatch, capsys):
+    """A depth checkpoint (saved locally: no network) comes back as a vitlite DPT with its depth head, not as
+    the bare encoder that AutoModel would give, and predicts what Hugging Face's model predicts."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.manual_seed(0)
+    config = transformers.DPTConfig(**CONFIGS[0], num_attention_heads=2, intermediate_size=64)
+    hf = transformers.DPTForDepthEstimation(config).eval()
+    hf.save_pretrained(tmp_path)
+    transformers.DPTImageProcessor(size={"height": 64, "width": 64}).save_pretrained(tmp_path)
+    model = vitlite.hub.load_pretrained(str(tmp_path))
+    assert model is not None, capsys.readouterr().out
+    assert model.head_kind == "depth" and model.pretrained_cfg["image_size"] == 64
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        ours, theirs = model.eval()(x), hf(pixel_values=x).predicted_depth
+    assert torch.allclose(ours.reshape(theirs.shape), theirs, atol=1e-4)

@@ -480,6 +480,18 @@ def _bounded_downloads(timeout: float) -> None:
             setattr(constants, name, min(float(getattr(constants, name)), timeout))
 
 
+def _head_class(config: Any, default: Any) -> Any:
+    """The transformers class a checkpoint was saved from (its config's ``architectures``, e.g.
+    ``DPTForDepthEstimation``) when vitlite converts it, else ``default``: a depth or segmentation
+    checkpoint keeps its head."""
+    import transformers
+
+    for name in config.architectures or []:
+        if name in _CONVERTERS and hasattr(transformers, name):
+            return getattr(transformers, name)
+    return default
+
+
 def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
     """A hub checkpoint (e.g. ``"google/vit-base-patch16-224"``) as a vitlite model, or None offline.
 
@@ -506,7 +518,7 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
         try:
             config = AutoConfig.from_pretrained(repo_id, local_files_only=local_only)
             classifier = any(a.endswith("ForImageClassification") for a in (config.architectures or []))
-            auto = AutoModelForImageClassification if classifier else AutoModel
+            auto = AutoModelForImageClassification if classifier else _head_class(config, AutoModel)
             loaded = (config, classifier, auto.from_pretrained(repo_id, local_files_only=local_only), AutoImageProcessor.from_pretrained(repo_id, local_files_only=local_only))
             break
         except Exception as error:  # not cached, unknown repository, or a hub error
