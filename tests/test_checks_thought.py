@@ -89,3 +89,26 @@ def test_setr_band_drop_from_the_records():
     assert "percentage" in checks.setr_band_drop((top, 100 * mean[top])).message
     assert "one of" in checks.setr_band_drop(("SETR", 0.3)).message
     assert checks.setr_band_drop(None).status == NOT_ATTEMPTED
+
+
+def test_dpt_readout_gap_from_the_records():
+    import json
+
+    from vitlite.assets import asset_path
+
+    values: dict[str, list[float]] = {}
+    for study, prefix in (("dpt", "dpt_seed"), ("dpt_readout", "dpt_")):
+        for path in sorted(asset_path("checkpoints", study).glob(f"{prefix}*.json")):
+            record = json.loads(path.read_text())
+            values.setdefault(record["label"], []).append(record["scores"]["test"]["abs_rel"])
+    assert sorted(values) == ["dpt", "dpt_add", "dpt_ignore"] and all(len(v) == 3 for v in values.values())
+    mean = {{"dpt": "project", "dpt_ignore": "ignore", "dpt_add": "add"}[k]: sum(v) / 3 for k, v in values.items()}
+    best, worst = min(mean, key=mean.get), max(mean, key=mean.get)
+    gap = mean[worst] - mean[best]
+    assert checks.dpt_readout_gap((best, gap)).status == CORRECT
+    assert checks.dpt_readout_gap((best, gap + 0.0004)).status == CORRECT
+    assert "right readout" in checks.dpt_readout_gap((best, gap + 0.002)).message
+    assert "another readout is lower" in checks.dpt_readout_gap((worst, gap)).message
+    assert "cannot be negative" in checks.dpt_readout_gap((best, -gap - 0.01)).message
+    assert "one of" in checks.dpt_readout_gap(("cls", 0.001)).message
+    assert checks.dpt_readout_gap(None).status == NOT_ATTEMPTED

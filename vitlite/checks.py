@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112", "setr_band_drop", "dpt_readout_gap"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -752,3 +752,36 @@ def reassemble_at_80x112(answer: Any) -> None:
             elif i < 2 and g[1:] != w[1:]:
                 hint = ": the token grid is 80/8 by 112/8, and this map is resampled from it by a transposed convolution (or not at all)"
             raise Mismatch(f"map {i}: expected {w}, got {g}{hint}")
+
+
+def readout_means() -> dict[str, float]:
+    """Chapter 10's readout ablation: per readout (``project``, ``ignore``, ``add``), the mean test AbsRel
+    over its seeds, from the shipped records (project: the depth study's DPT arm)."""
+    from vitlite.recipes.dense import DPT, DPT_READOUT
+
+    names = {"dpt": "project", "dpt_ignore": "ignore", "dpt_add": "add"}
+    runs = [r for r in DPT.results() if r["label"] == "dpt"] + DPT_READOUT.results()
+    values: dict[str, list[float]] = {}
+    for record in runs:
+        values.setdefault(names[record["label"]], []).append(record["scores"]["test"]["abs_rel"])
+    return {name: sum(v) / len(v) for name, v in values.items()}
+
+
+@checker("Exercise 2: which readout matters least", answers="value")
+def dpt_readout_gap(answer: Any) -> None:
+    """``answer``: (readout, gap): the readout (``"project"``, ``"ignore"`` or ``"add"``) with the lowest
+    mean test AbsRel in chapter 10's depth runs, and the gap between the highest and the lowest mean
+    (within 0.0005). Computed from the records."""
+    readout, gap = _pair(answer, "(readout, gap)")
+    means = readout_means()
+    if not isinstance(readout, str) or readout not in means:
+        raise Mismatch(f"the readout should be one of {sorted(means)}, got {readout!r}")
+    gap = _number(gap, "the gap")
+    best = min(means, key=means.get)
+    spread = max(means.values()) - min(means.values())
+    if readout != best:
+        raise Mismatch(f"{readout} has a mean test AbsRel of {means[readout]:.4f}; another readout is lower. Average each readout's three seeds, then take the smallest")
+    if gap < 0:
+        raise Mismatch("the gap is the highest mean minus the lowest: it cannot be negative")
+    if abs(gap - spread) > 0.0005:
+        raise Mismatch(f"right readout; the gap between the highest and the lowest mean is {spread:.4f}, you gave {gap:.4f}")
