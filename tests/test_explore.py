@@ -255,7 +255,7 @@ def test_dense_explorers_render_and_check_their_controls():
     with pytest.raises(ValueError, match="row"):
         ex.figure(row=9)
     dpt = vitlite.create_model("dpt_depth_tiny_shapes", embed_dim=32, depth=4, num_heads=2, hooks=(0, 1, 2, 3))
-    assert len(dpt_stage_explorer(dpt, seg.images).figure(stage=3).axes) == 4
+    assert len(dpt_stage_explorer(dpt, seg.images).figure(stage=3).axes) == 4 + 1  # and the depth colour bar
     dep = vitlite.data.ShapesWorld(image_size=64).depth(2, seed=1)
     assert len(depth_error_explorer({"DPT": dpt}, dep).figure(image=1).axes) == 4 + 2  # and the colour bars of depth and error
     with pytest.raises(ValueError, match="at least one model"):

@@ -119,7 +119,8 @@ def readme_table(records: dict[str, float]) -> str:
         runtime = f"{records[stem]:.0f} s" if stem in records else "not measured"
         rows.append(f"| {number} | {link} | {paper} | {badge} | {runtime} |")
     total = sum(records.values())
-    rows.append(f"\nWhole course so far: {total:.0f} s of the 25-minute budget, each chapter within {BUDGET_S:.0f} s.")
+    complete = all(stem in records for stem in CHAPTER_TITLES)
+    rows.append(f"\nWhole course{'' if complete else ' so far'}: {total:.0f} s of the 25-minute budget, each chapter within {BUDGET_S:.0f} s.")
     return "\n".join(rows)
 
 

@@ -787,7 +787,8 @@ def dpt_stage_explorer(model, images: "torch.Tensor") -> Explorer:
 
             axes[3].imshow(SEG_COLORS[out.argmax(0).numpy()], interpolation="nearest")
         else:
-            axes[3].imshow(out.numpy(), cmap="magma", interpolation="nearest")
+            shown = axes[3].imshow(out.reshape(out.shape[-2:]).numpy(), cmap="magma", interpolation="nearest")
+            fig.colorbar(shown, ax=axes[3], fraction=0.046, label="depth (the model's scale)")
         axes[3].set_title("output", fontsize=8)
         for ax in axes:
             ax.set_xticks([])
