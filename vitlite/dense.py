@@ -39,6 +39,16 @@ def boundary_band(mask: torch.Tensor, k: int = 2) -> torch.Tensor:
     return band[0] if mask.ndim == 2 else band
 
 
+def _check_stride(maps: torch.Tensor, stride: int, what: str) -> tuple[int, int]:
+    """The maps' (H, W), once ``stride`` is a positive whole number that divides both."""
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
+        raise ValueError(f"stride must be a positive whole number of pixels, got {stride!r}")
+    h, w = maps.shape[-2:]
+    if h % stride or w % stride:
+        raise ValueError(f"the {what}' size {h}x{w} must be a multiple of the stride {stride}")
+    return h, w
+
+
 def resolution_ceiling(masks: torch.Tensor, num_classes: int, stride: int) -> torch.Tensor:
     """Class scores (B, K, H, W) of a predictor that knows the true masks but only at 1/``stride`` of
     their resolution: each class's share of every ``stride`` x ``stride`` cell, upsampled bilinearly back
@@ -47,11 +57,7 @@ def resolution_ceiling(masks: torch.Tensor, num_classes: int, stride: int) -> to
     upper bound; a model could place its coarse scores better than the cell averages)."""
     if masks.is_floating_point() or masks.ndim != 3:
         raise ValueError(f"masks must be integer class maps (B, H, W), got {masks.dtype} of shape {tuple(masks.shape)}")
-    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
-        raise ValueError(f"stride must be a positive whole number of pixels, got {stride!r}")
-    h, w = masks.shape[-2:]
-    if h % stride or w % stride:
-        raise ValueError(f"the masks' size {h}x{w} must be a multiple of the stride {stride}")
+    h, w = _check_stride(masks, stride, "masks")
     if int(masks.min()) < 0 or int(masks.max()) >= num_classes:
         raise ValueError(f"class indices must lie in [0, {num_classes}), got {int(masks.min())}..{int(masks.max())}")
     shares = F.avg_pool2d(F.one_hot(masks.long(), num_classes).permute(0, 3, 1, 2).float(), stride)
@@ -65,11 +71,7 @@ def coarse_depth(depth: torch.Tensor, stride: int) -> torch.Tensor:
     themselves (a reference, not a bound; the depth counterpart of :func:`resolution_ceiling`)."""
     if not depth.is_floating_point() or depth.ndim != 4 or depth.shape[1] != 1:
         raise ValueError(f"depth must be float maps (B, 1, H, W), got {depth.dtype} of shape {tuple(depth.shape)}")
-    if not isinstance(stride, int) or isinstance(stride, bool) or stride < 1:
-        raise ValueError(f"stride must be a positive whole number of pixels, got {stride!r}")
-    h, w = depth.shape[-2:]
-    if h % stride or w % stride:
-        raise ValueError(f"the maps' size {h}x{w} must be a multiple of the stride {stride}")
+    h, w = _check_stride(depth, stride, "maps")
     if stride == 1:
         return depth.clone()
     return F.interpolate(F.avg_pool2d(depth, stride), size=(h, w), mode="bilinear", align_corners=False)
