@@ -156,3 +156,23 @@ def test_attention_maps_per_block():
     assert set(maps) == {f"stages.{i}.blocks.{j}.attn" for i in range(2) for j in range(2)}
     assert maps["stages.0.blocks.0.attn"].shape == (2 * 64, 2, 16, 16)  # 32x32 tokens in 4x4 windows
     assert torch.allclose(maps["stages.0.blocks.1.attn"].sum(-1), torch.ones(1))
+
+
+def test_without_shift_every_block_keeps_the_regular_grid():
+    """The paper's ablation: the same weights, with and without shifted windows; only the shifted blocks change."""
+    torch.manual_seed(0)
+    shifted = vitlite.create_model("swin_tiny_shapes").eval()
+    regular = vitlite.create_model("swin_tiny_shapes", shift=False).eval()
+    regular.load_state_dict(shifted.state_dict(), strict=False)  # the masks are buffers of shifted blocks only
+    assert [b.shift_size for st in shifted.stages for b in st.blocks] == [0, 2, 0, 2]
+    assert [b.shift_size for st in regular.stages for b in st.blocks] == [0, 0, 0, 0]
+    assert count_parameters(regular) == count_parameters(shifted)
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert (regular(x) - shifted(x)).abs().max() > 1e-5  # small at initialisation, but not zero
+        for st in shifted.stages:
+            for b in st.blocks:
+                b.shift_size, b.attn_mask = 0, None  # taking the shift (and its mask) away by hand gives the model without it
+        assert torch.allclose(regular(x), shifted(x), atol=1e-6)
+    with pytest.raises(ValueError, match="shift must be True"):
+        vitlite.create_model("swin_tiny_shapes", shift="no")

@@ -206,7 +206,8 @@ class PatchMerging(nn.Module):
 
 class SwinTransformer(nn.Module):
     """Patch partition and linear embedding, four stages of Swin blocks with patch merging between them,
-    LayerNorm, average pooling and a linear head."""
+    LayerNorm, average pooling and a linear head. ``shift=False`` keeps every block on the regular window
+    grid (the paper's ablation of shifted windows, its Table 4)."""
 
     def __init__(
         self,
@@ -224,9 +225,13 @@ class SwinTransformer(nn.Module):
         attn_drop_rate: float = 0.0,
         drop_path_rate: float = 0.1,
         norm_eps: float = 1e-5,
+        shift: bool = True,
     ):
         super().__init__()
         img_size = square_size(img_size, "SwinTransformer")
+        if not isinstance(shift, bool):
+            raise ValueError(f"shift must be True (every second block shifts its windows) or False (the paper's ablation without shifts), got {shift!r}")
+        self.shift = shift
         check_num_classes(num_classes)
         for name, value in (("depths", depths), ("num_heads", num_heads)):
             if not isinstance(value, (tuple, list)) or not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
@@ -246,7 +251,7 @@ class SwinTransformer(nn.Module):
         self.resolutions, self.dims = [], []
         for i, (depth, heads) in enumerate(zip(depths, num_heads)):
             blocks = [
-                SwinBlock(dim, resolution, heads, window_size, 0 if j % 2 == 0 else window_size // 2, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, rates[sum(depths[:i]) + j], norm_eps)
+                SwinBlock(dim, resolution, heads, window_size, window_size // 2 if shift and j % 2 else 0, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, rates[sum(depths[:i]) + j], norm_eps)
                 for j in range(depth)
             ]
             stage = nn.Module()
