@@ -180,7 +180,7 @@ def _readouts(records: Records) -> Measured:
     return Measured("test AbsRel " + ", ".join(f"{k} {v:.4f}" for k, v in means.items()) + f": within {spread:.4f} (3 seeds each)", spread <= 0.005)
 
 
-_LEGACY = "the recipe predates the rules of evidence: one seed and no scores in its manifest (issue 15)"
+_LEGACY = "the recipe predates the rules of evidence: one seed and no scores in its manifest; being redone"
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(1, "A multi-head self-attention layer can express any convolution, and trained attention heads behave like convolution taps (Cordonnier et al.).",
@@ -234,7 +234,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(9, "PUP and MLA decoders beat the naive one: Pascal Context 54.40 and 54.87 against 52.89 (Zheng et al.).",
           "2,000 steps, 3 seeds: PUP and MLA each at least 0.05 test mIoU above Naive, and MLA ahead of PUP.",
           ("setr",), _setr_order),
-    Claim(9, "(mechanism) Naive, predicting at 1/16 and upsampling in one step, loses most at boundaries.",
+    Claim(9, "(mechanism) Naive, predicting at 1/16 (1/8 here) and upsampling in one step, loses most at boundaries.",
           "3 seeds: Naive's share of mIoU lost in the 2-px band larger than PUP's and MLA's.",
           ("setr",), _setr_band),
     Claim(9, "(same paper) SETR beats fully convolutional segmenters: 54.87 against FCN's 44.47 on Pascal Context.",
