@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["SWIN_ARMS", "SWIN_SHIFT_PILOT", "STUDIES"]
+__all__ = ["SWIN_ARMS", "SWIN_SHIFT_PILOT", "SWIN_TRIES_PILOT", "STUDIES"]
 
 SWIN_ARMS = {
     "swin": Arm("swin", "swin_tiny_shapes", about="the course Swin: 2x2 patches, 4x4 windows, every second block shifted"),
@@ -44,4 +44,27 @@ SWIN_SHIFT_PILOT = Study(
 # Next, before any expectation: what gets the Swin off chance (a convolutional stem, augmentation, a
 # larger learning rate, fewer but wider stages), each tried for one seed.
 
-STUDIES: tuple[Study, ...] = (SWIN_SHIFT_PILOT,)
+# A second pilot, two one-seed tries that need no new code: twice the learning rate, and 4x4 patches
+# (16x16 tokens, where the ViT with 4x4 patches learned), both with the shift.
+SWIN_TRIES_PILOT = Study(
+    name="swin_tries_pilot",
+    task="classification",
+    arms=(
+        Arm("swin_lr2e-3", "swin_tiny_shapes", about="the course Swin, learning rate 2e-3", lr=2e-3),
+        Arm("swin_p4", "swin_tiny_shapes", (("patch_size", 4),), about="the course Swin with 4x4 patches: 16x16 tokens, then 8x8"),
+    ),
+    world=SWIN_SHIFT_PILOT.world,
+    variant="shape",
+    seeds=(0,),
+    steps=1500,
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    batch_size=32,
+    lr=1e-3,
+    save_checkpoints=False,
+    about="chapter 04 pilot: what gets the course Swin off chance on the shape task (lr 2e-3; 4x4 patches), one seed, 1,500 steps",
+)
+
+STUDIES: tuple[Study, ...] = (SWIN_SHIFT_PILOT, SWIN_TRIES_PILOT)
