@@ -67,4 +67,9 @@ SWIN_TRIES_PILOT = Study(
     about="chapter 04 pilot: what gets the course Swin off chance on the shape task (lr 2e-3; 4x4 patches), one seed, 1,500 steps",
 )
 
+# Run 2026-12-02: both stayed at chance too (test 0.207, loss ln 5 throughout; 363 s and 116 s). At
+# initialisation the course Swin's logits barely vary across images (std 0.018 over 64 shape images), and
+# its loss never leaves the class prior, where chapter 04's recipe learned textures; what it lacks on
+# shapes is still open (a convolutional stem, augmentation, a stage layout closer to Swin-T's).
+
 STUDIES: tuple[Study, ...] = (SWIN_SHIFT_PILOT, SWIN_TRIES_PILOT)
