@@ -19,21 +19,14 @@ SWIN_ARMS = {
                   about="chapter 04's ViT with 4x4 patches: global attention at the Swin's second-stage resolution"),
 }
 
+# Data and optimisation shared by the one-seed pilots here.
+PILOT_SETTINGS = dict(world=(("image_size", 64),), variant="shape", seeds=(0,), steps=1500, n_train=10000, n_val=500, n_test=1000, n_score=1000, batch_size=32, lr=1e-3, save_checkpoints=False)
+
 SWIN_SHIFT_PILOT = Study(
     name="swin_shift_pilot",
     task="classification",
     arms=tuple(SWIN_ARMS.values()),
-    world=(("image_size", 64),),
-    variant="shape",
-    seeds=(0,),
-    steps=1500,
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
-    batch_size=32,
-    lr=1e-3,
-    save_checkpoints=False,
+    **PILOT_SETTINGS,
     about="chapter 04 pilot: Swin with and without shifted windows, and a ViT with 4x4 patches, on the shape task, one seed, 1,500 steps",
 )
 
@@ -53,17 +46,7 @@ SWIN_TRIES_PILOT = Study(
         Arm("swin_lr2e-3", "swin_tiny_shapes", about="the course Swin, learning rate 2e-3", lr=2e-3),
         Arm("swin_p4", "swin_tiny_shapes", (("patch_size", 4),), about="the course Swin with 4x4 patches: 16x16 tokens, then 8x8"),
     ),
-    world=SWIN_SHIFT_PILOT.world,
-    variant="shape",
-    seeds=(0,),
-    steps=1500,
-    n_train=10000,
-    n_val=500,
-    n_test=1000,
-    n_score=1000,
-    batch_size=32,
-    lr=1e-3,
-    save_checkpoints=False,
+    **PILOT_SETTINGS,
     about="chapter 04 pilot: what gets the course Swin off chance on the shape task (lr 2e-3; 4x4 patches), one seed, 1,500 steps",
 )
 
