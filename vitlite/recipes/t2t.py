@@ -1,0 +1,62 @@
+"""Chapter 03's study on 32x32 ShapesWorld shapes: ViT, T2T-ViT, and T2T-ViT without overlap (the control).
+
+T2T-ViT's claim is that the soft split, an unfold whose windows overlap, lets the tokens model the local
+structure of neighbouring pixels that a ViT's hard split into patches cuts apart. The control keeps
+everything of T2T-ViT (three re-structurisations, the token transformers between them, the same final
+8x8 grid and backbone) except the overlap: every kernel equals its stride, so each pixel goes into one
+token only. Its unfolded vectors are shorter (a 2x2 window instead of 5x5), so its tokens are made 44
+wide instead of 24, which gives it T2T-ViT's parameter count (144.6k against 143.6k). If the control
+keeps most of T2T's gain over the ViT, the gain comes from something other than the soft split (the
+extra token layers, the progressive tokenisation), and the chapter says so.
+
+The data are those of chapter 03's first recipe, ``soft_split`` (10,000 training images with seed 0,
+2,000 test images with seed 1; here also 1,000 validation images with seed 2 to pick each run's best
+checkpoint). That recipe's one run per model, 4,800 steps for the ViT and 3,000 for T2T-ViT, serves as
+the pilot: test accuracy ViT 0.66, T2T-ViT 0.77, on the training images 0.78 and 0.81.
+"""
+
+from __future__ import annotations
+
+from vitlite.recipes.runner import Arm, Study
+
+__all__ = ["T2T_ARMS", "T2T_STUDY", "STUDIES"]
+
+T2T_ARMS = {
+    "vit": Arm("vit", "vit_tiny_shapes", about="the course ViT: a hard split into 4x4 patches, 8x8 tokens, depth 4"),
+    "t2t": Arm("t2t", "t2t_vit_tiny_shapes", about="T2T-ViT: soft splits 5/3/3 with strides 2/2/1 (overlapping), 8x8 tokens, depth 3"),
+    "t2t_no_overlap": Arm(
+        "t2t_no_overlap",
+        "t2t_vit_tiny_shapes",
+        (("kernels", (2, 2, 1)), ("strides", (2, 2, 1)), ("paddings", (0, 0, 0)), ("token_dim", 44)),
+        about="the control: T2T-ViT with every kernel equal to its stride (2/2/1), the same grids and layers, no overlap; tokens 44 wide instead of 24 so that it has as many parameters",
+    ),
+}
+
+T2T_STUDY = Study(
+    name="t2t",
+    task="classification",
+    arms=tuple(T2T_ARMS.values()),
+    world=(("image_size", 32),),
+    variant="shape",
+    seeds=(0, 1, 2),
+    steps=3000,
+    n_train=10000,
+    n_val=1000,
+    n_test=2000,
+    n_score=2000,
+    batch_size=64,
+    lr=1e-3,
+    expectation=(
+        "On 32x32 ShapesWorld shapes, 10,000 training images, 3,000 steps for every arm (the same images seen), "
+        "three seeds each, best-validation checkpoints: (1) T2T-ViT's mean test accuracy is at least 0.05 above "
+        "the ViT's (the pilot: 0.77 against 0.66); (2) T2T-ViT's gap between accuracy on its own training images "
+        "and on the test images is smaller than the ViT's (the pilot: 0.04 against 0.12): its gain is in "
+        "generalisation; (3) the control, T2T-ViT with kernel = stride (no overlap), keeps at most half of T2T's "
+        "gain: its mean test accuracy is at most halfway between the ViT's and T2T-ViT's, so the gain is the soft "
+        "split's overlap."
+    ),
+    expectation_fixed="2026-12-02",
+    about="chapter 03: ViT, T2T-ViT and T2T-ViT without overlap (kernel = stride) on the shape task, three seeds, 3,000 steps",
+)
+
+STUDIES: tuple[Study, ...] = (T2T_STUDY,)
