@@ -176,3 +176,24 @@ def test_without_shift_every_block_keeps_the_regular_grid():
         assert torch.allclose(regular(x), shifted(x), atol=1e-6)
     with pytest.raises(ValueError, match="shift must be True"):
         vitlite.create_model("swin_tiny_shapes", shift="no")
+
+
+def test_stem_and_max_pooling_switches():
+    """Chapter 04's tries (not the paper's): off by default, so the default model draws the same weights as before."""
+    torch.manual_seed(0)
+    plain = vitlite.create_model("swin_tiny_shapes")
+    torch.manual_seed(0)
+    again = vitlite.create_model("swin_tiny_shapes", stem_width=0, global_pool="avg")
+    assert plain.stem is None and not any(k.startswith("stem") for k in plain.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), again.state_dict().values()))
+    stem = vitlite.create_model("swin_tiny_shapes", stem_width=16, global_pool="max").eval()
+    assert stem.patch_embed.in_channels == 16 and count_parameters(stem) - count_parameters(plain) == 3 * 16 * 9 + 16 * 16 * 9 + 2 * 2 * 16 + (16 - 3) * 32 * 4
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        tokens = stem.forward_features(x)
+        assert torch.allclose(stem(x), stem.head(tokens.amax(1)))
+        assert torch.allclose(plain.eval()(x), plain.head(plain.forward_features(x).mean(1)))
+    with pytest.raises(ValueError, match="global_pool must be"):
+        vitlite.create_model("swin_tiny_shapes", global_pool="token")
+    with pytest.raises(ValueError, match="stem_width must be"):
+        vitlite.create_model("swin_tiny_shapes", stem_width=-1)

@@ -207,7 +207,11 @@ class PatchMerging(nn.Module):
 class SwinTransformer(nn.Module):
     """Patch partition and linear embedding, four stages of Swin blocks with patch merging between them,
     LayerNorm, average pooling and a linear head. ``shift=False`` keeps every block on the regular window
-    grid (the paper's ablation of shifted windows, its Table 4)."""
+    grid (the paper's ablation of shifted windows, its Table 4).
+
+    Two switches that are not the paper's, for chapter 04's tries on small objects: ``stem_width`` > 0 puts
+    two 3x3 convolutions (BatchNorm, ReLU; that many channels, full resolution) before the patch embedding,
+    and ``global_pool="max"`` takes the maximum over the last stage's tokens instead of their mean."""
 
     def __init__(
         self,
@@ -226,9 +230,16 @@ class SwinTransformer(nn.Module):
         drop_path_rate: float = 0.1,
         norm_eps: float = 1e-5,
         shift: bool = True,
+        stem_width: int = 0,
+        global_pool: str = "avg",
     ):
         super().__init__()
         img_size = square_size(img_size, "SwinTransformer")
+        if global_pool not in ("avg", "max"):
+            raise ValueError(f"global_pool must be 'avg' (the paper's average pooling) or 'max', got {global_pool!r}")
+        if isinstance(stem_width, bool) or not isinstance(stem_width, int) or stem_width < 0:
+            raise ValueError(f"stem_width must be 0 (no stem, the paper's patch embedding only) or a positive int of channels, got {stem_width!r}")
+        self.global_pool, self.stem_width = global_pool, stem_width
         if not isinstance(shift, bool):
             raise ValueError(f"shift must be True (every second block shifts its windows) or False (the paper's ablation without shifts), got {shift!r}")
         self.shift = shift
@@ -242,7 +253,14 @@ class SwinTransformer(nn.Module):
         if img_size % patch_size:
             raise ValueError(f"img_size {img_size} must be divisible by patch_size {patch_size}")
         self.img_size, self.patch_size, self.in_chans, self.num_classes = img_size, patch_size, in_chans, num_classes
-        self.patch_embed = nn.Conv2d(in_chans, embed_dim, patch_size, patch_size)  # patch partition + linear embedding
+        self.stem = None
+        if stem_width:
+            layers, width = [], in_chans
+            for _ in range(2):
+                layers += [nn.Conv2d(width, stem_width, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_width), nn.ReLU(inplace=True)]
+                width = stem_width
+            self.stem = nn.Sequential(*layers)
+        self.patch_embed = nn.Conv2d(stem_width or in_chans, embed_dim, patch_size, patch_size)  # patch partition + linear embedding
         self.patch_norm = nn.LayerNorm(embed_dim, eps=norm_eps)
         self.pos_drop = nn.Dropout(drop_rate)
         rates = [drop_path_rate * i / max(sum(depths) - 1, 1) for i in range(sum(depths))]
@@ -274,6 +292,8 @@ class SwinTransformer(nn.Module):
         With ``return_hidden_states``, also [embeddings, stage 1, ..., stage L] as token sequences,
         each stage's taken after its patch merging (as Hugging Face's ``hidden_states``)."""
         check_image(x, self.in_chans, size=(self.img_size, self.img_size), model=self)
+        if self.stem is not None:
+            x = self.stem(x)
         x = rearrange(self.patch_embed(x), "b c h w -> b (h w) c")
         x = self.pos_drop(self.patch_norm(x))
         hidden = [x]
@@ -287,7 +307,7 @@ class SwinTransformer(nn.Module):
         return (x, hidden) if return_hidden_states else x
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = x.mean(dim=1)  # average pooling over the last stage's tokens
+        x = x.amax(dim=1) if self.global_pool == "max" else x.mean(dim=1)  # pooling over the last stage's tokens
         return x if pre_logits else self.head(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
