@@ -1,9 +1,11 @@
 """Chapter 04's studies on 64x64 ShapesWorld: Swin with and without shifted windows (the paper's Table 4).
 
 Issue 15 asks for the shift ablation with three seeds, on a task where windows can matter. The course
-Swin stayed at chance on the shape task in its first recipe (1,700 steps, no warm-up); this pilot asks,
-with the study runner's warm-up, cosine schedule and best-validation checkpoint, whether it learns the
-task at all, and how far the shift moves it, before a main study's expectation is written.
+Swin stayed at chance on the shape task in its first recipe (1,700 steps, no warm-up). The one-seed
+pilots below ask, with the study runner's warm-up, cosine schedule and best-validation checkpoint, what
+makes it learn the task at all (the first two: nothing tried so far; the third, defined and not yet run:
+a convolutional stem and max pooling), and how far the shift moves it, before a main study's
+expectation is written.
 """
 
 from __future__ import annotations
