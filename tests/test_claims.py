@@ -22,6 +22,26 @@ def test_a_difference_holds_only_past_its_threshold():
     assert not out.held and "+0.013" in out.result
 
 
+def test_t2t_claims_on_hand_made_records():
+    def cls(label, seed, train, test):
+        return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    records = {"t2t": [cls("vit", k, 0.70, 0.62) for k in range(3)] + [cls("t2t", k, 0.80, 0.75 + 0.01 * k) for k in range(3)] + [cls("t2t_no_overlap", k, 0.60, 0.55) for k in range(3)]}
+    assert C._t2t_gap(records).held  # 0.04 against 0.08
+    out = C._t2t_control(records)  # 0.55 against halfway 0.6875
+    assert out.held and out.conclusive
+    for r in records["t2t"][6:]:
+        r["scores"]["test"]["accuracy"] = 0.72  # keeps most of the gain
+    assert not C._t2t_control(records).held
+    for r in records["t2t"][6:]:
+        r["scores"]["train"]["accuracy"], r["scores"]["test"]["accuracy"] = 0.23, 0.21  # never trained
+    out = C._t2t_control(records)
+    assert out.held and not out.conclusive and "isolates nothing" in out.result
+    records["t2t"][3]["scores"]["train"]["accuracy"] = 0.99  # T2T's mean gap rises to 0.10
+    assert not C._t2t_gap(records).held
+    assert C.verdicts((C.Claim(3, "p", "t", (), lambda r: C.Measured("x", True, conclusive=False)),))[0].verdict == "inconclusive"
+
+
 def test_setr_claims_on_hand_made_records():
     def seg(label, seed, miou, band, away):
         return run(label, seed, miou=miou, miou_band=band, miou_interior=away)
@@ -71,7 +91,7 @@ def test_every_claim_names_studies_that_exist_and_chapters_one_to_ten():
 def test_the_table_from_the_shipped_records():
     rows = C.verdicts()
     assert len(rows) == len(C.CLAIMS)
-    assert {r.verdict for r in rows} <= {"held", "did not hold", "no record"}
+    assert {r.verdict for r in rows} <= {"held", "did not hold", "inconclusive", "no record"}
     for row in rows:
         if row.claim.measure is None:
             assert row.verdict == "no record" and row.result == row.claim.missing
