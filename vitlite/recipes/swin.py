@@ -124,7 +124,7 @@ SWIN_SHIFT = Study(
 
 # Run 2026-12-02 (two shards on one thread each, 77 CPU-min): test accuracy with the shift 0.740 / 0.802 /
 # 0.760, without 0.734 / 0.791 / 0.555, ViT/4 0.350 / 0.347 / 0.345. (1) held on the means (+0.074), but
-# seed by seed the shift adds 0.006, 0.011 and 0.205: the mean rests on one seed whose no-shift run stalled
+# seed by seed the shift adds 0.007, 0.010 and 0.204: the mean rests on one seed whose no-shift run stalled
 # (validation 0.42 from step 500 to 750, 0.54 at the end). (2) held by far, with the caveat that the ViT
 # reads out through its class token and the Swin through max pooling.
 
