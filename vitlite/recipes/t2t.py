@@ -63,7 +63,9 @@ T2T_STUDY = Study(
 # T2T-ViT 0.730 / 0.840 / 0.652 (train 0.709 / 0.687 / 0.708 against 0.786 / 0.908 / 0.723). The control
 # never left chance (test 0.209 / 0.218 / 0.218, training loss ln 5 throughout), like the course Swin on
 # this task (recipes/swin.py): part (3) holds by its letter, but a control that does not train isolates
-# nothing; the chapter must say so, and a control that trains (e.g. kernel = stride with 4x4 tokens at the
-# first split) is still to find. Not yet in chapter 03 or in the claims table.
+# nothing; chapter 03 says so, and the claims table marks it inconclusive. A control that trains is still
+# to find. A quick look (not recorded): kernel = stride = 4 at the first split, then 1 and 1 (tokens 56
+# wide, 141,061 trainable parameters) stayed at chance for 400 steps, which says little, since T2T-ViT
+# itself waits at chance for 500 to 1,200 steps; a one-seed pilot of 3,000 steps would tell.
 
 STUDIES: tuple[Study, ...] = (T2T_STUDY,)
