@@ -574,9 +574,9 @@ print("shift minus no shift, seeds 0, 1, 2:", ", ".join(f"{d:+.3f}" for d in pai
 # its 16×16-pixel window (the figure at the end of section 8 shows the same limit on a 16×16 grid). But
 # max pooling takes, per channel, the strongest response over *all* the windows, so the classifier still
 # gets the best piece of outline from any one window, and a piece of a shape's outline (a corner, an arc)
-# often tells the shape. The shift's wider reach then makes learning more reliable more than it makes the
-# best run better. The stem pilot points the same way, one seed only: with a convolutional stem and max
-# pooling, 0.99 with the shift and 0.93 without. Three seeds cannot say how often the Swin without the shift
+# often tells the shape. So the shift's wider reach may make learning more reliable rather than the best
+# run better. The stem pilot adds one seed's worth of evidence that the shift helps: with a convolutional
+# stem and max pooling, 0.99 with the shift and 0.93 without. Three seeds cannot say how often the Swin without the shift
 # gets stuck; to know, the study would need more seeds, and a task on which a single window cannot
 # decide (relations between two objects far apart, which every model of chapter 05's pilots failed).
 #
