@@ -93,8 +93,22 @@ NOTEBOOK_STATE = """() => {
 }"""
 
 
-def test_chapter_04_in_jupyterlab(lab):
+def _settled_box(locator, timeout_s: float = 20.0) -> dict:
+    """The element's bounding box once it has stopped moving (two reads 0.5 s apart agree)."""
+    box, deadline = locator.bounding_box(), time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
+def test_chapter_04_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
+
+    lab_dir = tmp_path
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -125,18 +139,25 @@ def test_chapter_04_in_jupyterlab(lab):
             value_before = readout.inner_text().strip()
 
             handle = slider.locator(".noUi-handle, .ui-slider-handle").first
-            box = handle.bounding_box()
-            track = slider.locator(".noUi-target, .ui-slider").first.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.down()
-            page.mouse.move(track["x"] - 20, box["y"] + box["height"] / 2, steps=12)  # all the way left: shift 0
-            page.mouse.up()
+            for attempt in range(3):  # figures above may still be laying out and move the slider: drag where it is now
+                slider.scroll_into_view_if_needed()
+                box = _settled_box(handle)
+                track = slider.locator(".noUi-target, .ui-slider").first.bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.mouse.down()
+                page.mouse.move(track["x"] - 20, box["y"] + box["height"] / 2, steps=12)  # all the way left: shift 0
+                page.mouse.up()
+                time.sleep(1)
+                if readout.inner_text().strip() != value_before:
+                    break
+            else:
+                page.screenshot(path=str(lab_dir / "slider.png"))
 
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and output.get_attribute("src") == before:
                 time.sleep(0.5)
             value_after = readout.inner_text().strip()
-            assert value_after != value_before, f"the slider did not move (readout {value_before} -> {value_after})"
+            assert value_after != value_before, f"the slider did not move (readout {value_before} -> {value_after}); screenshot: {lab_dir / 'slider.png'}"
             assert output.get_attribute("src") != before, f"dragging the shift slider ({value_before} -> {value_after}) did not change the figure"
             state = page.evaluate(NOTEBOOK_STATE)
             assert not [e for c in state["cells"] for e in c["errors"]]
