@@ -108,7 +108,6 @@ def _settled_box(locator, timeout_s: float = 20.0) -> dict:
 def test_chapter_04_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    lab_dir = tmp_path
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -151,13 +150,13 @@ def test_chapter_04_in_jupyterlab(lab, tmp_path):
                 if readout.inner_text().strip() != value_before:
                     break
             else:
-                page.screenshot(path=str(lab_dir / "slider.png"))
+                page.screenshot(path=str(tmp_path / "slider.png"))
 
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and output.get_attribute("src") == before:
                 time.sleep(0.5)
             value_after = readout.inner_text().strip()
-            assert value_after != value_before, f"the slider did not move (readout {value_before} -> {value_after}); screenshot: {lab_dir / 'slider.png'}"
+            assert value_after != value_before, f"the slider did not move (readout {value_before} -> {value_after}); screenshot: {tmp_path / 'slider.png'}"
             assert output.get_attribute("src") != before, f"dragging the shift slider ({value_before} -> {value_after}) did not change the figure"
             state = page.evaluate(NOTEBOOK_STATE)
             assert not [e for c in state["cells"] for e in c["errors"]]

@@ -73,15 +73,22 @@ def _show(values: list[float]) -> str:
     return f"{mean:.3f} ± {std:.3f}" if len(values) > 1 else f"{mean:.3f} (1 seed)"
 
 
+def _within_spread(a: list[float], b: list[float]) -> str:
+    """"; the difference is within the spread" when the means of a and b differ by less than the larger
+    seed standard deviation (both with more than one seed), else ""."""
+    if len(a) < 2 or len(b) < 2:
+        return ""
+    (ma, sa), (mb, sb) = _stats(a), _stats(b)
+    return "; the difference is within the spread" if abs(ma - mb) < max(sa, sb) else ""
+
+
 def _difference(a: tuple[str, str], b: tuple[str, str], metric: str, at_least: float, names: tuple[str, str]) -> Callable[[Records], Measured]:
     """Holds when mean(a) - mean(b) >= at_least; a and b are (study, arm label)."""
 
     def measure(records: Records) -> Measured:
         va, vb = _values(records, *a, metric), _values(records, *b, metric)
         diff = _stats(va)[0] - _stats(vb)[0]
-        seeds = f"{len(va)}/{len(vb)} seeds" if len(va) != len(vb) else f"{len(va)} seeds"
-        if len(va) > 1 and len(vb) > 1 and abs(diff) < max(_stats(va)[1], _stats(vb)[1]):
-            seeds += "; the difference is within the spread"
+        seeds = (f"{len(va)}/{len(vb)} seeds" if len(va) != len(vb) else f"{len(va)} seeds") + _within_spread(va, vb)
         return Measured(f"{names[0]} {_show(va)}, {names[1]} {_show(vb)}: {diff:+.3f} ({seeds})", diff >= at_least)
 
     return measure
@@ -126,8 +133,7 @@ def _detr_nms(records: Records) -> Measured:
 def _dino_instability(records: Records) -> Measured:
     late = {label: [_late_mean(r, "instability") for r in records["dino"] if r["label"] == label] for label in ("dino", "lft")}
     (md, sd), (ml, sl) = _stats(late["dino"]), _stats(late["lft"])
-    within = "; the difference is within the spread" if abs(md - ml) < max(sd, sl) else ""
-    return Measured(f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds{within})", md < ml)
+    return Measured(f"second-half instability {md:.3f} ± {sd:.3f} with denoising, {ml:.3f} ± {sl:.3f} without (3 seeds{_within_spread(late['dino'], late['lft'])})", md < ml)
 
 
 def _dino_against_detr(records: Records) -> Measured:
@@ -189,9 +195,7 @@ def _train_test_gap(records: Records, study: str, label: str, metric: str = "acc
 
 def _t2t_gap(records: Records) -> Measured:
     t2t, vit = _train_test_gap(records, "t2t", "t2t"), _train_test_gap(records, "t2t", "vit")
-    (mt, st), (mv, sv) = _stats(t2t), _stats(vit)
-    within = "; the difference is within the spread" if abs(mt - mv) < max(st, sv) else ""
-    return Measured(f"train - test accuracy T2T-ViT {_show(t2t)}, ViT {_show(vit)} ({len(t2t)} seeds{within})", mt < mv)
+    return Measured(f"train - test accuracy T2T-ViT {_show(t2t)}, ViT {_show(vit)} ({len(t2t)} seeds{_within_spread(t2t, vit)})", _stats(t2t)[0] < _stats(vit)[0])
 
 
 def _t2t_control(records: Records, chance: float = 0.2) -> Measured:
