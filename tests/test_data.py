@@ -474,3 +474,56 @@ def test_photos():
     assert full.ndim == 3 and full.shape[0] == 3
     with pytest.raises(ValueError, match=r"unknown photo 'no-such-photo'.*" + names[0]):
         data.photo("no-such-photo")
+
+
+# ------------------------------------------------------------------ augmentation
+def test_augment_shifts_and_flips_reproducibly():
+    from vitlite.data import Augment
+
+    images = torch.rand(16, 3, 12, 12)
+    assert torch.equal(Augment()(images, torch.Generator().manual_seed(0)), images)  # nothing asked, nothing changed
+    augment = Augment(shift=2, flip=True)
+    first = augment(images, torch.Generator().manual_seed(1))
+    again = augment(images, torch.Generator().manual_seed(1))
+    other = augment(images, torch.Generator().manual_seed(2))
+    assert first.shape == images.shape and torch.equal(first, again) and not torch.equal(first, other)
+    padded = torch.nn.functional.pad(images, (2, 2, 2, 2), mode="replicate")
+    flips = 0
+    for i in range(len(images)):  # every output is one crop of the edge-padded image, mirrored or not
+        crops = [padded[i, :, dy : dy + 12, dx : dx + 12] for dy in range(5) for dx in range(5)]
+        plain = any(torch.equal(first[i], c) for c in crops)
+        mirrored = any(torch.equal(first[i], c.flip(-1)) for c in crops)
+        assert plain or mirrored, f"image {i} is not a shifted (or mirrored) copy"
+        flips += mirrored and not plain
+    assert 2 <= flips <= 14  # about half are mirrored
+
+
+def test_augmented_batches_repeat_per_pass_and_keep_labels():
+    from vitlite.data import Augment
+
+    data = ShapesWorld().classification(40, seed=0)
+    loader = data.loader(8, seed=3, augment=Augment(shift=3, flip=True))
+    first = list(loader)
+    loader.set_epoch(0)
+    again = list(loader)
+    plain = list(data.loader(8, seed=3))
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first, again))
+    assert all(torch.equal(a[1], p[1]) for a, p in zip(first, plain))  # same order, same labels: only pixels change
+    assert not all(torch.equal(a[0], p[0]) for a, p in zip(first, plain))
+    second_pass = list(loader)
+    assert not torch.equal(torch.cat([b[0] for b in second_pass]), torch.cat([b[0] for b in again]))
+
+
+def test_augment_errors():
+    from vitlite.data import Augment
+
+    with pytest.raises(ValueError, match="shift must be a non-negative int"):
+        Augment(shift=-1)
+    with pytest.raises(ValueError, match="flip must be True or False"):
+        Augment(flip=1)
+    with pytest.raises(ValueError, match="expects a batch"):
+        Augment(shift=1)(torch.rand(3, 8, 8), torch.Generator())
+    with pytest.raises(ValueError, match="only suits classification"):
+        ShapesWorld().segmentation(4).loader(2, augment=Augment(shift=1))
+    with pytest.raises(ValueError, match="augment must be a vitlite.data.Augment"):
+        ShapesWorld().classification(4).loader(2, augment={"shift": 1})

@@ -188,3 +188,34 @@ def test_shipped_checkpoints_score_what_their_records_say(study):
     manifest = recipes.manifest(study.name)
     assert manifest["expectation"] == study.expectation and len(manifest["runs"]) == len(study.arms) * len(study.seeds)
     assert json.loads(json.dumps(manifest["settings"]))["steps"] == study.steps
+
+
+def test_study_with_arms_of_their_own_size_augmentation_and_patience(assets):
+    study = tiny_study(
+        arms=(Arm("small", "resnet_tiny_shapes", (("widths", (8, 8, 8)),), n_train=12), Arm("all", "resnet_tiny_shapes", (("widths", (8, 8, 8)),))),
+        seeds=(0,),
+        steps=12,
+        eval_every=2,
+        patience=1,
+        augment=(("shift", 2), ("flip", True)),
+    )
+    record = study.run(assets / "checkpoints" / "tiny")
+    small, full = record["runs"]
+    assert small["n_train"] == 12 and full["n_train"] == 32
+    assert record["settings"]["arms"][0]["n_train"] == 12 and "n_train" not in record["settings"]["arms"][1]
+    assert record["settings"]["patience"] == 1 and record["settings"]["augment"] == (("shift", 2), ("flip", True))
+    for run in (small, full):
+        assert run["stopped_by_patience"] == (run["steps"] < 12)
+    seen, original = [], study.scores  # watch which images the run is scored on
+    object.__setattr__(study, "scores", lambda model, split, n=None: (seen.append((split, n)), original(model, split, n))[1])
+    study.run_one(assets / "again", study.arm("small"), 0)
+    assert ("train", 12) in seen  # an arm's own training images, not the study's first n_score
+
+
+def test_study_rejects_bad_sizes_and_augmentation():
+    with pytest.raises(ValueError, match="an arm's n_train must be between 1 and the study's n_train"):
+        tiny_study(arms=(Arm("a", "vit_tiny_shapes", n_train=100),))
+    with pytest.raises(ValueError, match=r"augment takes the settings of vitlite.data.Augment \(shift, flip\)"):
+        tiny_study(augment=(("shfit", 2),))
+    with pytest.raises(ValueError, match="augment only suits classification"):
+        tiny_study(task="segmentation", variant=None, augment=(("shift", 2),))

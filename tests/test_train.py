@@ -367,3 +367,24 @@ def test_keep_best_minimize_and_errors():
         run(keep_best="acc")
     with pytest.raises(ValueError, match=r"keep_best='acc' is not among the metrics eval_fn returns: \['val'\]"):
         run(eval_fn=lambda m: {"val": 1.0}, keep_best="acc")
+
+
+def test_patience_stops_after_evaluations_without_a_new_best():
+    scores = iter([0.2, 0.6, 0.5, 0.55, 0.4, 0.9, 0.9])
+    model = tiny_model()
+    history = run(model, steps=70, eval_fn=lambda m: {"val": next(scores)}, eval_every=10, keep_best="val", patience=3)
+    assert history.stopped_by_patience and history.steps_done == 50  # best at 20; 30, 40, 50 bring nothing new
+    assert history.best_step == 20 and history.eval_step == [10, 20, 30, 40, 50]
+    assert not history.stopped_early  # that flag is the wall-time cap's
+    full = run(steps=70, eval_fn=lambda m: {"val": 0.5}, eval_every=10, keep_best="val")
+    assert not full.stopped_by_patience and full.steps_done == 70
+    rising = iter([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    kept_going = run(steps=70, eval_fn=lambda m: {"val": next(rising)}, eval_every=10, keep_best="val", patience=1)
+    assert not kept_going.stopped_by_patience and kept_going.best_step == 70
+
+
+def test_patience_errors():
+    with pytest.raises(ValueError, match="patience must be a positive int and needs keep_best"):
+        run(patience=2, eval_fn=lambda m: {"val": 1.0}, eval_every=5)
+    with pytest.raises(ValueError, match="patience must be a positive int"):
+        run(patience=0, eval_fn=lambda m: {"val": 1.0}, eval_every=5, keep_best="val")

@@ -39,6 +39,7 @@ __all__ = [
     "Scenes",
     "ShapesDataset",
     "Batches",
+    "Augment",
     "outlines",
     "photo",
     "list_photos",
@@ -458,8 +459,9 @@ def outlines(instance: torch.Tensor) -> torch.Tensor:
     return edge[:, None].float()
 
 
-def _chunk_seed(seed: int, chunk: int) -> int:
-    return int(np.random.SeedSequence([seed, chunk]).generate_state(1, dtype=np.uint64)[0] % (2**63))
+def _chunk_seed(seed: int, chunk: int, *stream: int) -> int:
+    """A generator seed from ``(seed, chunk)``; an extra ``stream`` number gives an independent sequence."""
+    return int(np.random.SeedSequence([seed, chunk, *stream]).generate_state(1, dtype=np.uint64)[0] % (2**63))
 
 
 def _background_depth(n: int, size: int, layout: str) -> torch.Tensor:
@@ -542,13 +544,48 @@ class ShapesDataset(Dataset):
         targets = {k: v[:n] for k, v in self.targets.items()} if isinstance(self.targets, dict) else self.targets[:n]
         return ShapesDataset(self.images[:n], targets, self.classes, self.task, self.scenes[:n] if self.scenes is not None else None)
 
-    def loader(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> "Batches":
-        """An iterable of ``(images, targets)`` batches, reshuffled each pass from ``seed``."""
-        return Batches(self, batch_size, shuffle, seed, drop_last)
+    def loader(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0, drop_last: bool = False, augment: "Augment | None" = None) -> "Batches":
+        """An iterable of ``(images, targets)`` batches, reshuffled each pass from ``seed``; with
+        ``augment`` (classification only) each batch's images are randomly shifted and flipped."""
+        return Batches(self, batch_size, shuffle, seed, drop_last, augment)
 
     def __repr__(self) -> str:
         size = tuple(self.images.shape[1:])
         return f"ShapesDataset(task={self.task!r}, n={len(self)}, image={size}, classes={self.classes})"
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Label-preserving random changes to a batch of images, drawn from a generator: a shift of up to
+    ``shift`` pixels in each direction (the image is padded by repeating its edge pixels, then cropped
+    back to its size) and, with ``flip``, a left-right mirror for half of the images. ShapesWorld's
+    shapes are drawn at random angles, so a mirrored shape is still a shape of the same class."""
+
+    shift: int = 0
+    flip: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or self.shift < 0:
+            raise ValueError(f"shift must be a non-negative int (pixels), got {self.shift!r}")
+        if not isinstance(self.flip, bool):
+            raise ValueError(f"flip must be True or False, got {self.flip!r}")
+
+    def __call__(self, images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """``images`` (B, C, H, W), each shifted and flipped at random; the same ``gen`` state gives the same result."""
+        if images.ndim != 4:
+            raise ValueError(f"Augment expects a batch (B, C, H, W), got shape {tuple(images.shape)}")
+        b, _, h, w = images.shape
+        if self.shift > 0:
+            k = self.shift
+            padded = torch.nn.functional.pad(images, (k, k, k, k), mode="replicate")
+            dy, dx = torch.randint(0, 2 * k + 1, (2, b), generator=gen)
+            rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (B, 1, H, 1)
+            cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (B, 1, 1, W)
+            images = padded[torch.arange(b)[:, None, None, None], torch.arange(images.shape[1])[None, :, None, None], rows, cols]
+        if self.flip:
+            mirror = torch.rand(b, generator=gen) < 0.5
+            images = torch.where(mirror[:, None, None, None], images.flip(-1), images)
+        return images
 
 
 @dataclass
@@ -560,11 +597,16 @@ class Batches:
     shuffle: bool = True
     seed: int = 0
     drop_last: bool = False
+    augment: Augment | None = None
     _epoch: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.augment is not None and not isinstance(self.augment, Augment):
+            raise ValueError(f"augment must be a vitlite.data.Augment, e.g. Augment(shift=2, flip=True); got {type(self.augment).__name__}")
+        if self.augment is not None and self.dataset.task != "classification":
+            raise ValueError(f"augment moves pixels but not targets, so it only suits classification; this dataset's task is {self.dataset.task!r}")
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -583,12 +625,15 @@ class Batches:
             order = torch.randperm(n, generator=gen)
         else:
             order = torch.arange(n)
+        # The augmentation's own generator, from the seed and the pass: the same pass is changed the same way.
+        changes = torch.Generator().manual_seed(_chunk_seed(self.seed, self._epoch, 1)) if self.augment is not None else None
         self._epoch += 1
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             if self.drop_last and len(idx) < self.batch_size:
                 break
-            yield self.dataset.images[idx], _take(self.dataset.targets, idx)
+            images = self.dataset.images[idx]
+            yield (self.augment(images, changes) if changes is not None else images), _take(self.dataset.targets, idx)
 
 
 def _take(targets: Any, idx: torch.Tensor) -> Any:

@@ -38,6 +38,7 @@ class History:
     steps_planned: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
+    stopped_by_patience: bool = False
     best_step: int = 0
     best_value: float | None = None
 
@@ -184,6 +185,7 @@ def fit(
     max_seconds: float | None = None,
     keep_best: str | None = None,
     minimize: bool = False,
+    patience: int | None = None,
     device: torch.device | str | None = None,
     seed: int | None = 0,
     progress: bool = True,
@@ -207,6 +209,9 @@ def fit(
         keep_best: the name of a metric of ``eval_fn``: at the end, restore the weights of the
             evaluation where it was best (largest, or smallest with ``minimize``), i.e. early
             stopping on a validation set; ``history.best_step`` records which.
+        patience: with ``keep_best``, stop once that many evaluations in a row have not
+            improved on the best (``history.stopped_by_patience`` says it happened); the
+            learning-rate schedule is still the one planned for ``steps``.
         device: where to train; default :func:`vitlite.env.pick_device`.
         seed: seeds everything first and restarts a vitlite loader's shuffling from its
             first pass, so the batches, dropout and any other randomness inside the run
@@ -223,6 +228,8 @@ def fit(
         raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
     if keep_best is not None and eval_fn is None:
         raise ValueError("keep_best needs an eval_fn that computes the metric it names")
+    if patience is not None and (keep_best is None or isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+        raise ValueError(f"patience must be a positive int and needs keep_best (the metric whose improvement it waits for); got patience={patience!r}, keep_best={keep_best!r}")
     if seed is not None:
         env.seed_everything(seed)
         if callable(getattr(data, "set_epoch", None)):  # a reused loader starts from its first shuffle again
@@ -298,10 +305,13 @@ def fit(
         bar.set_postfix_str(f"loss={loss.item():.3f}", refresh=False)
         if eval_fn is not None and eval_every and step % eval_every == 0 and step < steps:
             evaluate(step)
+            if patience is not None and len(history.eval_step) - 1 - history.eval_step.index(history.best_step) >= patience:
+                history.stopped_by_patience = True
+                break
         if max_seconds is not None and time.perf_counter() - start > max_seconds and step < steps:
             history.stopped_early = True
             break
-    if eval_fn is not None:
+    if eval_fn is not None and not history.stopped_by_patience:
         evaluate(step)
     if best_state:
         model.load_state_dict(best_state)

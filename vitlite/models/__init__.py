@@ -58,4 +58,4 @@ def list_models(pattern: str = "*") -> list[str]:
     return sorted(n for n in _MODELS if fnmatch.fnmatch(n, pattern))
 
 
-from vitlite.models import attnconv, dense, detr, dino, dpt, mobilevit, mobilevitv2, resnet, setr, swin, t2t, vit  # noqa: E402,F401  (registers their models)
+from vitlite.models import attnconv, dense, detr, dino, dpt, mobilevit, mobilevitv2, permuted, resnet, setr, swin, t2t, vit  # noqa: E402,F401  (registers their models)

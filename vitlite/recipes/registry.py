@@ -36,9 +36,9 @@ class Recipe:
 
 
 def _studies() -> dict[str, Recipe]:
-    from vitlite.recipes import dense, detr, dino, mobilevit, swin, t2t
+    from vitlite.recipes import dense, detr, dino, hunger, mobilevit, swin, t2t
 
-    return {study.name: Recipe(study.about, study=study) for study in mobilevit.STUDIES + detr.STUDIES + dino.STUDIES + dense.STUDIES + swin.STUDIES + t2t.STUDIES}
+    return {study.name: Recipe(study.about, study=study) for study in hunger.STUDIES + mobilevit.STUDIES + detr.STUDIES + dino.STUDIES + dense.STUDIES + swin.STUDIES + t2t.STUDIES}
 
 
 RECIPES: dict[str, Recipe] = {

@@ -24,7 +24,7 @@ from torch import nn
 
 from vitlite import env
 from vitlite.assets import asset_path
-from vitlite.data import ShapesDataset, ShapesWorld
+from vitlite.data import Augment, ShapesDataset, ShapesWorld
 from vitlite.metrics import accuracy, depth_scores, detection_scores, segmentation_scores
 from vitlite.models import create_model
 from vitlite.train import History, classification_loss, depth_loss, fit, segmentation_loss
@@ -225,6 +225,7 @@ class Arm:
     model_kwargs: tuple[tuple[str, Any], ...] = ()
     about: str = ""
     lr: float | None = None  # the arm's own learning rate (None: the study's)
+    n_train: int | None = None  # the arm's own number of training images, the first of the study's (None: all)
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -259,6 +260,8 @@ class Study:
     weight_decay: float = 0.05
     grad_clip: float | None = 1.0
     eval_every: int = 250
+    patience: int | None = None  # stop a run once this many evaluations in a row bring no new best (None: train every step)
+    augment: tuple[tuple[str, Any], ...] = ()  # the settings of a vitlite.data.Augment for the training batches (classification)
     expectation: str = ""
     expectation_fixed: str = ""
     about: str = ""
@@ -271,6 +274,15 @@ class Study:
         labels = [a.label for a in self.arms]
         if len(set(labels)) != len(labels):
             raise ValueError(f"arm labels must be unique, got {labels}")
+        too_many = [f"{a.label} ({a.n_train})" for a in self.arms if a.n_train is not None and not 0 < a.n_train <= self.n_train]
+        if too_many:
+            raise ValueError(f"an arm's n_train must be between 1 and the study's n_train ({self.n_train}): {', '.join(too_many)}")
+        if self.augment and self.task != "classification":
+            raise ValueError(f"augment only suits classification (it moves pixels, not targets); this study's task is {self.task!r}")
+        try:  # a misspelt setting fails here, not an hour into a run
+            Augment(**dict(self.augment))
+        except TypeError:
+            raise ValueError(f"augment takes the settings of vitlite.data.Augment (shift, flip), e.g. (('shift', 3), ('flip', True)); got {self.augment!r}") from None
 
     # -------------------------------------------------------------- data
     def shapes_world(self) -> ShapesWorld:
@@ -312,7 +324,7 @@ class Study:
         """Train one run exactly as the recipe does (shorter, or on fewer images, for a live demo)."""
         arm = self.arm(arm) if isinstance(arm, str) else arm
         model = self.build(arm, seed)
-        train = self.dataset("train", n_train)
+        train = self.dataset("train", n_train or arm.n_train)
         spec = TASKS[self.task]
         eval_fn = lambda m: spec.scores(m, self.dataset("val"))  # noqa: E731
         if self.task == "detection" and hasattr(model, "assign"):
@@ -320,7 +332,7 @@ class Study:
             eval_fn = lambda m: {**spec.scores(m, self.dataset("val")), "instability": instability(m)}  # noqa: E731
         history = fit(
             model,
-            train.loader(self.batch_size, seed=seed),
+            train.loader(self.batch_size, seed=seed, augment=Augment(**dict(self.augment)) if self.augment else None),
             steps=steps or self.steps,
             lr=arm.lr or self.lr,
             weight_decay=self.weight_decay,
@@ -330,6 +342,7 @@ class Study:
             eval_every=eval_every or self.eval_every,
             keep_best=spec.primary,
             minimize=spec.minimize,
+            patience=self.patience,
             seed=seed,
             device=device,
             progress=progress,
@@ -355,9 +368,11 @@ class Study:
             "model": arm.model_name,
             "model_kwargs": arm.kwargs,
             "parameters": sum(p.numel() for p in model.parameters()),
+            "n_train": arm.n_train or self.n_train,
             "steps": history.steps_done,
             "best_step": history.best_step,
-            "scores": {"train": self.scores(model, "train", self.n_score), "val": self.scores(model, "val"), "test": self.scores(model, "test")},
+            "stopped_by_patience": history.stopped_by_patience,
+            "scores": {"train": self.scores(model, "train", min(self.n_score, arm.n_train or self.n_train)), "val": self.scores(model, "val"), "test": self.scores(model, "test")},
             "cpu_seconds": round(time.process_time() - start_cpu, 1),
             "wall_seconds": round(history.seconds, 1),
             "threads": torch.get_num_threads(),
@@ -378,7 +393,7 @@ class Study:
     def settings(self) -> dict[str, Any]:
         skip = {"_cache", "arms", "expectation", "expectation_fixed", "about"}
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
-        out["arms"] = [{"label": a.label, "model": a.model_name, "model_kwargs": a.kwargs, "about": a.about, "lr": a.lr or self.lr} for a in self.arms]
+        out["arms"] = [{"label": a.label, "model": a.model_name, "model_kwargs": a.kwargs, "about": a.about, "lr": a.lr or self.lr, **({"n_train": a.n_train} if a.n_train else {})} for a in self.arms]
         return out
 
     def run(self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: torch.device | str = "cpu") -> dict[str, Any] | None:
