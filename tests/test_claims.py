@@ -42,6 +42,32 @@ def test_t2t_claims_on_hand_made_records():
     assert C.verdicts((C.Claim(3, "p", "t", (), lambda r: C.Measured("x", True, conclusive=False)),))[0].verdict == "inconclusive"
 
 
+def test_data_hunger_claims_on_hand_made_records():
+    def cls(label, seed, train, test):
+        return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    accuracy = {"cnn": {1000: 0.70, 3000: 0.80, 10000: 0.88}, "vit": {1000: 0.40, 3000: 0.55, 10000: 0.70}}
+    records = {"hunger": [cls(f"{m}_n{n}", k, 0.9, a + 0.01 * k) for m, by in accuracy.items() for n, a in by.items() for k in range(3)]}
+    records["hunger"] += [cls(f"cnn_perm_n{n}", k, 0.6, 0.45) for n in (1000, 10000) for k in range(3)]
+    assert C._hunger_lead(records).held  # leads 0.30, 0.25, 0.18
+    assert C._hunger_gap(records).held  # 0.30 at 1,000, 0.18 at 10,000
+    out = C._hunger_control(records)  # 0.46 against halfway 0.56 and 0.80
+    assert out.held and out.conclusive
+    for r in records["hunger"]:
+        if r["label"] == "vit_n10000":
+            r["scores"]["test"]["accuracy"] = 0.35  # the gap widens to 0.53, the lead still holds
+    assert C._hunger_lead(records).held and not C._hunger_gap(records).held
+    for r in records["hunger"]:
+        if r["label"] == "vit_n3000":
+            r["scores"]["test"]["accuracy"] = 0.77  # a lead of 0.03 at 3,000 images
+    assert not C._hunger_lead(records).held
+    for r in records["hunger"]:
+        if r["label"] == "cnn_perm_n1000":
+            r["scores"]["train"]["accuracy"] = 0.22
+    out = C._hunger_control(records)
+    assert not out.conclusive and "isolates nothing" in out.result
+
+
 def test_setr_claims_on_hand_made_records():
     def seg(label, seed, miou, band, away):
         return run(label, seed, miou=miou, miou_band=band, miou_interior=away)

@@ -211,6 +211,60 @@ def _t2t_control(records: Records, chance: float = 0.2) -> Measured:
 
 
 _LEGACY = "the recipe predates the rules of evidence: one seed and no scores in its manifest; being redone"
+_HUNGER_SIZES = (1000, 3000, 10000)
+
+
+def _hunger_lead(records: Records) -> Measured:
+    """Chapter 02 (1): the CNN at least 0.05 above the ViT at every training size."""
+    parts, held = [], True
+    for n in _HUNGER_SIZES:
+        cnn, vit = _values(records, "hunger", f"cnn_n{n}", "accuracy"), _values(records, "hunger", f"vit_n{n}", "accuracy")
+        lead = _stats(cnn)[0] - _stats(vit)[0]
+        held &= lead >= 0.05
+        parts.append(f"{n:,}: CNN {_show(cnn)}, ViT {_show(vit)} ({lead:+.3f})")
+    return Measured("; ".join(parts) + f" ({len(cnn)} seeds)", held)
+
+
+def _hunger_gap(records: Records) -> Measured:
+    """Chapter 02 (2): the gap (CNN minus ViT, means) smaller at the largest size than at the smallest."""
+    def gap(n: int) -> float:
+        return _stats(_values(records, "hunger", f"cnn_n{n}", "accuracy"))[0] - _stats(_values(records, "hunger", f"vit_n{n}", "accuracy"))[0]
+
+    gaps = [gap(n) for n in _HUNGER_SIZES]
+    return Measured(f"gap at {', '.join(f'{n:,}' for n in _HUNGER_SIZES)} images: {', '.join(f'{g:+.3f}' for g in gaps)} (3 seeds each)", gaps[-1] < gaps[0])
+
+
+def _hunger_control(records: Records, chance: float = 0.2) -> Measured:
+    """Chapter 02 (3): at the smallest and largest size the CNN on shuffled patches falls at least halfway to the ViT."""
+    parts, held, trained = [], True, True
+    for n in (_HUNGER_SIZES[0], _HUNGER_SIZES[-1]):
+        perm = _values(records, "hunger", f"cnn_perm_n{n}", "accuracy")
+        cnn, vit = (_stats(_values(records, "hunger", f"{m}_n{n}", "accuracy"))[0] for m in ("cnn", "vit"))
+        halfway = (cnn + vit) / 2
+        held &= _stats(perm)[0] <= halfway
+        trained &= _stats(_values(records, "hunger", f"cnn_perm_n{n}", "accuracy", "train"))[0] > chance + 0.05
+        parts.append(f"{n:,}: shuffled CNN {_show(perm)} against halfway {halfway:.3f} (CNN {cnn:.3f}, ViT {vit:.3f})")
+    result = "; ".join(parts)
+    if not trained:
+        result += "; the shuffled CNN did not fit its own training images above chance, so it isolates nothing"
+    return Measured(result, held, conclusive=trained)
+
+
+
+# Chapter 02's claims from its study `hunger` (vitlite/recipes/hunger.py). They replace the legacy row of
+# CLAIMS once all 24 of the study's runs are recorded and chapter 02 reads them; until then the table keeps
+# the row that says the recipe is being redone.
+CHAPTER_02_CLAIMS: tuple[Claim, ...] = (
+    Claim(2, "Without a CNN's inductive biases a ViT trails a ResNet of its size when data are few (Dosovitskiy et al.: ImageNet-1k alone).",
+          "Textured shapes, 3 seeds, fair end points (same augmentation, early stopping): the CNN at least 5 points above the ViT at 1,000, 3,000 and 10,000 images.",
+          ("hunger",), _hunger_lead),
+    Claim(2, "(same paper) with more data the ViT catches up: it draws level on ImageNet-21k and pulls ahead on JFT-300M.",
+          "3 seeds: the gap (CNN minus ViT) smaller at 10,000 images than at 1,000.",
+          ("hunger",), _hunger_gap),
+    Claim(2, "(control) the CNN's edge is its locality prior.",
+          "3 seeds: the CNN on images with shuffled 4x4 patches (which a ViT cannot notice) falls at least halfway to the ViT, at 1,000 and at 10,000 images.",
+          ("hunger",), _hunger_control),
+)
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(1, "A multi-head self-attention layer can express any convolution, and trained attention heads behave like convolution taps (Cordonnier et al.).",

@@ -1,0 +1,743 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,colab
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# > **Draft (issue 15).** Section 5 rewritten around the study `hunger` (vitlite/recipes/hunger.py). Still
+# > lacks: the study's records (it needs all 24 runs: `python -m vitlite.recipes hunger --shard i/2`), the
+# > cell at RESULTS_PLACEHOLDER (asserts for the three parts of the expectation, seed-by-seed differences,
+# > fresh-image check), the findings' text, the summary, learning objective 4 and the runtime line. Then:
+# > replace chapter 02's legacy row in vitlite/recipes/claims.py with CHAPTER_02_CLAIMS, update chapter
+# > 10's counts, move this file to chapters/, bench 02 and 10, contract_check 02.
+
+# %% [markdown]
+# # Chapter 02 · ViT: an image is worth 16x16 words
+#
+# **Paper:** Alexey Dosovitskiy, Lucas Beyer, Alexander Kolesnikov, Dirk Weissenborn, Xiaohua Zhai,
+# Thomas Unterthiner, Mostafa Dehghani, Matthias Minderer, Georg Heigold, Sylvain Gelly, Jakob Uszkoreit,
+# Neil Houlsby. *An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale.* ICLR 2021.
+# [arXiv:2010.11929](https://arxiv.org/abs/2010.11929)
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
+#
+# **Runtime:** about 85 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+#
+# By the end of this chapter you can:
+#
+# 1. cut an image into patches and back with einops, and show that the linear patch embedding is a
+#    convolution with stride equal to its kernel;
+# 2. assemble a ViT from its parts (class token, learned position embeddings, pre-norm encoder blocks,
+#    head), prove it equal to Hugging Face's implementation, and count the paper's four model sizes;
+# 3. resize position embeddings so a trained ViT runs at another resolution;
+# 4. measure, in miniature, what the missing inductive bias costs: a CNN and a ViT of the same size
+#    trained on growing amounts of data;
+# 5. read a ViT's attention maps, per head, per layer and rolled out, and its learned position embeddings.
+
+# %% [markdown]
+# ## Study card · 스터디 카드
+#
+# | | English | 한국어 |
+# |---|---|---|
+# | **Purpose · 목적** | Apply a standard Transformer, changed as little as possible, to image recognition. | 표준 트랜스포머를 최소한만 바꿔서 이미지 인식에 적용한다. |
+# | **Method · 방법** | Cut the image into fixed-size patches (16×16 pixels), embed each patch linearly like a word token, prepend a learnable class token, add learned position embeddings, and run a Transformer encoder; classify from the class token. Pre-train on large datasets (ImageNet-21k, JFT-300M), then fine-tune. | 이미지를 16×16 픽셀 패치로 나누고, 각 패치를 단어 토큰처럼 선형 임베딩한다. 학습 가능한 클래스 토큰을 앞에 붙이고 학습된 위치 임베딩을 더한 뒤 트랜스포머 인코더에 넣고, 클래스 토큰으로 분류한다. 대규모 데이터(ImageNet-21k, JFT-300M)로 사전학습 후 미세조정한다. |
+# | **Strengths · 장점** | Simple and scalable: performance keeps rising with data and model size without saturating, and the largest models match or beat the best CNNs at a fraction of their pre-training compute (ViT-L/16 on JFT: 0.68k TPUv3-core-days against 9.9k for BiT-L). | 구조가 단순하고 확장성이 좋다. 데이터와 모델 크기가 커져도 성능이 포화되지 않고 계속 오르며, 큰 모델은 최고의 CNN과 같거나 더 나은 성능을 훨씬 적은 사전학습 연산으로 낸다 (JFT의 ViT-L/16: TPUv3 0.68k 코어·일, BiT-L은 9.9k). |
+# | **Limitations · 한계** | No convolutional inductive bias (locality, translation equivariance): trained on a mid-sized dataset such as ImageNet alone it falls behind ResNets of similar size, so it needs very large datasets; attention cost grows with the square of the number of patches; one fixed patch size. | 합성곱의 귀납적 편향(국소성, 이동 등변성)이 없다. ImageNet 같은 중간 규모 데이터만으로 학습하면 비슷한 크기의 ResNet보다 성능이 낮아, 매우 큰 데이터가 필요하다. 어텐션 비용이 패치 수의 제곱으로 늘고, 패치 크기가 하나로 고정된다. |
+# | **Evaluation · 검증방법** | Top-1 accuracy on ImageNet, ImageNet-ReaL, CIFAR-10/100, Oxford-IIIT Pets, Oxford Flowers-102 and the 19-task VTAB suite, against pre-training compute in TPUv3-core-days. | ImageNet, ImageNet-ReaL, CIFAR-10/100, Oxford-IIIT Pets, Oxford Flowers-102, VTAB(19개 과제)에서의 top-1 정확도와 사전학습 연산량(TPUv3 코어·일) 비교. |
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install the course's helper package from the repository
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "vitlite @ git+https://github.com/vitlite/vitlite"], check=True)
+
+import torch
+import torch.nn.functional as F
+from IPython.display import display
+from einops import rearrange
+from torch import nn
+
+import vitlite
+from vitlite import checks, schematics, viz
+from vitlite.layers import Attention, Block, Mlp, PatchEmbed, count_parameters
+
+device = vitlite.env.setup(seed=0)
+
+# %% [markdown]
+# ## Architecture at a glance
+#
+# ViT in one picture, as in the paper's Figure 1. The image is cut into patches, one shared linear
+# projection (computed as a strided convolution) turns each flattened patch into a token, a learned class
+# token is put in front and learned position embeddings are added, and L encoder blocks process the
+# sequence before an MLP head reads the class token. The bottom row opens one encoder block: LayerNorm,
+# multi-head attention and a residual connection, then LayerNorm, an MLP and a second residual. The shapes
+# are those of `vit_tiny_shapes`, the course-size ViT of this chapter's experiment, read off as it ran.
+
+# %%
+fig = schematics.vit(vitlite.create_model("vit_tiny_shapes"))
+fig
+
+# %% [markdown]
+# ## 1 · Patches as words
+#
+# ViT reads an image the way a language model reads a sentence: as a sequence of tokens. The tokens are
+# square patches. A 224×224 photo cut into 16×16 patches is a 14×14 grid, 196 "words", each a vector of
+# 16·16·3 = 768 numbers. One einops pattern says all of it: split height and width into (grid, patch),
+# gather the grid into the sequence axis, and flatten each patch.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+photo = vitlite.data.photo("chelsea", size=224)  # (3, 224, 224) in [0, 1]
+p = 16
+patches = rearrange(photo[None], "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=p, p2=p)  # (B, N, p*p*C)
+print("image", tuple(photo.shape), "-> patches", tuple(patches.shape))
+back = rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)", h=224 // p, p1=p, p2=p)
+print("and back, exactly:", torch.equal(back[0], photo))
+print("vitlite.models.vit.patchify agrees:", torch.equal(vitlite.models.vit.patchify(photo[None], p), patches))
+
+# %%
+grid = rearrange(patches[0], "(h w) (p1 p2 c) -> h w c p1 p2", h=14, p1=p, p2=p)
+fig, axes = viz.figure(14, 14, figsize=(5.0, 5.0))
+for (i, j), ax in zip([(i, j) for i in range(14) for j in range(14)], axes.flat):
+    ax.imshow(grid[i, j].permute(1, 2, 0).numpy())
+    ax.axis("off")
+fig.suptitle("196 tokens of 768 numbers each", fontsize=10)
+fig
+
+# %% [markdown]
+# ## 2 · The patch embedding is a strided convolution
+#
+# Each flattened patch is mapped to the model width D by one shared linear layer E (768 → D). A
+# convolution with a 16×16 kernel and stride 16 visits exactly the same non-overlapping windows and
+# computes exactly the same dot products, so it *is* that linear layer, only faster. That is how
+# `vitlite.layers.PatchEmbed` (and every ViT implementation) computes it. Below, the linear layer's weight
+# is reshaped into a convolution kernel and the two outputs compared.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+torch.manual_seed(0)
+D = 64
+linear = nn.Linear(p * p * 3, D)
+tokens_linear = linear(patches)  # (1, 196, D)
+
+conv = nn.Conv2d(3, D, kernel_size=p, stride=p)
+with torch.no_grad():
+    conv.weight.copy_(rearrange(linear.weight, "d (p1 p2 c) -> d c p1 p2", p1=p, p2=p))  # same numbers, kernel layout
+    conv.bias.copy_(linear.bias)
+tokens_conv = rearrange(conv(photo[None]), "b d h w -> b (h w) d")
+print("linear on patches == stride-16 convolution:", torch.allclose(tokens_linear, tokens_conv, atol=1e-5))
+
+embed = PatchEmbed(img_size=224, patch_size=p, embed_dim=D)
+with torch.no_grad():
+    embed.proj.weight.copy_(conv.weight)
+    embed.proj.bias.copy_(conv.bias)
+print("vitlite.layers.PatchEmbed agrees:", torch.allclose(embed(photo[None]), tokens_linear, atol=1e-5))
+
+# %% [markdown]
+# ## 3 · Class token, position embeddings, encoder blocks
+#
+# Three more pieces turn the patch tokens into a classifier:
+#
+# - a learnable **class token** is prepended; after the last block its state summarises the image
+#   (BERT's `[CLS]` trick), so the sequence has N + 1 tokens;
+# - a learnable **position embedding** per token is added. Without it, as chapter 01 showed, attention
+#   would see a bag of patches;
+# - a stack of **pre-norm encoder blocks**: z' = z + MSA(LN(z)), then z'' = z' + MLP(LN(z')).
+#
+# The block below is written from vitlite's `Attention` and `Mlp` (chapter 01 proved `Attention` equal to
+# our hand-written multi-head attention) and compared with `vitlite.layers.Block`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+class MyBlock(nn.Module):
+    def __init__(self, dim: int, heads: int, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.norm1, self.attn = nn.LayerNorm(dim, eps=1e-6), Attention(dim, heads)
+        self.norm2, self.mlp = nn.LayerNorm(dim, eps=1e-6), Mlp(dim, int(dim * mlp_ratio))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = z + self.attn(self.norm1(z))  # pre-norm: normalise, attend, add back
+        return z + self.mlp(self.norm2(z))
+
+
+mine, theirs = MyBlock(D, 4), Block(D, 4)
+theirs.load_state_dict(mine.state_dict())  # same parameter names, so the weights carry over as they are
+z = torch.randn(2, 197, D)
+print("MyBlock == vitlite.layers.Block:", torch.allclose(mine(z), theirs(z), atol=1e-6))
+
+# %% [markdown]
+# Now the whole model, small enough to read in one screen. It keeps timm's attribute names, so its state
+# dict loads straight into `vitlite.models.vit.VisionTransformer`, and the two must agree.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+class MyViT(nn.Module):
+    def __init__(self, img_size=224, patch_size=16, num_classes=1000, dim=64, depth=2, heads=4):
+        super().__init__()
+        self.patch_embed = PatchEmbed(img_size, patch_size, 3, dim)
+        n = self.patch_embed.num_patches
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
+        self.pos_embed = nn.Parameter(torch.randn(1, n + 1, dim) * 0.02)
+        self.blocks = nn.ModuleList([MyBlock(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.patch_embed(x)  # (B, N, D)
+        z = torch.cat([self.cls_token.expand(len(x), -1, -1), z], dim=1)  # (B, N + 1, D)
+        z = z + self.pos_embed
+        for block in self.blocks:
+            z = block(z)
+        return self.head(self.norm(z)[:, 0])  # classify from the class token
+
+
+my_vit = MyViT()
+vit = vitlite.models.vit.VisionTransformer(img_size=224, patch_size=16, num_classes=1000, embed_dim=64, depth=2, num_heads=4)
+vit.load_state_dict(my_vit.state_dict())
+x = photo[None]
+print("logits", tuple(my_vit(x).shape), "; MyViT == vitlite's VisionTransformer:", torch.allclose(my_vit(x), vit(x), atol=1e-5))
+
+# %% [markdown]
+# From here on the course uses `vitlite.models.vit.VisionTransformer`.
+#
+# ### Other image sizes: resampling the position embeddings
+#
+# The position embeddings are learned for one grid (14×14 at 224 pixels). At another resolution the grid
+# changes, say to 18×18 at 288 pixels, and there is no embedding for the new positions. The paper's answer,
+# used again by SETR and DPT later in the course: treat the patch embeddings as a D-channel 14×14 image and
+# interpolate it in 2-D to 18×18. The paper does not say how; its official code interpolates linearly, and
+# SETR's and DPT's do it bilinearly. vitlite, like timm, uses bicubic interpolation here. The class token's
+# embedding is kept as it is.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from vitlite.models.vit import resample_pos_embed
+
+pos = vit.pos_embed.detach()  # (1, 1 + 196, 64)
+pos_288 = resample_pos_embed(pos, new_grid=(18, 18), old_grid=(14, 14))
+print("position embeddings:", tuple(pos.shape), "->", tuple(pos_288.shape))
+vit_any = vitlite.models.vit.VisionTransformer(img_size=224, patch_size=16, embed_dim=64, depth=2, num_heads=4, dynamic_img_size=True)
+vit_any.load_state_dict(vit.state_dict())
+print("logits at 288x288:", tuple(vit_any(torch.randn(1, 3, 288, 288)).shape), "; at 224 still the same model:", torch.allclose(vit_any(x), vit(x), atol=1e-6))
+
+# %% [markdown]
+# ## 4 · Fidelity
+#
+# ### The paper's sizes
+#
+# The four standard sizes, built on the `meta` device (no memory used) at 224×224 with a 1000-class head,
+# against the published counts of these configurations (ViT-Ti and ViT-S are the DeiT sizes; the counts
+# are those of the released models in timm and Hugging Face).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+published = {
+    "vit_tiny_patch16_224": 5_717_416,
+    "vit_small_patch16_224": 22_050_664,
+    "vit_base_patch16_224": 86_567_656,
+    "vit_large_patch16_224": 304_326_632,
+}
+print(f"{'model':<24} {'ours':>13} {'published':>13}")
+for name, count in published.items():
+    ours = count_parameters(vitlite.create_model(name, device="meta"))
+    print(f"{name:<24} {ours:>13,} {count:>13,}")
+    assert ours == count, f"{name}: {ours:,} parameters, published {count:,}"
+
+# %% [markdown]
+# The paper's Table 1 lists ViT-Base at **86M** and ViT-Large at **307M**. 86,567,656 rounds to the
+# first; the second is about 1% above our exact count of the released 224-pixel, 1000-class ViT-L/16
+# (304,326,632, which is also the 304.3M the T2T-ViT paper reports for ViT-L/16, see chapter 03). The
+# table does not say which head, resolution or pre-logits layer its count includes, so the exact counts
+# above are the check we rely on.
+#
+# ### Equal to Hugging Face's ViT
+#
+# `vitlite.hub.from_transformers` builds the vitlite model that matches a Hugging Face `ViTModel` or
+# `ViTForImageClassification` and copies its weights. The test suite checks several configurations (patch
+# sizes, depths, widths, image sizes, with and without the pooler, hidden states and attention maps
+# included) to 1e-5. Here, a randomly initialised ViT-B/16 classifier, when `transformers` is installed:
+
+# %%
+torch.manual_seed(0)
+difference = vitlite.hub.compare_with_transformers(lambda t: t.ViTForImageClassification(t.ViTConfig(num_labels=1000, attn_implementation="eager")), x, "ViT-B/16 at 224, random weights")
+
+# %% [markdown]
+# ### Optional: official pretrained weights
+#
+# Online, `vitlite.hub.load_pretrained` downloads a checkpoint from the Hugging Face hub and returns it
+# as a vitlite model. The cell below loads DeiT-tiny (a ViT-Ti/16 trained on ImageNet-1k alone), shows its
+# top-5 guesses for the photo, and where its class token looks. The course never touches the network
+# unless you ask: set `LOAD_PRETRAINED = True` to try it (about 22 MB). Offline it prints one line and
+# moves on.
+
+# %%
+LOAD_PRETRAINED = False  # set to True to download DeiT-tiny from the Hugging Face hub
+
+pretrained = vitlite.hub.load_pretrained("facebook/deit-tiny-patch16-224") if LOAD_PRETRAINED else None
+if not LOAD_PRETRAINED:
+    print("pretrained weights: skipped (set LOAD_PRETRAINED = True above to download them)")
+if pretrained is not None:
+    cfg = pretrained.pretrained_cfg
+    mean, std = torch.tensor(cfg["mean"]).view(3, 1, 1), torch.tensor(cfg["std"]).view(3, 1, 1)
+    with torch.no_grad():
+        probs = pretrained(((photo - mean) / std)[None]).softmax(-1)[0]
+    for prob, index in zip(*probs.topk(5)):
+        print(f"{prob.item():6.1%}  {cfg['labels'][index]}")
+    maps = vitlite.models.vit.collect_attention(pretrained, ((photo - mean) / std)[None])
+    rollout = vitlite.models.vit.attention_rollout(maps)[0, 0, 1:].reshape(14, 14)
+    fig, axes = viz.figure(1, 2, panel=(3.0, 3.0))
+    axes[0, 0].imshow(photo.permute(1, 2, 0).numpy())
+    axes[0, 0].axis("off")
+    viz.overlay(axes[0, 1], photo, rollout, title="class token, attention rollout")
+    display(fig)
+
+# %% [markdown]
+# ## 5 · Experiment: what the missing inductive bias costs
+#
+# The study plan's point, and the paper's central finding: a convolution's locality and translation
+# equivariance are knowledge built into the architecture; a ViT must learn them from data. The paper's
+# results, as the study group collected them (top-1 accuracy, %; pre-training compute in TPUv3-core-days):
+#
+# | | ViT-H/14 (JFT) | ViT-L/16 (JFT) | ViT-L/16 (I21k) | BiT-L (ResNet152x4) | Noisy Student (EfficientNet-L2) |
+# |---|---|---|---|---|---|
+# | ImageNet | **88.55** | 87.76 | 85.30 | 87.54 | 88.4 / 88.5* |
+# | ImageNet ReaL | **90.72** | 90.54 | 88.62 | 90.54 | 90.55 |
+# | CIFAR-10 | **99.50** | 99.42 | 99.15 | 99.37 | — |
+# | CIFAR-100 | **94.55** | 93.90 | 93.25 | 93.51 | — |
+# | Oxford-IIIT Pets | **97.56** | 97.32 | 94.67 | 96.62 | — |
+# | Oxford Flowers-102 | 99.68 | **99.74** | 99.61 | 99.63 | — |
+# | VTAB (19 tasks) | **77.63** | 76.28 | 72.72 | 76.29 | — |
+# | TPUv3-core-days | 2.5k | 0.68k | 0.23k | 9.9k | 12.3k |
+#
+# The winning ViTs were pre-trained on JFT-300M, 300 million images. On ImageNet-1k alone (1.3 million)
+# the paper's ViTs trail ResNets of similar size; on ImageNet-21k (14 million) they draw level; on JFT they
+# pull ahead.
+#
+# **In miniature.** ShapesWorld can make as many images as we like, so we can repeat the comparison with
+# training sets of growing size. Two models of about the same size on 32×32 images: a small ResNet
+# (`resnet_tiny_shapes`) and a small ViT with 4×4 patches (`vit_tiny_shapes`).
+#
+# **The first try.** The course's first recipe, `data_hunger`, trained each model once on 1,000, 3,000,
+# 10,000 and 30,000 images of five plain shapes, 6,000 steps each (batch 64, AdamW, learning rate 1e-3, cosine
+# schedule), and kept the last weights. Its checkpoints, scored now on 2,000 test images:
+
+# %%
+from vitlite.metrics import accuracy
+from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, provenance, summarize
+
+cfg = DATA_HUNGER
+test_set = cfg.test_set()
+print(f"{cfg.models[0]}: {count_parameters(vitlite.create_model(cfg.models[0])):,} parameters; {cfg.models[1]}: {count_parameters(vitlite.create_model(cfg.models[1])):,} parameters")
+first_try = {name: [] for name in cfg.models}
+for n in cfg.sizes:
+    for name in cfg.models:
+        model, meta = load_checkpoint("data_hunger", cfg.checkpoint(name, n))
+        first_try[name].append(accuracy(model, test_set))
+print(f"{'images':>8} {'CNN':>7} {'ViT':>7} {'gap':>7}   (one seed each; ViT's final training loss)")
+for i, run in enumerate(r for r in manifest("data_hunger")["runs"] if r["model"] == cfg.models[1]):
+    cnn_acc, vit_acc = first_try[cfg.models[0]][i], first_try[cfg.models[1]][i]
+    print(f"{cfg.sizes[i]:>8,} {cnn_acc:>7.3f} {vit_acc:>7.3f} {cnn_acc - vit_acc:>+7.3f}   {run['final_loss']:.3f}")
+
+# %% [markdown]
+# The CNN led at every size, and the gap *widened* (4 points at 1,000 images, 34 at 10,000), the opposite of
+# the paper's trend. But this comparison cannot carry that conclusion, for three reasons:
+#
+# - **No headroom.** The CNN reached 0.999 at 30,000 images: the task stops measuring it long before the
+#   ViT, so a narrowing gap could not show.
+# - **Unequal end points.** Every run got the same 6,000 steps and kept its last weights. At 1,000 images
+#   both models memorise the training set long before that; at 30,000 the ViT is still underfitting (its
+#   training loss ends near 0.65, while the CNN's reaches zero). "The ViT needs ten times the data" then
+#   partly means "the ViT needs more steps".
+# - **One seed, and no control.** Nothing says the CNN's lead comes from its prior rather than from, say,
+#   an easier optimisation.
+#
+# **The study.** A recipe built for the rules of evidence (`vitlite/recipes/hunger.py`):
+#
+# - *fair end points*: both models see the same augmented batches for a given seed (random shifts of up to
+#   3 pixels, left-right mirrors), are evaluated every 250 steps on 1,000 validation images, stop once 6
+#   evaluations in a row bring no new best (or at a budget of 6,000 steps) and are scored at their best
+#   validation checkpoint; three seeds each;
+# - *a task with headroom*, chosen by a pilot before the main runs;
+# - *a control* that takes the CNN's locality prior away and leaves the ViT as it is.
+#
+# **The pilot.** Two harder tasks, each model once, at the study's largest size (10,000 images), 3,000 steps:
+# the *relation* task (two objects in opposite halves of the image: the same shape or not?) and *textured
+# shapes* (the five shapes filled with any of six patterns, smaller, on a noisier background).
+
+# %%
+from vitlite.recipes.hunger import HUNGER, PILOTS
+
+for pilot in PILOTS:
+    runs = {r["label"]: r for r in pilot.results()}
+    chance = 1 / pilot.num_classes
+    print(f"{pilot.name:<22} chance {chance:.2f}: " + ", ".join(f"{label.upper()} test {r['scores']['test']['accuracy']:.3f} (train {r['scores']['train']['accuracy']:.3f}, best step {r['best_step']:,})" for label, r in runs.items()))
+study = HUNGER
+fig = viz.show_scenes(study.dataset("test", 8), n=8)
+fig
+
+# %% [markdown]
+# On the relation task the ViT never left chance (0.48 against 0.5): a model that learns nothing cannot show
+# how its gap to the CNN changes with data. On textured shapes both models learn, the CNN stays far from
+# 100% (0.85), and the ViT (0.50, five classes) has a long way to climb. The study uses textured shapes:
+# above, eight of its test images.
+#
+# **The control: shuffled patches.** Cut every image into its 64 patches of 4×4 pixels and put them back in
+# one fixed random order, the same for every image, train and test. Nothing is lost (the shuffle can be
+# undone), but neighbouring pixels are no longer neighbours at any patch border. A CNN's small kernels
+# assume they are. A ViT with 4×4 patches does not notice at all: it cuts the same patches, and only its
+# position embeddings tie a patch to a place. If the ViT's starting position embeddings are permuted the
+# same way, the ViT computes *exactly* the same function of a shuffled image as of the original, so it
+# trains exactly the same. Both facts, checked on two untrained models with the same weights:
+
+# %%
+from vitlite.models.permuted import permute_patches
+
+images = study.dataset("test", 256).images
+for name in ("vit_tiny_shapes", "resnet_tiny_shapes"):
+    vitlite.env.seed_everything(0)
+    plain = vitlite.create_model(name).eval()
+    vitlite.env.seed_everything(0)
+    shuffled = vitlite.create_model("patch_permuted", model=name, permutation_seed=0, align_position=name.startswith("vit")).eval()
+    with torch.no_grad():
+        change = (plain(images) - shuffled(images)).abs().max().item()
+    print(f"{name:<20} largest change of an output on shuffled images: {change:.1e}   (outputs up to {plain(images).abs().max().item():.2f})")
+    if name.startswith("vit"):
+        assert change < 1e-5, "a ViT with permuted position embeddings must compute the same function"
+    else:
+        assert change > 1e-3, "a CNN must see the shuffle"
+fig, axes = viz.figure(1, 6, panel=(1.5, 1.6))
+for i in range(3):
+    axes[0, 2 * i].imshow(viz.to_image(images[i]), interpolation="nearest")
+    axes[0, 2 * i + 1].imshow(viz.to_image(permute_patches(images[i : i + 1], shuffled.permutation, 4)[0]), interpolation="nearest")
+    axes[0, 2 * i].set_title("image", fontsize=8)
+    axes[0, 2 * i + 1].set_title("patches shuffled", fontsize=8)
+for ax in axes[0]:
+    ax.axis("off")
+fig
+
+# %% [markdown]
+# So the control needs no ViT of its own: the ViT's results on the original images *are* its results on the
+# shuffled ones. It needs only a CNN trained on shuffled images, at the smallest and the largest size. The
+# study's settings and the expectation, written after the pilot and before any of the main runs:
+
+# %%
+import textwrap
+
+names = {"cnn": "CNN", "vit": "ViT", "cnn_perm": "CNN, shuffled"}
+record = manifest(study.name)
+print(provenance(record))
+print(f"expectation, fixed on {record['expectation_fixed']}:")
+print(textwrap.fill(record["expectation"], 110))
+for label in ("cnn_n1000", "vit_n1000", "cnn_perm_n1000"):
+    arm = study.arm(label)
+    print(f"  {names[label.rsplit('_n', 1)[0]]:<14} {count_parameters(study.build(arm, seed=0)):>8,} parameters: {arm.about}")
+
+# %% [markdown]
+# A live run first, with the study's own code: both models on the 1,000 smallest-size images, seed 0, 400
+# steps (the schedule squeezed into 400 steps), validation every 100.
+
+# %%
+live = {}
+for label in ("cnn_n1000", "vit_n1000"):
+    model, history = study.train(label, seed=0, steps=400, eval_every=100, device=device)
+    live[f"{names[label.rsplit('_n', 1)[0]]}: {history.seconds:.0f} s, validation accuracy {history.final('accuracy'):.2f}"] = history
+fig = viz.plot_losses(live, title="live: 400 steps on 1,000 textured-shape images")
+chance = torch.log(torch.tensor(float(study.num_classes))).item()
+fig.axes[0].axhline(chance, color="0.5", linestyle=":", linewidth=1)
+fig.axes[0].text(400, chance + 0.03, f"ln {study.num_classes} = {chance:.2f}", ha="right", va="bottom", fontsize=7, color="0.4")
+fig
+
+# %% [markdown]
+# Both curves start at ln 5 ≈ 1.61, the dotted line, and you will see the same start in every chapter's
+# training curves with ln(number of classes). A freshly initialised network has small weights, so its
+# logits are nearly equal and its softmax gives every class about 1/K; the cross-entropy of a 1/K guess is
+# −ln(1/K) = ln K whatever the true class is. The loss can only leave that plateau once the network
+# computes *something* that differs between classes. The ResNet leaves it within a few dozen steps; the
+# ViT stays near it longer and descends slowly: its attention starts uniform (every token an average of
+# all the others), and nothing in its structure points it at local patterns.
+#
+# The study's full runs, every seed, validation accuracy against steps, one panel per training size (a
+# circle marks each run's best validation step, the checkpoint that is scored):
+
+# %%
+records = study.results()
+sizes = sorted({r["n_train"] for r in records})
+kinds = list(names)
+fig, axes = viz.figure(1, len(sizes), panel=(3.3, 2.8))
+for ax, n in zip(axes[0], sizes):
+    for color, kind in enumerate(kinds):
+        for i, r in enumerate(x for x in records if x["label"] == f"{kind}_n{n}"):
+            h = r["history"]
+            ax.plot(h["eval_step"], h["metrics"]["accuracy"], color=f"C{color}", linewidth=0.9, alpha=0.8, label=names[kind] if i == 0 else None)
+            ax.plot(r["best_step"], h["metrics"]["accuracy"][h["eval_step"].index(r["best_step"])], "o", color=f"C{color}", markersize=5, markerfacecolor="none")
+    ax.axhline(0.2, color="grey", linestyle=":", linewidth=1)
+    ax.set(title=f"{n:,} training images", xlabel="step", ylim=(0.1, 1.0))
+axes[0, 0].set_ylabel("validation accuracy")
+axes[0, 0].legend(fontsize=7)
+fig
+
+# %% [markdown]
+# The scores of the best-validation checkpoints, on the run's own training images (up to 2,000 of them) and
+# on 2,000 test images, with how many of the three runs stopped by patience rather than at the budget:
+
+# %%
+test_summary, train_summary = summarize(records, "accuracy", "test"), summarize(records, "accuracy", "train")
+print(f"{'':<22} {'train acc':>14} {'test acc':>14}  {'best steps':>20}  stopped by patience")
+for arm in study.arms:
+    runs = [r for r in records if r["label"] == arm.label]
+    tr, te = train_summary[arm.label], test_summary[arm.label]
+    kind, n = arm.label.rsplit("_n", 1)
+    print(f"{names[kind] + f', {int(n):,}':<22} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f}  {', '.join(f'{r['best_step']:,}' for r in runs):>20}  {sum(r['stopped_by_patience'] for r in runs)} of {len(runs)}")
+
+# %% [markdown]
+# The paper's Figure 3 and 4 plot accuracy against the amount of pre-training data on a log axis. Here
+# the error (1 − test accuracy) against the number of training images, both on log axes: a power law
+# error ∝ n^slope is a straight line, and its slope says how fast a model turns data into accuracy. Dots are
+# seeds, lines join the means, and the fitted slopes are in the legend.
+
+# %%
+import math
+
+def mean_error(kind: str, n: int) -> float:
+    return 1 - test_summary[f"{kind}_n{n}"]["mean"]
+
+
+def fit_line(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least squares of log10(error) on log10(n): (slope, intercept)."""
+    xs, ys = [math.log10(n) for n, _ in points], [math.log10(e) for _, e in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return slope, my - slope * mx
+
+
+lines = {}
+fig, axes = viz.figure(1, 1, panel=(4.8, 3.4))
+ax = axes[0, 0]
+for color, kind in enumerate(kinds):
+    present = [n for n in sizes if f"{kind}_n{n}" in test_summary]
+    points = [(n, mean_error(kind, n)) for n in present]
+    lines[kind] = fit_line(points)
+    ax.loglog(*zip(*points), color=f"C{color}", marker="o", label=f"{names[kind]}: slope {lines[kind][0]:.2f}")
+    for n in present:
+        ax.scatter([n] * 3, [1 - v for v in test_summary[f"{kind}_n{n}"]["values"]], color=f"C{color}", s=10, alpha=0.6)
+ax.set(xlabel="training images", ylabel="test error (1 - accuracy)")
+ax.legend(fontsize=8)
+fig
+
+# %%
+(s_cnn, b_cnn), (s_vit, b_vit) = lines["cnn"], lines["vit"]
+if s_vit < s_cnn:
+    cross = 10 ** ((b_cnn - b_vit) / (s_vit - s_cnn))
+    print(f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}: the ViT's error falls faster; straight lines would cross near {cross:,.0f} images")
+else:
+    print(f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}: the ViT's error does not fall faster; these lines never cross")
+
+# %%
+# RESULTS_PLACEHOLDER
+
+# %% [markdown]
+# ## 6 · Explore
+#
+# The first try's ViT, trained on 30,000 plain-shape images, reading test scenes. Pick an image, a layer, a head (or the mean of
+# the heads) and a query: the class token or any patch. The middle panel is that layer's attention from
+# the query; the right panel rolls attention out through all layers up to the chosen one (Abnar and
+# Zuidema, 2020), which estimates how much each input patch feeds the query's final state.
+
+# %%
+from vitlite.explore import vit_attention_explorer
+
+vit_30k, _ = load_checkpoint("data_hunger", cfg.checkpoint("vit_tiny_shapes", cfg.sizes[-1]))
+sample = test_set.images[:6]
+with torch.no_grad():
+    guesses = vit_30k(sample).argmax(-1)
+titles = [f"{test_set.classes[t]} (ViT: {test_set.classes[g]})" for t, g in zip(test_set.targets[:6].tolist(), guesses.tolist())]
+explorer = vit_attention_explorer(vit_30k, sample, titles)
+explorer
+
+# %% [markdown]
+# At fixed settings: the class token's attention rollout for the six images, and the learned position
+# embeddings. Each small square in the right figure belongs to one patch position and shows the cosine
+# similarity of its embedding with every other position's (the paper's Figure 7).
+
+# %%
+maps = vitlite.models.vit.collect_attention(vit_30k, sample)
+rollout = vitlite.models.vit.attention_rollout(maps)[:, 0, 1:].reshape(-1, 8, 8)
+fig, axes = viz.figure(1, 6, panel=(1.8, 2.0))
+for i, ax in enumerate(axes[0]):
+    viz.overlay(ax, sample[i], rollout[i], title=titles[i].split(" (")[0])
+fig.suptitle("Class-token attention rollout", fontsize=10)
+fig
+
+# %%
+similarity = vitlite.models.vit.pos_embed_similarity(vit_30k.pos_embed, (8, 8))
+fig, axes = viz.figure(8, 8, figsize=(5.8, 5.0))
+for (i, j), ax in zip([(i, j) for i in range(8) for j in range(8)], axes.flat):
+    image = ax.imshow(similarity[i, j].numpy(), cmap="viridis", vmin=-1, vmax=1)
+    ax.plot(j, i, marker="s", markersize=3, markerfacecolor="none", markeredgecolor="red", markeredgewidth=0.7)  # the tile's own position
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.colorbar(image, ax=axes, shrink=0.6, label="cosine similarity")
+fig.suptitle("Position embeddings: similarity of each patch position (red square) with all others", fontsize=9)
+fig
+
+# %% [markdown]
+# Read it honestly: this is not the paper's picture. In the paper's ViT-L/32, trained on JFT-300M, each
+# tile shows a bright blob around its own position and bright rows and columns through it: neighbours get
+# similar embeddings, and the 2D layout is learned from 1D positions. Our tiny ViT's tiles show **rings**:
+# a position on the border is most similar to the other border positions, an inner position to the
+# positions at the same distance from the border. What the course ViT learned from its 30,000 images is
+# mostly *how far from the edge* a patch is (ShapesWorld's objects never touch the border, so that
+# separates background from possible object), not where it is.
+#
+# **Does the ViT learn chapter 01's locality by itself?** The paper's Figure 7 (right) answers with the
+# *mean attention distance*: for each head, the distance in pixels between a query patch and the patches it
+# attends to, weighted by the attention (the analogue of a CNN's receptive field). In the paper some heads
+# of the lowest layers attend at short distances, like a convolution, while others already look across
+# the image; higher up, all heads look far. Below, every head of the course ViT on 256 test images,
+# trained on the smallest and the largest training set of section 5, against attention spread evenly over
+# all patches (which is also what the untrained ViT does).
+
+# %%
+from vitlite.models.vit import mean_attention_distance, uniform_attention_distance
+
+patch = vit_30k.patch_embed.patch_size
+fig, axes = viz.figure(1, 1, panel=(4.6, 3.2))
+ax = axes[0, 0]
+distances = {}
+for k, size in enumerate((cfg.sizes[0], cfg.sizes[-1])):
+    trained, _ = load_checkpoint("data_hunger", cfg.checkpoint("vit_tiny_shapes", size))
+    distances[size] = mean_attention_distance(vitlite.models.vit.collect_attention(trained, test_set.images[:256]), (8, 8), patch)  # (layers, heads)
+    for layer, row in enumerate(distances[size]):
+        ax.scatter([layer + 1 + (k - 0.5) * 0.2] * len(row), row, color=f"C{k}", s=18, label=f"trained on {size:,} images" if layer == 0 else None)
+uniform = uniform_attention_distance((8, 8), patch)
+ax.axhline(uniform, color="0.4", linestyle="--", linewidth=1, label="uniform attention (the untrained ViT)")
+ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, 32), xticks=range(1, len(vit_30k.blocks) + 1))
+ax.set_title(f"every head of every layer ({vit_30k.patch_embed.img_size}x{vit_30k.patch_embed.img_size} images, {patch}x{patch} patches)", fontsize=8)
+ax.legend(fontsize=7)
+for size, d in distances.items():
+    print(f"trained on {size:>6,} images: heads from {d.min():.1f} to {d.max():.1f} px; uniform attention {uniform:.1f} px")
+fig
+
+# %% [markdown]
+# No head of the course ViT is local: every one, in every layer, attends at about the distance of uniform
+# attention (15.3 to 16.9 px against 16.5). Thirty times more data did not change that. Mean distance cannot tell *uniform* from *sharp but far*
+# attention (section 6's explorer shows the maps are not uniform: they pick out objects), but it does say
+# that no head prefers its neighbourhood. Chapter 01's construction shows that attention *can* become a
+# convolution; the paper shows that a ViT trained on 300 million images partly *does*; at 30,000 images and
+# four layers on 32×32 scenes, ours does not, which is one way to read section 5's result: the
+# convolutional prior the ViT lacks is not learned back at this scale.
+
+# %% [markdown]
+# ## 7 · Exercises
+#
+# **Exercise 1 · Patchify.** Write `patchify(images, p)`: (B, C, H, W) → (B, H/p · W/p, p · p · C), the
+# patches in reading order (row by row), each flattened row by row with the channels last, as in section 1.
+# Try it without einops too, with `reshape` and `permute`.
+
+# %%
+def patchify(images: torch.Tensor, p: int) -> torch.Tensor:
+    raise NotImplementedError  # your code here
+
+
+checks.patchify(patchify)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def patchify(images, p):
+#     b, c, h, w = images.shape
+#     x = images.reshape(b, c, h // p, p, w // p, p)       # b c gh p1 gw p2
+#     x = x.permute(0, 2, 4, 3, 5, 1)                      # b gh gw p1 p2 c
+#     return x.reshape(b, (h // p) * (w // p), p * p * c)
+# ```
+# </details>
+#
+# **Exercise 2 · Resize position embeddings.** Write `resize_pos_embed(pos_embed, new_grid)` for embeddings
+# (1, 1 + h·w, D) learned on a square h×h grid: keep the class token's row as it is, and resize the grid
+# part to `new_grid` = (H, W) with bicubic interpolation (`align_corners=False`), returning
+# (1, 1 + H·W, D).
+
+# %%
+def resize_pos_embed(pos_embed: torch.Tensor, new_grid: tuple[int, int]) -> torch.Tensor:
+    raise NotImplementedError  # your code here
+
+
+checks.resize_pos_embed(resize_pos_embed)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def resize_pos_embed(pos_embed, new_grid):
+#     cls, grid = pos_embed[:, :1], pos_embed[:, 1:]
+#     side = int(grid.shape[1] ** 0.5)
+#     grid = rearrange(grid, "1 (h w) d -> 1 d h w", h=side)
+#     grid = F.interpolate(grid, size=new_grid, mode="bicubic", align_corners=False)
+#     return torch.cat([cls, rearrange(grid, "1 d h w -> 1 (h w) d")], dim=1)
+# ```
+# </details>
+#
+# **Exercise 3 · What a larger image adds.** The paper fine-tunes ViT-B/16, trained at 224×224, at 384×384.
+# Without counting anything in code, how many parameters does the model *gain* when it is built for
+# 384×384 instead of 224×224? Think about which of its tensors have a size that depends on the number of
+# tokens (sections 2 and 3 introduce them all), then give one integer; the checker builds both on the meta device.
+
+# %%
+params_added = None  # your answer: an int
+
+checks.vit_params_added_at_384(params_added)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Only the position embeddings grow: the patch embedding is a convolution (its weights do not depend on
+# how many patches there are), attention and MLP weights act on one token's width, and the head reads the
+# class token. At 384 there are 24 × 24 = 576 patches plus the class token, 577 rows, against 197 at 224:
+# **(577 − 197) × 768 = 291,840** parameters, 0.3% of the model. Attention's *cost* is another story:
+# 577² / 197² ≈ 8.6 times the attention scores per layer. Fine-tuning at a new size is exactly exercise
+# 2's resizing: interpolate the 14 × 14 grid of learned rows to 24 × 24 and keep everything else.
+# </details>
+
+# %% [markdown]
+# ## 8 · Summary
+#
+# - ViT is a Transformer encoder on a sequence of patch tokens. Patchify, a shared linear embedding (a
+#   stride-p convolution), a class token and learned position embeddings are all it adds to the
+#   architecture of chapter 01's attention.
+# - Our implementation equals Hugging Face's to 1e-5 and has the published parameter counts, from
+#   ViT-Ti (5.7M) to ViT-L (304M).
+# - Position embeddings can be resized, so a trained ViT runs at other resolutions.
+# - With the same size and the same training, a small CNN beats a small ViT on every training set we
+#   tried (1,000 to 30,000 images), and the ViT needs more than ten times the data to match it. The gap did
+#   not close at our scale; the paper needed hundreds of millions of images for that.
+#
+# **Take-home message.** A ViT is a Transformer that has to learn from data what a convolution assumes.
+# That makes it data-hungry at small scale, and the attention maps show it learning where to look. At large
+# scale it is the same generality that lets it keep improving where CNNs saturate.
+#
+# ## References
+#
+# 1. A. Dosovitskiy et al. An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale.
+#    ICLR 2021. Code: [github.com/google-research/vision_transformer](https://github.com/google-research/vision_transformer).
+# 2. H. Touvron et al. Training data-efficient image transformers & distillation through attention (DeiT).
+#    ICML 2021.
+# 3. S. Abnar, W. Zuidema. Quantifying Attention Flow in Transformers. ACL 2020.
+# 4. A. Kolesnikov et al. Big Transfer (BiT): General Visual Representation Learning. ECCV 2020.
+# 5. P. Wang. vit-pytorch, [github.com/lucidrains/vit-pytorch](https://github.com/lucidrains/vit-pytorch) (the study group's code link).
