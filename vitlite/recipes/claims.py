@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from vitlite.recipes.hunger import SIZES as HUNGER_SIZES
+
 __all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table"]
 
 Records = dict[str, list[dict[str, Any]]]
@@ -211,15 +213,17 @@ def _t2t_control(records: Records, chance: float = 0.2) -> Measured:
 
 
 _LEGACY = "the recipe predates the rules of evidence: one seed and no scores in its manifest; being redone"
-_HUNGER_SIZES = (1000, 3000, 10000)
+def _hunger_lead_at(records: Records, n: int) -> tuple[list[float], list[float], float]:
+    """Chapter 02's study at ``n`` training images: the CNN's and the ViT's test accuracies and the CNN's lead (means)."""
+    cnn, vit = (_values(records, "hunger", f"{model}_n{n}", "accuracy") for model in ("cnn", "vit"))
+    return cnn, vit, _stats(cnn)[0] - _stats(vit)[0]
 
 
 def _hunger_lead(records: Records) -> Measured:
     """Chapter 02 (1): the CNN at least 0.05 above the ViT at every training size."""
     parts, held = [], True
-    for n in _HUNGER_SIZES:
-        cnn, vit = _values(records, "hunger", f"cnn_n{n}", "accuracy"), _values(records, "hunger", f"vit_n{n}", "accuracy")
-        lead = _stats(cnn)[0] - _stats(vit)[0]
+    for n in HUNGER_SIZES:
+        cnn, vit, lead = _hunger_lead_at(records, n)
         held &= lead >= 0.05
         parts.append(f"{n:,}: CNN {_show(cnn)}, ViT {_show(vit)} ({lead:+.3f})")
     return Measured("; ".join(parts) + f" ({len(cnn)} seeds)", held)
@@ -227,28 +231,25 @@ def _hunger_lead(records: Records) -> Measured:
 
 def _hunger_gap(records: Records) -> Measured:
     """Chapter 02 (2): the gap (CNN minus ViT, means) smaller at the largest size than at the smallest."""
-    def gap(n: int) -> float:
-        return _stats(_values(records, "hunger", f"cnn_n{n}", "accuracy"))[0] - _stats(_values(records, "hunger", f"vit_n{n}", "accuracy"))[0]
-
-    gaps = [gap(n) for n in _HUNGER_SIZES]
-    return Measured(f"gap at {', '.join(f'{n:,}' for n in _HUNGER_SIZES)} images: {', '.join(f'{g:+.3f}' for g in gaps)} (3 seeds each)", gaps[-1] < gaps[0])
+    leads = [_hunger_lead_at(records, n) for n in HUNGER_SIZES]
+    gaps = [lead for _, _, lead in leads]
+    return Measured(f"gap at {', '.join(f'{n:,}' for n in HUNGER_SIZES)} images: {', '.join(f'{g:+.3f}' for g in gaps)} ({len(leads[0][0])} seeds each)", gaps[-1] < gaps[0])
 
 
 def _hunger_control(records: Records, chance: float = 0.2) -> Measured:
     """Chapter 02 (3): at the smallest and largest size the CNN on shuffled patches falls at least halfway to the ViT."""
     parts, held, trained = [], True, True
-    for n in (_HUNGER_SIZES[0], _HUNGER_SIZES[-1]):
+    for n in (HUNGER_SIZES[0], HUNGER_SIZES[-1]):
         perm = _values(records, "hunger", f"cnn_perm_n{n}", "accuracy")
-        cnn, vit = (_stats(_values(records, "hunger", f"{m}_n{n}", "accuracy"))[0] for m in ("cnn", "vit"))
-        halfway = (cnn + vit) / 2
+        cnn, vit, _ = _hunger_lead_at(records, n)
+        halfway = (_stats(cnn)[0] + _stats(vit)[0]) / 2
         held &= _stats(perm)[0] <= halfway
         trained &= _stats(_values(records, "hunger", f"cnn_perm_n{n}", "accuracy", "train"))[0] > chance + 0.05
-        parts.append(f"{n:,}: shuffled CNN {_show(perm)} against halfway {halfway:.3f} (CNN {cnn:.3f}, ViT {vit:.3f})")
+        parts.append(f"{n:,}: shuffled CNN {_show(perm)} against halfway {halfway:.3f} (CNN {_stats(cnn)[0]:.3f}, ViT {_stats(vit)[0]:.3f})")
     result = "; ".join(parts)
     if not trained:
         result += "; the shuffled CNN did not fit its own training images above chance, so it isolates nothing"
     return Measured(result, held, conclusive=trained)
-
 
 
 # Chapter 02's claims from its study `hunger` (vitlite/recipes/hunger.py). They replace the legacy row of

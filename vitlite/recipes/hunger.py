@@ -25,6 +25,7 @@ size of the main study, 10,000 images), written down before the main study's run
 
 from __future__ import annotations
 
+from vitlite.data import TEXTURES
 from vitlite.recipes.runner import Arm, Study
 
 __all__ = ["PILOTS", "HUNGER", "STUDIES", "SIZES", "hunger_arms"]
@@ -75,7 +76,7 @@ PILOTS: tuple[Study, ...] = (
     _pilot(
         "hunger_pilot_textured",
         "chapter 02's pilot: the shape task with every fill pattern, smaller objects and more noise, CNN and ViT, 10,000 images, one seed, 3,000 steps",
-        (("image_size", 32), ("textures", ("solid", "stripes_h", "stripes_v", "stripes_d", "checker", "dots")), ("size_range", (0.1, 0.2)), ("noise", 0.08)),
+        (("image_size", 32), ("textures", TEXTURES), ("size_range", (0.1, 0.2)), ("noise", 0.08)),
         "shape",
     ),
 )

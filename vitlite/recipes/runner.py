@@ -231,6 +231,10 @@ class Arm:
     def kwargs(self) -> dict[str, Any]:
         return dict(self.model_kwargs)
 
+    def train_size(self, study_size: int) -> int:
+        """How many training images the arm uses in a study of ``study_size``."""
+        return self.n_train or study_size
+
 
 @dataclass(frozen=True)
 class Study:
@@ -324,7 +328,7 @@ class Study:
         """Train one run exactly as the recipe does (shorter, or on fewer images, for a live demo)."""
         arm = self.arm(arm) if isinstance(arm, str) else arm
         model = self.build(arm, seed)
-        train = self.dataset("train", n_train or arm.n_train)
+        train = self.dataset("train", n_train or arm.train_size(self.n_train))
         spec = TASKS[self.task]
         eval_fn = lambda m: spec.scores(m, self.dataset("val"))  # noqa: E731
         if self.task == "detection" and hasattr(model, "assign"):
@@ -368,11 +372,11 @@ class Study:
             "model": arm.model_name,
             "model_kwargs": arm.kwargs,
             "parameters": sum(p.numel() for p in model.parameters()),
-            "n_train": arm.n_train or self.n_train,
+            "n_train": arm.train_size(self.n_train),
             "steps": history.steps_done,
             "best_step": history.best_step,
             "stopped_by_patience": history.stopped_by_patience,
-            "scores": {"train": self.scores(model, "train", min(self.n_score, arm.n_train or self.n_train)), "val": self.scores(model, "val"), "test": self.scores(model, "test")},
+            "scores": {"train": self.scores(model, "train", min(self.n_score, arm.train_size(self.n_train))), "val": self.scores(model, "val"), "test": self.scores(model, "test")},
             "cpu_seconds": round(time.process_time() - start_cpu, 1),
             "wall_seconds": round(history.seconds, 1),
             "threads": torch.get_num_threads(),
