@@ -25,7 +25,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
 #
-# **Runtime:** about 85 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 63 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -34,8 +34,9 @@
 # 2. assemble a ViT from its parts (class token, learned position embeddings, pre-norm encoder blocks,
 #    head), prove it equal to Hugging Face's implementation, and count the paper's four model sizes;
 # 3. resize position embeddings so a trained ViT runs at another resolution;
-# 4. measure, in miniature, what the missing inductive bias costs: a CNN and a ViT of the same size
-#    trained on growing amounts of data;
+# 4. measure, in miniature and with a control, what the missing inductive bias costs: a CNN and a ViT of
+#    about the same size trained to fair end points on 1,000 to 10,000 images, and the same CNN on images
+#    whose patches are shuffled, which takes its locality prior away;
 # 5. read a ViT's attention maps, per head, per layer and rolled out, and its learned position embeddings.
 
 # %% [markdown]
@@ -322,38 +323,139 @@ if pretrained is not None:
 # pull ahead.
 #
 # **In miniature.** ShapesWorld can make as many images as we like, so we can repeat the comparison with
-# training sets of growing size. Two models of the same size on 32×32 images of five shapes: a small ResNet
-# (`resnet_tiny_shapes`) and a small ViT with 4×4 patches (`vit_tiny_shapes`). Both get exactly the same
-# training: 6,000 AdamW steps of 64 images (lr 1e-3, weight decay 0.05, cosine schedule), on subsets of
-# 1,000, 3,000, 10,000 and 30,000 images, and are tested on 2,000 new images. The question, fixed before
-# running: does the CNN lead on the smallest set, and does the gap (CNN accuracy minus ViT accuracy)
-# narrow as the data grows?
+# training sets of growing size. Two models of about the same size on 32×32 images: a small ResNet
+# (`resnet_tiny_shapes`) and a small ViT with 4×4 patches (`vit_tiny_shapes`).
+#
+# **The first try.** The course's first recipe, `data_hunger`, trained each model once on 1,000, 3,000,
+# 10,000 and 30,000 images of five plain shapes, 6,000 steps each (batch 64, AdamW, learning rate 1e-3, cosine
+# schedule), and kept the last weights. Its checkpoints, scored now on 2,000 test images:
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, provenance, train_classifier
+from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, provenance, summarize
 
 cfg = DATA_HUNGER
 test_set = cfg.test_set()
 print(f"{cfg.models[0]}: {count_parameters(vitlite.create_model(cfg.models[0])):,} parameters; {cfg.models[1]}: {count_parameters(vitlite.create_model(cfg.models[1])):,} parameters")
-fig = viz.show_scenes(test_set, n=8)
+first_try = {name: [] for name in cfg.models}
+final_loss = {name: [] for name in cfg.models}
+for n in cfg.sizes:
+    for name in cfg.models:
+        model, meta = load_checkpoint("data_hunger", cfg.checkpoint(name, n))
+        first_try[name].append(accuracy(model, test_set))
+        final_loss[name].append(meta["final_loss"])
+print(f"{'images':>8} {'CNN':>7} {'ViT':>7} {'gap':>7}   final training loss (one seed each): CNN, ViT")
+for i, n in enumerate(cfg.sizes):
+    cnn_acc, vit_acc = first_try[cfg.models[0]][i], first_try[cfg.models[1]][i]
+    print(f"{n:>8,} {cnn_acc:>7.3f} {vit_acc:>7.3f} {cnn_acc - vit_acc:>+7.3f}   {final_loss[cfg.models[0]][i]:.3f}, {final_loss[cfg.models[1]][i]:.3f}")
+
+# %% [markdown]
+# The CNN led at every size, and the gap *widened* (4 points at 1,000 images, 34 at 10,000), the opposite of
+# the paper's trend. But this comparison cannot carry that conclusion, for three reasons:
+#
+# - **No headroom.** The CNN reached 0.999 at 30,000 images: the task stops measuring it long before the
+#   ViT, so a narrowing gap could not show.
+# - **Unequal end points.** Every run got the same 6,000 steps and kept its last weights. At 1,000 images
+#   both models memorise the training set long before that; at 30,000 the ViT is still underfitting (its
+#   training loss ends near 0.65, while the CNN's reaches zero). "The ViT needs ten times the data" then
+#   partly means "the ViT needs more steps".
+# - **One seed, and no control.** Nothing says the CNN's lead comes from its prior rather than from, say,
+#   an easier optimisation.
+#
+# **The study.** A recipe built for the rules of evidence (`vitlite/recipes/hunger.py`):
+#
+# - *fair end points*: both models see the same augmented batches for a given seed (random shifts of up to
+#   3 pixels, left-right mirrors), are evaluated every 250 steps on 1,000 validation images, stop once 6
+#   evaluations in a row bring no new best (or at a budget of 6,000 steps) and are scored at their best
+#   validation checkpoint; three seeds each;
+# - *a task with headroom*, chosen by a pilot before the main runs;
+# - *a control* that takes the CNN's locality prior away and leaves the ViT as it is.
+#
+# **The pilot.** Two harder tasks, each model once, at the study's largest size (10,000 images), 3,000 steps:
+# the *relation* task (two objects in opposite halves of the image: the same shape or not?) and *textured
+# shapes* (the five shapes filled with any of six patterns, smaller, on a noisier background).
+
+# %%
+from vitlite.recipes.hunger import HUNGER, PILOTS
+
+for pilot in PILOTS:
+    runs = {r["label"]: r for r in pilot.results()}
+    chance = 1 / pilot.num_classes
+    print(f"{pilot.name:<22} chance {chance:.2f}: " + ", ".join(f"{label.upper()} test {r['scores']['test']['accuracy']:.3f} (train {r['scores']['train']['accuracy']:.3f}, best step {r['best_step']:,})" for label, r in runs.items()))
+study = HUNGER
+fig = viz.show_scenes(study.dataset("test", 8), n=8)
 fig
 
 # %% [markdown]
-# The full sweep takes the better part of an hour on a 2-core CPU, too long for this chapter, so it was run once with
-# `vitlite.recipes` (the command and its recorded time are printed below). First, to see the training
-# itself, both models train live on the smallest set for a few hundred steps with the same function the
-# recipe uses.
+# On the relation task the ViT never left chance (0.48 against 0.5): a model that learns nothing cannot show
+# how its gap to the CNN changes with data. On textured shapes both models learn, the CNN stays far from
+# 100% (0.85), and the ViT (0.50, five classes) has a long way to climb. The study uses textured shapes:
+# above, eight of its test images.
+#
+# **The control: shuffled patches.** Cut every image into its 64 patches of 4×4 pixels and put them back in
+# one fixed random order, the same for every image, train and test. Nothing is lost (the shuffle can be
+# undone), but neighbouring pixels are no longer neighbours at any patch border. A CNN's small kernels
+# assume they are. A ViT with 4×4 patches does not notice at all: it cuts the same patches, and only its
+# position embeddings tie a patch to a place. If the ViT's starting position embeddings are permuted the
+# same way, the ViT computes *exactly* the same function of a shuffled image as of the original, so it
+# trains exactly the same. Both facts, checked on two untrained models with the same weights:
+
+# %%
+from vitlite.models.permuted import permute_patches
+
+images = study.dataset("test", 256).images
+for name in ("vit_tiny_shapes", "resnet_tiny_shapes"):
+    vitlite.env.seed_everything(0)
+    plain = vitlite.create_model(name).eval()
+    vitlite.env.seed_everything(0)
+    shuffled = vitlite.create_model("patch_permuted", model=name, permutation_seed=0, align_position=name.startswith("vit")).eval()
+    with torch.no_grad():
+        change = (plain(images) - shuffled(images)).abs().max().item()
+    print(f"{name:<20} largest change of an output on shuffled images: {change:.1e}   (outputs up to {plain(images).abs().max().item():.2f})")
+    if name.startswith("vit"):
+        assert change < 1e-5, "a ViT with permuted position embeddings must compute the same function"
+    else:
+        assert change > 1e-3, "a CNN must see the shuffle"
+fig, axes = viz.figure(1, 6, panel=(1.5, 1.6))
+for i in range(3):
+    axes[0, 2 * i].imshow(viz.to_image(images[i]), interpolation="nearest")
+    axes[0, 2 * i + 1].imshow(viz.to_image(permute_patches(images[i : i + 1], shuffled.permutation, 4)[0]), interpolation="nearest")
+    axes[0, 2 * i].set_title("image", fontsize=8)
+    axes[0, 2 * i + 1].set_title("patches shuffled", fontsize=8)
+for ax in axes[0]:
+    ax.axis("off")
+fig
+
+# %% [markdown]
+# So the control needs no ViT of its own: the ViT's results on the original images *are* its results on the
+# shuffled ones. It needs only a CNN trained on shuffled images, at the smallest and the largest size. The
+# study's settings and the expectation, written after the pilot and before any of the main runs:
+
+# %%
+import textwrap
+
+names = {"cnn": "CNN", "vit": "ViT", "cnn_perm": "CNN, shuffled"}
+record = manifest(study.name)
+print(provenance(record))
+print(f"expectation, fixed on {record['expectation_fixed']}:")
+print(textwrap.fill(record["expectation"], 110))
+for label in ("cnn_n1000", "vit_n1000", "cnn_perm_n1000"):
+    arm = study.arm(label)
+    print(f"  {names[label.rsplit('_n', 1)[0]]:<14} {count_parameters(study.build(arm, seed=0)):>8,} parameters: {arm.about}")
+
+# %% [markdown]
+# A live run first, with the study's own code: both models on the 1,000 smallest-size images, seed 0, 400
+# steps (the schedule squeezed into 400 steps), validation every 100.
 
 # %%
 live = {}
-for name in cfg.models:
-    model, history = train_classifier(name, cfg.train_set(cfg.sizes[0]), steps=400, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device=device)
-    live[f"{name}: test accuracy {accuracy(model, test_set):.2f} after 400 steps"] = history
-fig = viz.plot_losses(live, title=f"live, on {cfg.sizes[0]:,} images")
-chance = torch.log(torch.tensor(float(len(test_set.classes)))).item()
+for label in ("cnn_n1000", "vit_n1000"):
+    model, history = study.train(label, seed=0, steps=400, eval_every=100, device=device)
+    live[f"{names[label.rsplit('_n', 1)[0]]}: {history.seconds:.0f} s, validation accuracy {history.final('accuracy'):.2f}"] = history
+fig = viz.plot_losses(live, title="live: 400 steps on 1,000 textured-shape images")
+chance = torch.log(torch.tensor(float(study.num_classes))).item()
 fig.axes[0].axhline(chance, color="0.5", linestyle=":", linewidth=1)
-fig.axes[0].text(400, chance + 0.03, f"ln {len(test_set.classes)} = {chance:.2f}", ha="right", va="bottom", fontsize=7, color="0.4")
+fig.axes[0].text(400, chance + 0.03, f"ln {study.num_classes} = {chance:.2f}", ha="right", va="bottom", fontsize=7, color="0.4")
 fig
 
 # %% [markdown]
@@ -362,73 +464,218 @@ fig
 # logits are nearly equal and its softmax gives every class about 1/K; the cross-entropy of a 1/K guess is
 # −ln(1/K) = ln K whatever the true class is. The loss can only leave that plateau once the network
 # computes *something* that differs between classes. The ResNet leaves it within a few dozen steps; the
-# ViT stays near it for about a hundred steps and then descends slowly: its attention starts uniform
-# (every token an average of all the others), and nothing in its structure points it at local patterns.
+# ViT stays near it longer and descends slowly: its attention starts uniform (every token an average of
+# all the others), and nothing in its structure points it at local patterns. Keep that slowness in mind;
+# it turns out to matter more for this study than anything about the data.
 #
-# Now the recipe's checkpoints, each evaluated here on the same 2,000 test images.
+# The study's full runs, every seed, validation accuracy against steps, one panel per training size (a
+# circle marks each run's best validation step, the checkpoint that is scored):
 
 # %%
-record = manifest("data_hunger")
-print(provenance(record))
-results = {name: [] for name in cfg.models}
-for n in cfg.sizes:
-    for name in cfg.models:
-        model, meta = load_checkpoint("data_hunger", cfg.checkpoint(name, n))
-        results[name].append(accuracy(model, test_set))
-print(f"{'images':>8} " + " ".join(f"{name:>20}" for name in cfg.models) + f" {'gap':>7}")
-gaps = []
-for i, n in enumerate(cfg.sizes):
-    gaps.append(results[cfg.models[0]][i] - results[cfg.models[1]][i])
-    print(f"{n:>8} " + " ".join(f"{results[name][i]:>20.3f}" for name in cfg.models) + f" {gaps[-1]:>7.3f}")
+records = study.results()
+sizes = sorted({r["n_train"] for r in records})
+kinds = list(names)
+fig, axes = viz.figure(1, len(sizes), panel=(3.3, 2.8))
+for ax, n in zip(axes[0], sizes):
+    for color, kind in enumerate(kinds):
+        for i, r in enumerate(x for x in records if x["label"] == f"{kind}_n{n}"):
+            h = r["history"]
+            ax.plot(h["eval_step"], h["metrics"]["accuracy"], color=f"C{color}", linewidth=0.9, alpha=0.8, label=names[kind] if i == 0 else None)
+            ax.plot(r["best_step"], h["metrics"]["accuracy"][h["eval_step"].index(r["best_step"])], "o", color=f"C{color}", markersize=5, markerfacecolor="none")
+    ax.axhline(0.2, color="grey", linestyle=":", linewidth=1)
+    ax.set(title=f"{n:,} training images", xlabel="step", ylim=(0.1, 1.0))
+axes[0, 0].set_ylabel("validation accuracy")
+axes[0, 0].legend(fontsize=7)
+fig
+
+# %% [markdown]
+# The scores of the best-validation checkpoints, on the run's own training images (up to 2,000 of them) and
+# on 2,000 test images, with how many of the three runs stopped by patience rather than at the budget:
 
 # %%
-fig, axes = viz.figure(1, 2, panel=(4.2, 3.2))
-for name, marker in zip(cfg.models, "os"):
-    axes[0, 0].semilogx(cfg.sizes, results[name], marker=marker, label=name)
-axes[0, 0].axhline(1 / len(test_set.classes), color="0.6", linestyle=":", label="chance")
-axes[0, 0].set_xlabel("training images")
-axes[0, 0].set_ylabel("test accuracy")
-axes[0, 0].legend(fontsize=8)
-axes[0, 1].semilogx(cfg.sizes, gaps, marker="o", color="C3")
-axes[0, 1].axhline(0, color="0.6")
-axes[0, 1].set_xlabel("training images")
-axes[0, 1].set_title("gap: CNN accuracy minus ViT accuracy", fontsize=10)
+test_summary, train_summary = summarize(records, "accuracy", "test"), summarize(records, "accuracy", "train")
+print(f"{'':<22} {'train acc':>14} {'test acc':>14}  {'best steps':>20}  stopped by patience")
+for arm in study.arms:
+    runs = [r for r in records if r["label"] == arm.label]
+    tr, te = train_summary[arm.label], test_summary[arm.label]
+    kind, n = arm.label.rsplit("_n", 1)
+    row, best = f"{names[kind]}, {int(n):,}", ", ".join(f"{r['best_step']:,}" for r in runs)
+    print(f"{row:<22} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f}  {best:>20}  {sum(r['stopped_by_patience'] for r in runs)} of {len(runs)}")
+
+# %% [markdown]
+# The paper's Figure 3 and 4 plot accuracy against the amount of pre-training data on a log axis. Here
+# the error (1 − test accuracy) against the number of training images, both on log axes: a power law
+# error ∝ n^slope is a straight line, and its slope says how fast a model turns data into accuracy. Dots are
+# seeds, lines join the means, and the fitted slopes are in the legend.
+
+# %%
+import math
+
+def mean_error(kind: str, n: int) -> float:
+    return 1 - test_summary[f"{kind}_n{n}"]["mean"]
+
+
+def fit_line(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least squares of log10(error) on log10(n): (slope, intercept)."""
+    xs, ys = [math.log10(n) for n, _ in points], [math.log10(e) for _, e in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return slope, my - slope * mx
+
+
+lines = {}
+fig, axes = viz.figure(1, 1, panel=(4.8, 3.4))
+ax = axes[0, 0]
+for color, kind in enumerate(kinds):
+    present = [n for n in sizes if f"{kind}_n{n}" in test_summary]
+    points = [(n, mean_error(kind, n)) for n in present]
+    lines[kind] = fit_line(points)
+    ax.loglog(*zip(*points), color=f"C{color}", marker="o", label=f"{names[kind]}: slope {lines[kind][0]:.2f}")
+    for n in present:
+        ax.scatter([n] * 3, [1 - v for v in test_summary[f"{kind}_n{n}"]["values"]], color=f"C{color}", s=10, alpha=0.6)
+ax.set(xlabel="training images", ylabel="test error (1 - accuracy)")
+ax.legend(fontsize=8)
 fig
 
 # %%
-cnn, vit_acc = results[cfg.models[0]], results[cfg.models[1]]
-narrows = all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
-print(f"CNN leads on the smallest set by {gaps[0]:.3f}; the gap narrows at every step: {narrows}")
-print(f"ViT on {cfg.sizes[-1]:,} images: {vit_acc[-1]:.3f}; CNN on {cfg.sizes[1]:,} images: {cnn[1]:.3f}")
-# These three assertions were written after the runs, once the stated prediction (the gap narrows) had
-# failed: they check what the runs do show, not a prediction made before them.
-assert gaps[0] > 0.02, f"the CNN should lead on the smallest set (gap {gaps[0]:.3f})"
-assert all(b > a for a, b in zip(vit_acc, vit_acc[1:])), "the ViT should keep improving as the data grows"
-assert vit_acc[-1] < cnn[1] - 0.05, "with ten times the data the ViT should still trail the CNN"
+(s_cnn, b_cnn), (s_vit, b_vit) = lines["cnn"], lines["vit"]
+if s_vit < s_cnn:
+    cross = 10 ** ((b_cnn - b_vit) / (s_vit - s_cnn))
+    print(f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}: the ViT's error falls faster; straight lines would cross near {cross:,.0f} images")
+else:
+    print(f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}: the ViT's error does not fall faster; these lines never cross")
 
 # %% [markdown]
-# **What we found.** The CNN leads on the smallest set, by about 4 points, as the claim says. The second
-# half does **not** hold in our miniature: the gap does not narrow as the data grows. It widens from 4 points
-# at 1,000 images to about 34 at 10,000, and shrinks a little at 30,000 only because the CNN has almost nothing
-# left to gain (99.9%). We report it as it came out.
+# The three parts of the expectation, each against the threshold fixed before the runs. The CNN's lead is a
+# difference of two models' means; the control's fall is paired seed by seed (the CNN and the shuffled CNN
+# of one seed start from the same weights and see the same batches, only the pixels' order differs).
+
+# %%
+lead = {n: test_summary[f"cnn_n{n}"]["mean"] - test_summary[f"vit_n{n}"]["mean"] for n in sizes}
+control_sizes = [n for n in sizes if f"cnn_perm_n{n}" in test_summary]
+print(f"{'images':>8} {'CNN':>7} {'ViT':>7} {'lead':>7}   seeds 0, 1, 2 (test): CNN | ViT")
+for n in sizes:
+    print(f"{n:>8,} {test_summary[f'cnn_n{n}']['mean']:>7.3f} {test_summary[f'vit_n{n}']['mean']:>7.3f} {lead[n]:>+7.3f}   "
+          + ", ".join(f"{v:.3f}" for v in test_summary[f"cnn_n{n}"]["values"]) + " | " + ", ".join(f"{v:.3f}" for v in test_summary[f"vit_n{n}"]["values"]))
+share = {}
+for n in control_sizes:
+    cnn, vit, perm = (test_summary[f"{kind}_n{n}"] for kind in ("cnn", "vit", "cnn_perm"))
+    share[n] = (cnn["mean"] - perm["mean"]) / (cnn["mean"] - vit["mean"])
+    drops = [c - p for c, p in zip(cnn["values"], perm["values"])]
+    print(f"{n:>8,} images: shuffling costs the CNN {', '.join(f'{d:+.3f}' for d in drops)} (seeds 0, 1, 2), "
+          f"{share[n]:.0%} of its lead over the ViT; the shuffled CNN fits {train_summary[f'cnn_perm_n{n}']['mean']:.3f} of its training images")
+# Each part of the expectation, with the threshold fixed before the runs:
+assert all(lead[n] >= 0.05 for n in sizes), "(1) the CNN at least 5 points above the ViT at every size"
+assert lead[sizes[-1]] > lead[sizes[0]] + 0.05, "(2) did not hold: the gap widened from 1,000 to 10,000 images, by more than 5 points"
+assert all(share[n] >= 0.5 for n in control_sizes), "(3) the shuffled CNN at least halfway from the CNN to the ViT"
+# ... and the check that makes (3) mean anything: the control fits its own training images above chance.
+assert all(train_summary[f"cnn_perm_n{n}"]["mean"] > 0.2 + 0.05 for n in control_sizes), "the control trained"
+
+# %% [markdown]
+# **By their thresholds, the first and third expectations held and the second, the paper's own claim, did
+# not** (a follow-up below qualifies that second verdict).
 #
-# Why? The CNN turns every extra image into accuracy because its architecture already knows two things: that
-# neighbouring pixels belong together, and that a shape is the same shape wherever it appears. The ViT has to
-# learn both from the data. Its position embeddings start with no notion of a 2-D neighbourhood, and every patch
-# position must learn to recognise a square on its own. It is short of compute as well as data: with the same
-# 6,000 steps it does not even fit the larger training sets (its training loss stays near 0.65 at 30,000
-# images, while the CNN's reaches zero). The paper's crossover took 300 million images and hundreds to
-# thousands of TPU-core-days; on a CPU budget we are in the regime its ImageNet-only results describe, a ViT
-# behind a CNN of the same size.
+# 1. The CNN leads at every size, by 27, 43 and 44 points, and every CNN seed beats every ViT seed.
+# 2. **The gap did not narrow; it widened**, from 0.27 at 1,000 images to 0.43 at 3,000 and 0.44 at 10,000.
+#    From 1,000 to 3,000 images the CNN gained 23 points and the ViT 7; from 3,000 to 10,000 both gained
+#    little (3 and 2). On the log-log plot the CNN's error falls with slope −0.73, the ViT's with −0.07:
+#    straight lines through these points move apart and never cross. Nothing here says where, or whether,
+#    the ViT would catch up; the paper's ViTs drew level at about 14 million images (ImageNet-21k), three
+#    orders of magnitude beyond our largest set, with models of 86 to 632 million parameters against our
+#    0.14 million.
+# 3. **The control says the CNN's lead is its locality prior.** Shuffling the 4×4 patches, which the ViT
+#    cannot notice, cost the CNN 22 to 31 points at 1,000 images (each seed against itself), 98% of its lead:
+#    the shuffled CNN (0.413) lands on the ViT (0.408). At 10,000 images it cost 33 to 36 points, 78% of the
+#    lead. The control trained (it fits 0.73 and 0.63 of its training images), so the fall is not a failure
+#    to learn. The 10 points the shuffled CNN keeps over the ViT at 10,000 images are not explained by this
+#    study; one guess, untested, is that a shuffle leaves each 4×4 patch whole, so the CNN's 3×3 kernels
+#    still see true neighbours inside a patch.
 #
-# What the miniature does show, and the assertions check: the ViT keeps improving with data, but trained on
-# 30,000 images it still trails the CNN trained on 3,000. At this scale it needs more than ten times the data
-# for the same accuracy. That is the data hunger the study plan calls ViT's missing inductive bias.
+# Look again at the table, though: **the ViT fits neither its small nor its large training sets.** At 1,000
+# images it gets 0.53 of its own training images right, at 10,000 0.51, no more than on test images.
+# It is not the picture of a model that overfits small data and is cured by more; it is a model that has not
+# found how to read shapes from 4×4 patches at all, within this budget. The shuffled CNN at 10,000 images
+# looks the same (0.63 train, 0.60 test): take the prior away and the CNN, too, stops fitting what it sees.
+
+# %% [markdown]
+# **A follow-up: is the ViT's plateau its training budget?** Every ViT run above ended with training accuracy
+# close to its test accuracy, about 0.5, even on 1,000 images: it neither memorised the small sets nor used the
+# large one. That is the pattern the first try warned of (a ViT still learning when the budget ends), and
+# early stopping can make it worse, since patience cuts off a run that sits on a plateau. So one more run,
+# defined after the study and before its own run: the ViT at 10,000 images, seed 0, the same data and
+# settings, four times the steps and no early stopping. One seed makes it a check, not an asserted claim.
+
+# %%
+from vitlite.recipes.hunger import HUNGER_BUDGET
+
+budget_record = manifest(HUNGER_BUDGET.name)
+print(provenance(budget_record))
+print(f"expectation, fixed on {budget_record['expectation_fixed']}:")
+print(textwrap.fill(budget_record["expectation"], 110))
+long_run = HUNGER_BUDGET.results()[0]
+fig, axes = viz.figure(1, 1, panel=(5.6, 3.0))
+ax = axes[0, 0]
+for i, r in enumerate(x for x in records if x["label"] == f"vit_n{sizes[-1]}"):
+    ax.plot(r["history"]["eval_step"], r["history"]["metrics"]["accuracy"], color="C1", linewidth=0.9, alpha=0.7, label="the study's ViT runs (6,000-step budget, patience)" if i == 0 else None)
+h = long_run["history"]
+ax.plot(h["eval_step"], h["metrics"]["accuracy"], color="C3", linewidth=1.0, label=f"the follow-up ({long_run['steps']:,} steps, no early stopping)")
+ax.plot(long_run["best_step"], h["metrics"]["accuracy"][h["eval_step"].index(long_run["best_step"])], "o", color="C3", markersize=5, markerfacecolor="none")
+ax.axhline(0.2, color="grey", linestyle=":", linewidth=1)
+ax.set(xlabel="step", ylabel="validation accuracy", ylim=(0.1, 1.0), title=f"the ViT on {sizes[-1]:,} textured-shape images")
+ax.legend(fontsize=7)
+study_vit = test_summary[f"vit_n{sizes[-1]}"]
+long_test, long_train = long_run["scores"]["test"]["accuracy"], long_run["scores"]["train"]["accuracy"]
+print(f"study's ViT: test {study_vit['mean']:.3f} ± {study_vit['std']:.3f}; follow-up: test {long_test:.3f}, train {long_train:.3f}, best step {long_run['best_step']:,}: "
+      + ("at least 0.05 above the study's mean" if long_test >= study_vit["mean"] + 0.05 else "less than 0.05 above the study's mean"))
+fig
+
+# %% [markdown]
+# **The follow-up's expectation held, and it changes how to read the study.** With four times the steps the
+# ViT at 10,000 images reaches 0.632 on test images (0.675 on its own), thirteen points above the study's
+# 0.499. Its validation curve follows the study's runs up to 6,000 steps, sitting near 0.5, and then keeps
+# climbing slowly; its best step is 22,500 of 24,000, and the curve flattens only as the learning rate runs
+# out, so it may not have finished even then. What the study took
+# for a plateau was a slow climb, cut off twice: by patience (six evaluations without a new best is 1,500
+# steps, and the climb is slower than that) and by the cosine schedule, which had brought the learning rate
+# near zero by step 6,000. The CNN's curves are flat to within a point over their last 2,000 steps too, but
+# under the same falling learning rate, so that alone does not prove it had finished; it had, at least, far
+# less left to gain: above 0.9 from 3,000 images on, and at 1,000 images it fits its whole training set.
+#
+# So the study's end points were not fair to the ViT, and the verdict on the paper's claim
+# (2) is **inconclusive**, not "did not hold". In the recorded runs the gap widened; granting the ViT at
+# 10,000 images its longer run's 0.632 leaves a gap of 0.31 there, still more than the 0.27 at 1,000 images;
+# but the ViT may not have finished, and nothing was run for longer at 1,000 or 3,000 images. The test that would
+# decide: every arm trained until its validation accuracy stops rising (a budget of 24,000 steps or more and
+# a patience to match), at every size, three seeds. It costs about four times the study's 205 CPU-minutes, and
+# it is left as the next step. (The course's table of claims in chapter 10 applies the same rule: the gap's
+# verdict is inconclusive when this follow-up lifts the ViT by 0.05 or more, a rule added after the follow-up
+# ran, since it makes the verdict more cautious, never less.)
+#
+# Are claims (1) and (3) exposed in the same way? (1) hardly: even the longer-trained ViT is 31 points below
+# the CNN at 10,000 images. (3) partly. The shuffled CNN learns slowly too: at 1,000 images two of its three
+# runs stopped by patience at step 750, on a plateau near 0.6 training accuracy. But the third (seed 0) ran
+# on until it fitted 0.97 of its training images, a true end point, and scored 0.403 on test images, the
+# same as the other two and as the ViT: at 1,000 images the shuffled CNN has nothing left to gain, so the
+# control's answer there (the prior is the whole lead) stands. At 10,000 images the shuffled CNN was still
+# climbing (best steps 4,750 to 6,000; 0.63 on its training images), so the share of the lead it takes there,
+# 78%, is less certain.
+#
+# What this section showed, and what it did not:
+#
+# - **Shown**, three seeds: at 1,000 to 10,000 images a small CNN is far ahead of a ViT of its size, and
+#   the CNN's lead is its locality prior: take the prior away by shuffling patches, which the ViT cannot
+#   notice, and at 1,000 images the CNN falls to the ViT's level.
+# - **Shown**, three seeds for the symptom and one for its cause: in the budget that suffices for the CNN,
+#   the ViT fits neither 1,000 nor 10,000 images, and four times the steps lift it by 13 points at 10,000.
+#   It learns far more slowly per step than the CNN.
+# - **Not shown**: that the ViT needs *more data* to catch up. In this range it needs more *steps* first,
+#   and how its gap to the CNN moves with data once both are trained to the end is the open question. So
+#   "data-hungry" is a word this chapter does not earn; "slow to learn what a convolution assumes" it does.
 
 # %% [markdown]
 # ## 6 · Explore
 #
-# The ViT trained on 30,000 images, reading test scenes. Pick an image, a layer, a head (or the mean of
+# The first try's ViT, trained on 30,000 plain-shape images, reading test scenes. Pick an image, a layer, a head (or the mean of
 # the heads) and a query: the class token or any patch. The middle panel is that layer's attention from
 # the query; the right panel rolls attention out through all layers up to the chosen one (Abnar and
 # Zuidema, 2020), which estimates how much each input patch feeds the query's final state.
@@ -598,13 +845,19 @@ checks.vit_params_added_at_384(params_added)
 # - Our implementation equals Hugging Face's to 1e-5 and has the published parameter counts, from
 #   ViT-Ti (5.7M) to ViT-L (304M).
 # - Position embeddings can be resized, so a trained ViT runs at other resolutions.
-# - With the same size and the same training, a small CNN beats a small ViT on every training set we
-#   tried (1,000 to 30,000 images), and the ViT needs more than ten times the data to match it. The gap did
-#   not close at our scale; the paper needed hundreds of millions of images for that.
+# - On 1,000 to 10,000 textured-shape images a small CNN beats a ViT of its size by 27 to 44 points
+#   (three seeds), and a control says why: shuffling the image's 4×4 patches, which the ViT cannot notice,
+#   takes the CNN's lead away (98% of it at 1,000 images). The CNN's advantage is its locality prior.
+# - The paper's other half, that with enough data the ViT catches up, was not tested fairly: the gap
+#   widened in the study, but the ViT's runs were still climbing when the budget ended (four times the steps
+#   lifted it by 13 points on one seed). At our scale the ViT is short of steps before it is short of data.
 #
 # **Take-home message.** A ViT is a Transformer that has to learn from data what a convolution assumes.
-# That makes it data-hungry at small scale, and the attention maps show it learning where to look. At large
-# scale it is the same generality that lets it keep improving where CNNs saturate.
+# At small scale that makes it slower to train and weaker at the same size, and the shuffled-patch control
+# shows the difference is the convolution's prior. Whether more data, rather than more training, closes
+# the gap is what the paper shows at hundreds of millions of images, and what this chapter could not show
+# at ten thousand. A comparison is only as fair as its end points: check that every model has finished
+# learning before you compare them.
 #
 # ## References
 #

@@ -267,7 +267,7 @@ def _hunger_control(records: Records, chance: float = 0.2) -> Measured:
 # Chapter 02's claims, from its study `hunger` (vitlite/recipes/hunger.py).
 CHAPTER_02_CLAIMS: tuple[Claim, ...] = (
     Claim(2, "Without a CNN's inductive biases a ViT trails a ResNet of its size when data are few (Dosovitskiy et al.: ImageNet-1k alone).",
-          "Textured shapes, 3 seeds, fair end points (same augmentation, early stopping): the CNN at least 5 points above the ViT at 1,000, 3,000 and 10,000 images.",
+          "Textured shapes, 3 seeds, the same augmentation and early stopping for both: the CNN at least 5 points above the ViT at 1,000, 3,000 and 10,000 images.",
           ("hunger",), _hunger_lead),
     Claim(2, "(same paper) with more data the ViT catches up: it draws level on ImageNet-21k and pulls ahead on JFT-300M.",
           "3 seeds: the gap (CNN minus ViT) smaller at 10,000 images than at 1,000 (inconclusive if a follow-up with four times the steps lifts the ViT at 10,000 by 0.05 or more: a rule added after that follow-up ran).",
