@@ -17,9 +17,11 @@ the pilot: test accuracy ViT 0.66, T2T-ViT 0.77, on the training images 0.78 and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["T2T_ARMS", "T2T_STUDY", "STUDIES"]
+__all__ = ["T2T_ARMS", "T2T_STUDY", "T2T_CONTROL_PILOT", "STUDIES"]
 
 T2T_ARMS = {
     "vit": Arm("vit", "vit_tiny_shapes", about="the course ViT: a hard split into 4x4 patches, 8x8 tokens, depth 4"),
@@ -68,4 +70,31 @@ T2T_STUDY = Study(
 # wide, 141,061 trainable parameters) stayed at chance for 400 steps, which says little, since T2T-ViT
 # itself waits at chance for 500 to 1,200 steps; a one-seed pilot of 3,000 steps would tell.
 
-STUDIES: tuple[Study, ...] = (T2T_STUDY,)
+# The pilot for a control that trains, defined before its run. Its arm keeps all of T2T-ViT's layers (the two
+# token transformers, the same 8x8 grid, the same backbone) but tokenises like a ViT: a hard 4x4 split first,
+# then 1x1 "splits" that only re-read each token, so no pixel is in two tokens. Against the ViT it adds the
+# token layers; against T2T-ViT it lacks the soft split. It only informs a control if it trains.
+T2T_CONTROL_PILOT = replace(
+    T2T_STUDY,
+    name="t2t_control_pilot",
+    arms=(
+        Arm(
+            "t2t_hard_split",
+            "t2t_vit_tiny_shapes",
+            (("kernels", (4, 1, 1)), ("strides", (4, 1, 1)), ("paddings", (0, 0, 0)), ("token_dim", 56)),
+            about="a second control: T2T-ViT with a hard 4x4 split first, then 1x1 re-reads (kernels = strides 4/1/1, no overlap), the token layers kept; tokens 56 wide",
+        ),
+    ),
+    seeds=(0,),
+    save_checkpoints=False,
+    expectation=(
+        "A pilot, one seed, not asserted: the control T2T-ViT with kernels = strides 4/1/1 (a hard 4x4 split, then "
+        "the token layers on the same 8x8 grid) trains on the t2t study's data and budget (3,000 steps), i.e. fits "
+        "its best checkpoint's training images above chance + 0.05 (0.25). If it does, a three-seed study sets it "
+        "against the ViT and T2T-ViT; if not, it isolates nothing either."
+    ),
+    expectation_fixed="2026-12-05",
+    about="chapter 03's pilot: T2T-ViT with a hard 4x4 first split (kernels = strides 4/1/1), one seed, 3,000 steps: does this control train?",
+)
+
+STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT)
