@@ -21,7 +21,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/10_dpt.ipynb)
 #
-# **Runtime:** about 66 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 70 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -669,8 +669,8 @@ fig
 #
 # *What held* are mostly claims that one design beats another by a wide margin (the exceptions say so in
 # their rows: "within the spread"): attention heads that learn to act as the taps of a convolution (01);
-# a small CNN far ahead of a ViT of its size at every training size, with a control showing that its lead
-# is its locality prior (02); T2T-ViT twelve points ahead of a ViT of its size (03); the Swin far ahead of a ViT/4 at the same steps,
+# a small CNN far ahead of a ViT of its size at every training size, with a control showing that most of
+# its lead is its spatial prior (02); T2T-ViT twelve points ahead of a ViT of its size (03); the Swin far ahead of a ViT/4 at the same steps,
 # and better with shifted windows than without, though on one seed of three only (04); MobileViT far ahead
 # of a ViT of its size and level with MobileNetV2 (05); DETR slower to converge than a dense detector, weaker on small objects and stronger
 # on large ones (07); DINO ahead of DETR in half the steps (08); SETR's decoders in the paper's order, and

@@ -272,7 +272,7 @@ CHAPTER_02_CLAIMS: tuple[Claim, ...] = (
     Claim(2, "(same paper) with more data the ViT catches up: it draws level on ImageNet-21k and pulls ahead on JFT-300M.",
           "3 seeds: the gap (CNN minus ViT) smaller at 10,000 images than at 1,000 (inconclusive if a follow-up with four times the steps lifts the ViT at 10,000 by 0.05 or more: a rule added after that follow-up ran).",
           ("hunger", "hunger_budget"), _hunger_gap),
-    Claim(2, "(control) the CNN's edge is its locality prior.",
+    Claim(2, "(control) the CNN's edge is its spatial prior (locality, translation equivariance).",
           "3 seeds: the CNN on images with shuffled 4x4 patches (which a ViT cannot notice) falls at least halfway to the ViT, at 1,000 and at 10,000 images.",
           ("hunger",), _hunger_control),
 )

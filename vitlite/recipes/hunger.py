@@ -46,7 +46,7 @@ _SETTINGS = dict(
 )
 
 CNN = ("resnet_tiny_shapes", "the course ResNet: a stride-2 stem and three stages of one basic block, 146k parameters")
-VIT = ("vit_tiny_shapes", "the course ViT: 4x4 patches (64 tokens), width 64, depth 4, 4 heads, 137k parameters")
+VIT = ("vit_tiny_shapes", "the course ViT: 4x4 patches (64 tokens), width 64, depth 4, 4 heads, 142k parameters")
 
 
 def _pilot(name: str, about: str, world: tuple, variant: str) -> Study:
