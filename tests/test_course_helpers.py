@@ -266,6 +266,9 @@ def test_provenance_names_command_and_both_times():
 
     line = provenance({"command": "python -m vitlite.recipes x", "date": "2026-01-02", "wall_seconds": 600, "cpu_seconds": 1140, "threads": 2, "torch": "2.13.0"})
     assert "`python -m vitlite.recipes x`" in line and "10 min wall" in line and "19 min CPU on 2 threads" in line
+    assert line.startswith("records made by")  # no run kept a checkpoint
+    line = provenance({"command": "c", "date": "d", "wall_seconds": 60, "cpu_seconds": 60, "threads": 1, "torch": "t", "runs": [{"seed": 0, "checkpoint": "a.pt"}, {"seed": 1}]})
+    assert line.startswith("checkpoints made by")
 
 
 def test_study_curves_with_extra_metric_panels():

@@ -122,8 +122,9 @@ def provenance(record: dict[str, Any]) -> str:
     threads = threads if isinstance(threads, list) else [threads]
     count = "/".join(str(t) for t in threads) + (" thread" if threads == [1] else " threads")
     where = f"device {', '.join(record['devices'])}, " if record.get("devices") else ""
+    made = "checkpoints" if any("checkpoint" in run for run in record.get("runs", [])) else "records"
     return (
-        f"checkpoints made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min wall, "
+        f"{made} made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min wall, "
         f"{record['cpu_seconds'] / 60:.0f} min CPU on {count} ({where}torch {record['torch']})"
     )
 

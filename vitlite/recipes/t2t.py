@@ -67,8 +67,7 @@ T2T_STUDY = Study(
 # this task (recipes/swin.py): part (3) holds by its letter, but a control that does not train isolates
 # nothing; chapter 03 says so, and the claims table marks it inconclusive. A control that trains is still
 # to find. A quick look (not recorded): kernel = stride = 4 at the first split, then 1 and 1 (tokens 56
-# wide, 141,061 trainable parameters) stayed at chance for 400 steps, which says little, since T2T-ViT
-# itself waits at chance for 500 to 1,200 steps; a one-seed pilot of 3,000 steps would tell.
+# wide, 141,061 trainable parameters) stayed at chance for 400 steps; the pilot below ran it for 3,000.
 
 # The pilot for a control that trains, defined before its run. Its arm keeps all of T2T-ViT's layers (the two
 # token transformers, the same 8x8 grid, the same backbone) but tokenises like a ViT: a hard 4x4 split first,
@@ -96,5 +95,9 @@ T2T_CONTROL_PILOT = replace(
     expectation_fixed="2026-12-05",
     about="chapter 03's pilot: T2T-ViT with a hard 4x4 first split (kernels = strides 4/1/1), one seed, 3,000 steps: does this control train?",
 )
+
+# Run 2026-12-05 (2 threads, 9 CPU-min): chance throughout (validation 0.19-0.21; test 0.206, train 0.221).
+# It does not train either, so it isolates nothing; chapter 03 reports it as a pilot, and no three-seed
+# study was run.
 
 STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT)
