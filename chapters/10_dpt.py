@@ -21,7 +21,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/10_dpt.ipynb)
 #
-# **Runtime:** about 70 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 71 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -686,8 +686,8 @@ fig
 # its own.
 #
 # *Inconclusive* are two tests whose premise failed. Chapter 03's control, T2T-ViT without overlap, never
-# left chance, so it kept "at most half of T2T's gain" only by learning nothing, and cannot say whether the
-# overlap is what wins. Chapter 02's question, whether the ViT closes its gap to the CNN as the data grow,
+# left chance (nor did a second one, with a hard 4×4 split, in a one-seed pilot), so it kept "at most half
+# of T2T's gain" only by learning nothing, and cannot say whether the overlap is what wins. Chapter 02's question, whether the ViT closes its gap to the CNN as the data grow,
 # compared end points that were not fair to the ViT: the gap widened from 1,000 to 10,000 images in the
 # study, but a follow-up with four times the steps lifted the ViT at 10,000 images by 13 points, and it may
 # not have finished even then.
