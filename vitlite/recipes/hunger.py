@@ -25,6 +25,8 @@ size of the main study, 10,000 images), written down before the main study's run
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vitlite.data import TEXTURES
 from vitlite.recipes.runner import Arm, Study
 
@@ -130,14 +132,13 @@ HUNGER = Study(
 # its test accuracy (0.50-0.57 at 1,000 images, about 0.50 at 10,000): it fits neither small nor large sets, so
 # its end point may be set by the budget (6,000 steps, patience 6 x 250) rather than by the data. The follow-up
 # below asks that one question before its run; one seed, a check, not an asserted claim.
-HUNGER_BUDGET = Study(
+HUNGER_BUDGET = replace(
+    HUNGER,
     name="hunger_budget",
     arms=(Arm("vit_n10000", VIT[0], about=VIT[1], n_train=10000),),
-    world=TEXTURED_WORLD,
-    variant="shape",
     seeds=(0,),
-    n_train=max(SIZES),
     steps=24000,
+    patience=None,
     save_checkpoints=False,
     about="chapter 02's follow-up: the ViT at 10,000 textured-shape images with four times the study's budget (24,000 steps) and no early stopping, one seed",
     expectation=(
@@ -148,7 +149,6 @@ HUNGER_BUDGET = Study(
         "stays below 0.55, four times the steps do not move it, and the study's end points are not a budget artefact."
     ),
     expectation_fixed="2026-12-05",
-    **{k: v for k, v in _SETTINGS.items() if k != "patience"},
 )
 
 # Run 2026-12-05 (2 threads, 61 CPU-min): test 0.632, train 0.675, best step 22,500 of 24,000. The study's
@@ -157,14 +157,11 @@ HUNGER_BUDGET = Study(
 # The test that would decide, defined 2026-12-05 before any of its runs (none has run yet): the study again
 # with a budget that lets every arm finish. About five times the study's CPU (roughly 17 CPU-hours, some
 # 10 hours on a 2-core machine in two shards); records only (chapter 02 keeps the study's checkpoints).
-HUNGER_LONG = Study(
+HUNGER_LONG = replace(
+    HUNGER,
     name="hunger_long",
-    arms=hunger_arms(),
-    world=TEXTURED_WORLD,
-    variant="shape",
-    seeds=(0, 1, 2),
-    n_train=max(SIZES),
     steps=24000,
+    patience=24,
     save_checkpoints=False,
     about="chapter 02's decisive test: the study hunger again with every run allowed to finish (24,000 steps, patience 24 evaluations), three seeds",
     expectation=(
@@ -179,8 +176,6 @@ HUNGER_LONG = Study(
         "least halfway from the CNN's mean test accuracy to the ViT's."
     ),
     expectation_fixed="2026-12-05",
-    **{k: v for k, v in _SETTINGS.items() if k != "patience"},
-    patience=24,
 )
 
 STUDIES: tuple[Study, ...] = PILOTS + (HUNGER, HUNGER_BUDGET, HUNGER_LONG)

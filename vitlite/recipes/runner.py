@@ -271,7 +271,7 @@ class Study:
     expectation_fixed: str = ""
     about: str = ""
     save_checkpoints: bool = True
-    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)  # per study, fresh under dataclasses.replace
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
