@@ -21,7 +21,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/10_dpt.ipynb)
 #
-# **Runtime:** about 71 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 65 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -665,7 +665,7 @@ print({kind: sum(r.verdict == kind for r in rows) for kind in kinds})
 fig
 
 # %% [markdown]
-# **Reading the table.** Of the 32 claims, 24 held in miniature, 6 did not, and 2 were inconclusive.
+# **Reading the table.** Of the 33 claims, 24 held in miniature, 7 did not, and 2 were inconclusive.
 #
 # *What held* are mostly claims that one design beats another by a wide margin (the exceptions say so in
 # their rows: "within the spread"): attention heads that learn to act as the taps of a convolution (01);
@@ -677,7 +677,8 @@ fig
 # MLA ahead of a convolutional baseline (09); DPT far ahead of SETR-Naive for depth and segmentation, and
 # ahead of MLA (10).
 #
-# *What did not hold* are mostly claims about a mechanism or a small margin: MobileViT without its
+# *What did not hold* are mostly claims about a mechanism or a small margin: on a Swin whose last stage is
+# one window, as Swin-T's is, the shift added under a point (04); MobileViT without its
 # attention was as accurate (05); v2's separable attention and v3's fusion did not match v1 at the same
 # width, and v3's input residual did not help (06); NMS still added two points to DETR (07); denoising
 # cost DINO four points of AP (08). The papers' margins there are a fraction of a point to two points
