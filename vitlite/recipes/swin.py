@@ -10,6 +10,8 @@ is the paper's Table 4 ablation on the Swin with that one switch, three seeds, w
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vitlite.recipes.runner import Arm, Study
 
 __all__ = ["SWIN_ARMS", "SWIN_SHIFT_PILOT", "SWIN_TRIES_PILOT", "SWIN_POOL_PILOT", "SWIN_SHIFT", "SWIN_GLOBAL_PILOT", "SWIN_GLOBAL_SHIFT", "STUDIES"]
@@ -161,19 +163,13 @@ SWIN_GLOBAL_PILOT = Study(
 # so even without the shift every token is mixed with every other once, at the end; in the two-stage course
 # Swin of swin_shift no token ever sees past its window without the shift. If the shift's value is that it
 # connects windows, it should matter less here than there.
-SWIN_GLOBAL_SHIFT = Study(
+SWIN_GLOBAL_SHIFT = replace(
+    SWIN_SHIFT,
     name="swin_global_shift",
-    task="classification",
     arms=(
         Arm("swin", "swin_tiny_shapes", _GLOBAL_LAST, about="the four-stage Swin whose last stage is one window, every second block shifted where the stage has more than one window; max pooling"),
         Arm("swin_noshift", "swin_tiny_shapes", _GLOBAL_LAST + (("shift", False),), about="the same, every block on the regular window grid"),
     ),
-    world=(("image_size", 64),),
-    variant="shape",
-    seeds=(0, 1, 2),
-    steps=1500,
-    batch_size=32,
-    lr=1e-3,
     save_checkpoints=False,
     expectation=(
         "On swin_shift's task, data, budget and seeds (64x64 shapes, 10,000 training images, 1,500 steps of 32, "
