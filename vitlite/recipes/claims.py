@@ -264,8 +264,10 @@ def _hunger_control(records: Records, chance: float = 0.2) -> Measured:
     return Measured(result, held, conclusive=trained)
 
 
-# Chapter 02's claims, from its study `hunger` (vitlite/recipes/hunger.py).
-CHAPTER_02_CLAIMS: tuple[Claim, ...] = (
+CLAIMS: tuple[Claim, ...] = (
+    Claim(1, "A multi-head self-attention layer can express any convolution, and trained attention heads behave like convolution taps (Cordonnier et al.).",
+          "Outline task, 3 seeds, each: F1 > 0.6; attention share in the 3x3 window > 0.5 and up by 0.25; at least 4 of 9 heads sharp, none farther than 1.5 px.",
+          ("outline_heads",), _outline_heads),
     Claim(2, "Without a CNN's inductive biases a ViT trails a ResNet of its size when data are few (Dosovitskiy et al.: ImageNet-1k alone).",
           "Textured shapes, 3 seeds, the same augmentation and early stopping for both: the CNN at least 5 points above the ViT at 1,000, 3,000 and 10,000 images.",
           ("hunger",), _hunger_lead),
@@ -275,13 +277,6 @@ CHAPTER_02_CLAIMS: tuple[Claim, ...] = (
     Claim(2, "(control) the CNN's edge is its spatial prior (locality, translation equivariance).",
           "3 seeds: the CNN on images with shuffled 4x4 patches (which a ViT cannot notice) falls at least halfway to the ViT, at 1,000 and at 10,000 images.",
           ("hunger",), _hunger_control),
-)
-
-CLAIMS: tuple[Claim, ...] = (
-    Claim(1, "A multi-head self-attention layer can express any convolution, and trained attention heads behave like convolution taps (Cordonnier et al.).",
-          "Outline task, 3 seeds, each: F1 > 0.6; attention share in the 3x3 window > 0.5 and up by 0.25; at least 4 of 9 heads sharp, none farther than 1.5 px.",
-          ("outline_heads",), _outline_heads),
-    *CHAPTER_02_CLAIMS,
     Claim(3, "Tokens-to-token soft splits make a ViT trainable from scratch on mid-size data: T2T-ViT-14 81.5% against DeiT-S 79.9% (Yuan et al.).",
           "Shapes, 3 seeds, 3,000 steps each: T2T-ViT at least 5 points above a ViT of the same size.",
           ("t2t",), _difference(("t2t", "t2t"), ("t2t", "vit"), "accuracy", 0.05, ("T2T-ViT", "ViT"))),
