@@ -96,3 +96,18 @@ def test_bad_input_names_the_shape():
         model(torch.randn(1, 3, 24, 24))
     with pytest.raises(ValueError, match="tokens_type"):
         T2TModule(tokens_type="convolution")
+
+
+def test_project_std_redraws_only_the_last_projection():
+    """Chapter 03's controls start their last projection wider; the default model draws it at std 0.02."""
+    kwargs = dict(img_size=32, num_classes=3, embed_dim=64, depth=1, num_heads=2, token_dim=44, kernels=(2, 2, 1), strides=(2, 2, 1), paddings=(0, 0, 0))
+    torch.manual_seed(0)
+    plain = T2TViT(**kwargs)
+    torch.manual_seed(0)
+    wider = T2TViT(**kwargs, project_std=0.08)
+    assert abs(plain.tokens_to_token.project.weight.std().item() - 0.0176) < 0.003  # truncated at 2 std: 0.88 * 0.02
+    assert abs(wider.tokens_to_token.project.weight.std().item() - 0.0704) < 0.01
+    same = [n for n, p in plain.named_parameters() if "project" not in n]
+    assert all(torch.equal(dict(plain.named_parameters())[n], dict(wider.named_parameters())[n]) for n in same)
+    with pytest.raises(ValueError, match="project_std"):
+        T2TViT(**kwargs, project_std=0.0)

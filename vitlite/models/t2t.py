@@ -146,9 +146,15 @@ class T2TViT(nn.Module):
 
     As in the official code the position table is an ``nn.Parameter`` with ``requires_grad=False``:
     it is not trained but it is counted among the parameters. The backbone's blocks have no
-    q/k/v bias and use LayerNorm's default epsilon."""
+    q/k/v bias and use LayerNorm's default epsilon.
 
-    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0):
+    ``project_std`` (a course option, default off) re-draws the T2T module's last projection with
+    that standard deviation instead of 0.02. Every linear layer starts at std 0.02 whatever its
+    fan-in, so a split with a short unfolded vector (kernel 1 at the last step: token_dim inputs
+    instead of token_dim * 9) gives tokens that start several times weaker against the fixed
+    position table; chapter 03's controls use it to start as strong as T2T-ViT's tokens."""
+
+    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0, project_std: float | None = None):
         super().__init__()
         img_size = square_size(img_size, "T2TViT")
         check_num_classes(num_classes)
@@ -164,6 +170,10 @@ class T2TViT(nn.Module):
         self.head = nn.Linear(embed_dim, num_classes) if num_classes > 0 else nn.Identity()
         trunc_normal_(self.cls_token)
         self.apply(init_weights)
+        if project_std is not None:  # a course option (not the paper's): the spread of the last projection's weights at init
+            if not project_std > 0:
+                raise ValueError(f"project_std must be a positive standard deviation (the default init uses 0.02), got {project_std!r}")
+            trunc_normal_(self.tokens_to_token.project.weight, std=project_std)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) -> normalised tokens (B, 1 + N, D)."""
