@@ -42,6 +42,26 @@ def test_t2t_claims_on_hand_made_records():
     assert C.verdicts((C.Claim(3, "p", "t", (), lambda r: C.Measured("x", True, conclusive=False)),))[0].verdict == "inconclusive"
 
 
+def test_end_point_check_makes_a_comparison_inconclusive_while_most_seeds_climb():
+    def curve(label, seed, test, vals):
+        return {"label": label, "seed": seed, "scores": {"test": {"accuracy": test}}, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": vals}}}
+
+    flat, rising = [0.5, 0.7, 0.80, 0.805], [0.5, 0.6, 0.70, 0.75]
+    assert not C.still_climbing(curve("a", 0, 0.8, flat), "accuracy", 3000)  # +0.005 after step 3,000
+    assert C.still_climbing(curve("a", 0, 0.8, rising), "accuracy", 3000)  # +0.05
+    with pytest.raises(ValueError, match="both sides"):
+        C.still_climbing(curve("a", 0, 0.8, flat), "accuracy", 4000)
+    measure = C._with_end_points(C._difference(("s", "a"), ("s", "b"), "accuracy", 0.03, ("A", "B")), "s", 3000)
+    records = {"s": [curve("a", k, 0.85, flat) for k in range(3)] + [curve("b", k, 0.80, flat) for k in range(3)]}
+    out = measure(records)
+    assert out.held and out.conclusive and "a 0/3, b 0/3" in out.result
+    records["s"][3]["history"]["metrics"]["accuracy"] = rising  # one seed of b climbing: still decides
+    assert measure(records).conclusive
+    records["s"][4]["history"]["metrics"]["accuracy"] = rising  # two of three: cannot decide
+    out = measure(records)
+    assert out.held and not out.conclusive and "b 2/3" in out.result and "cannot decide" in out.result
+
+
 def test_data_hunger_claims_on_hand_made_records():
     def cls(label, seed, train, test):
         return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
