@@ -111,3 +111,20 @@ def test_project_std_redraws_only_the_last_projection():
     assert all(torch.equal(dict(plain.named_parameters())[n], dict(wider.named_parameters())[n]) for n in same)
     with pytest.raises(ValueError, match="project_std"):
         T2TViT(**kwargs, project_std=0.0)
+
+
+def test_token_mlp_keeps_tokens_apart_and_changes_width():
+    """The control's token layer: the attention taken out, so a token's output depends on that token alone."""
+    from vitlite.models.t2t import TokenMLP
+
+    torch.manual_seed(0)
+    layer = TokenMLP(12, 8)
+    x = torch.randn(2, 5, 12)
+    y = layer(x)
+    assert y.shape == (2, 5, 8)
+    x2 = x.clone()
+    x2[:, 1:] = torch.randn(2, 4, 12)  # every other token changed
+    assert torch.allclose(layer(x2)[:, 0], y[:, 0], atol=1e-6)
+    model = T2TViT(img_size=32, tokens_type="mlp", num_classes=5, embed_dim=16, depth=1, num_heads=2, token_dim=4, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    assert isinstance(model.tokens_to_token.attention1, TokenMLP)
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 5)

@@ -25,7 +25,7 @@ from torch import nn
 from vitlite.layers import Block, Mlp, RecordsAttention, check_image, check_num_classes, init_weights, sincos_1d, square_size, trunc_normal_
 from vitlite.models import register_model
 
-__all__ = ["soft_split_size", "restructurize", "soft_split_footprint", "TokenTransformer", "TokenPerformer", "T2TModule", "T2TViT"]
+__all__ = ["soft_split_size", "restructurize", "soft_split_footprint", "TokenTransformer", "TokenPerformer", "TokenMLP", "T2TModule", "T2TViT"]
 
 
 def soft_split_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -100,6 +100,24 @@ class TokenPerformer(nn.Module):
         return y + self.mlp(self.norm2(y))
 
 
+class TokenMLP(nn.Module):
+    """A token layer with the attention taken out (a course control, not the paper's): y = v, then
+    y + MLP(LN(y)). Like TokenTransformer it changes the width from ``dim`` to ``out_dim`` through a value
+    projection without bias, but every token is transformed on its own: nothing passes between tokens."""
+
+    def __init__(self, dim: int, out_dim: int, mlp_ratio: float = 1.0):
+        super().__init__()
+        self.out_dim = out_dim
+        self.norm1 = nn.LayerNorm(dim)
+        self.v = nn.Linear(dim, out_dim, bias=False)
+        self.norm2 = nn.LayerNorm(out_dim)
+        self.mlp = Mlp(out_dim, int(out_dim * mlp_ratio), out_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, N, dim) -> (B, N, out_dim)
+        y = self.v(self.norm1(x))
+        return y + self.mlp(self.norm2(y))
+
+
 class T2TModule(nn.Module):
     """Soft split, then (token layer, re-structurization, soft split) twice, then a projection.
 
@@ -108,11 +126,11 @@ class T2TModule(nn.Module):
 
     def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, embed_dim: int = 768, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1)):
         super().__init__()
-        if tokens_type not in ("transformer", "performer"):
-            raise ValueError(f"tokens_type must be 'transformer' or 'performer', got {tokens_type!r}")
+        if tokens_type not in ("transformer", "performer", "mlp"):
+            raise ValueError(f"tokens_type must be 'transformer' or 'performer' (the paper's), or 'mlp' (token layers without attention, a course control), got {tokens_type!r}")
         self.kernels, self.strides, self.paddings = kernels, strides, paddings
         self.splits = nn.ModuleList([nn.Unfold(k, stride=s, padding=p) for k, s, p in zip(kernels, strides, paddings)])
-        layer = TokenTransformer if tokens_type == "transformer" else TokenPerformer
+        layer = {"transformer": TokenTransformer, "performer": TokenPerformer, "mlp": TokenMLP}[tokens_type]
         widths = [in_chans * kernels[0] ** 2, token_dim * kernels[1] ** 2]
         self.attention1 = layer(widths[0], token_dim)
         self.attention2 = layer(widths[1], token_dim)
