@@ -42,6 +42,24 @@ def test_t2t_claims_on_hand_made_records():
     assert C.verdicts((C.Claim(3, "p", "t", (), lambda r: C.Measured("x", True, conclusive=False)),))[0].verdict == "inconclusive"
 
 
+def test_t2t_no_token_attention_control_on_hand_made_records():
+    def cls(label, seed, train, test):
+        return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    label = "t2t_no_token_attention"
+    records = {"t2t": [cls("vit", k, 0.70, 0.62) for k in range(3)] + [cls("t2t", k, 0.80, 0.74) for k in range(3)],
+               label: [cls(label, k, 0.75, 0.70) for k in range(3)]}  # halfway 0.68
+    out = C._t2t_no_token_attention(records)
+    assert out.held and out.conclusive and "halfway 0.680" in out.result
+    for r in records[label]:
+        r["scores"]["test"]["accuracy"] = 0.65
+    assert not C._t2t_no_token_attention(records).held
+    for r in records[label]:
+        r["scores"]["train"]["accuracy"] = 0.22
+    out = C._t2t_no_token_attention(records)
+    assert not out.conclusive and "isolates nothing" in out.result
+
+
 def test_end_point_check_makes_a_comparison_inconclusive_while_most_seeds_climb():
     def curve(label, seed, test, vals):
         return {"label": label, "seed": seed, "scores": {"test": {"accuracy": test}}, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": vals}}}
