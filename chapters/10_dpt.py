@@ -21,7 +21,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/10_dpt.ipynb)
 #
-# **Runtime:** about 65 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 64 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -665,12 +665,12 @@ print({kind: sum(r.verdict == kind for r in rows) for kind in kinds})
 fig
 
 # %% [markdown]
-# **Reading the table.** Of the 33 claims, 24 held in miniature, 7 did not, and 2 were inconclusive.
+# **Reading the table.** Of the 34 claims, 25 held in miniature, 7 did not, and 2 were inconclusive.
 #
 # *What held* are mostly claims that one design beats another by a wide margin (the exceptions say so in
 # their rows: "within the spread"): attention heads that learn to act as the taps of a convolution (01);
 # a small CNN far ahead of a ViT of its size at every training size, with a control showing that most of
-# its lead is its spatial prior (02); T2T-ViT twelve points ahead of a ViT of its size (03); the Swin far ahead of a ViT/4 at the same steps,
+# its lead is its spatial prior (02); T2T-ViT twelve points ahead of a ViT of its size, and as far ahead without its token layers' attention (03); the Swin far ahead of a ViT/4 at the same steps,
 # and better with shifted windows than without, though on one seed of three only (04); MobileViT far ahead
 # of a ViT of its size and level with MobileNetV2 (05); DETR slower to converge than a dense detector, weaker on small objects and stronger
 # on large ones (07); DINO ahead of DETR in half the steps (08); SETR's decoders in the paper's order, and
@@ -678,7 +678,7 @@ fig
 # ahead of MLA (10).
 #
 # *What did not hold* are mostly claims about a mechanism or a small margin: on a Swin whose last stage is
-# one window, as Swin-T's is, the shift added under a point (04); MobileViT without its
+# one window, as Swin-T's is, the shift added about a point, also when every run was trained to its end point (04); MobileViT without its
 # attention was as accurate (05); v2's separable attention and v3's fusion did not match v1 at the same
 # width, and v3's input residual did not help (06); NMS still added two points to DETR (07); denoising
 # cost DINO four points of AP (08). The papers' margins there are a fraction of a point to two points
@@ -687,15 +687,16 @@ fig
 # its own.
 #
 # *Inconclusive* are two tests whose premise failed. Chapter 03's control, T2T-ViT without overlap, never
-# left chance (nor did a second one, with a hard 4×4 split, in a one-seed pilot), so it kept "at most half
+# left chance (nor did two more in one-seed pilots, one with a hard 4×4 split, one started with tokens as strong as T2T-ViT's), so it kept "at most half
 # of T2T's gain" only by learning nothing, and cannot say whether the overlap is what wins. Chapter 02's question, whether the ViT closes its gap to the CNN as the data grow,
 # compared end points that were not fair to the ViT: the gap widened from 1,000 to 10,000 images in the
 # study, but a follow-up with four times the steps lifted the ViT at 10,000 images by 13 points, and it may
 # not have finished even then.
 #
-# *A verdict is not an explanation.* Three times a claim held and a control then asked why. In chapter 02
+# *A verdict is not an explanation.* Four times a claim held and a control then asked why. In chapter 02
 # the answer was the paper's: shuffling the image's patches, which a ViT cannot notice, took almost all of
-# the CNN's lead at 1,000 images. In chapter 09
+# the CNN's lead at 1,000 images. In chapter 03 T2T-ViT lost nothing when its token layers' attention was
+# taken out: its gain is in the overlapping windows, not in the attention between them. In chapter 09
 # SETR-Naive lost the largest share at the boundaries, as the paper argues, but the resolution control
 # showed its real loss was recognising the shapes. In this chapter the same kind of control came out the
 # other way: DPT lands where the truth at its output resolution lands, and SETR-Naive near its own, so

@@ -216,7 +216,7 @@ SWIN_GLOBAL_LONG = replace(
 )
 
 # Run 2026-12-05 (two shards on one thread each, 60 CPU-min): test accuracy with the shift 0.968 / 0.951 /
-# 0.909, without 0.928 / 0.937 / 0.929 (train 0.98-1.00): +0.011 on the means (+0.040, +0.014, -0.020 seed
+# 0.909, without 0.928 / 0.937 / 0.929 (train 0.98-1.00): +0.011 on the means (+0.040, +0.014, -0.021 seed
 # by seed), under the threshold: (1) did not hold. The end-point check passed (one seed of each arm still
 # climbing after step 3,000, two levelled off), so the verdict stands. Both predictions held: every arm
 # ended far above its 1,500-step mean (+0.18), and the gain stayed under 0.03.

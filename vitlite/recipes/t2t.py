@@ -106,7 +106,7 @@ T2T_CONTROL_PILOT = replace(
 # reads token_dim * k * k inputs: 24 * 9 = 216 for T2T-ViT, 44 * 1 = 44 for the control. So the control's
 # tokens start about half as spread (across 128 training images, three init seeds: 0.024-0.027 against
 # T2T-ViT's 0.051-0.059; the hard-split pilot's 0.016-0.018), and they enter the backbone beside a fixed
-# sinusoidal position table of spread about 0.7. T2T-ViT itself sits at chance for 500-1,000 steps before it
+# sinusoidal position table of spread about 0.6. T2T-ViT itself sits at chance for 500-1,000 steps before it
 # takes off (the t2t study's curves); a control whose image signal starts half as strong may never leave.
 # That is an initialisation effect, not the overlap. The fix keeps the control's architecture and gives its
 # last projection the std that equalises the fan-in, 0.02 * sqrt(216 / 44) = 0.044 (T2TViT's project_std):
