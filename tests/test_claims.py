@@ -60,6 +60,24 @@ def test_t2t_no_token_attention_control_on_hand_made_records():
     assert not out.conclusive and "isolates nothing" in out.result
 
 
+def test_t2t_mlp_no_overlap_control_on_hand_made_records():
+    def cls(label, seed, train, test):
+        return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    label, reference = "t2t_mlp_no_overlap", "t2t_no_token_attention"
+    records = {"t2t": [cls("vit", k, 0.70, 0.62) for k in range(3)], reference: [cls(reference, k, 0.85, 0.78) for k in range(3)],
+               label: [cls(label, k, 0.70, 0.65) for k in range(3)]}  # halfway 0.70
+    out = C._t2t_mlp_no_overlap(records)
+    assert out.held and out.conclusive and "halfway 0.700" in out.result
+    for r in records[label]:
+        r["scores"]["test"]["accuracy"] = 0.75  # keeps most of the gain without overlap
+    assert not C._t2t_mlp_no_overlap(records).held
+    for r in records[label]:
+        r["scores"]["train"]["accuracy"], r["scores"]["test"]["accuracy"] = 0.22, 0.21
+    out = C._t2t_mlp_no_overlap(records)
+    assert out.held and not out.conclusive and "isolates nothing" in out.result
+
+
 def test_end_point_check_makes_a_comparison_inconclusive_while_most_seeds_climb():
     def curve(label, seed, test, vals):
         return {"label": label, "seed": seed, "scores": {"test": {"accuracy": test}}, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": vals}}}
@@ -110,6 +128,36 @@ def test_data_hunger_claims_on_hand_made_records():
             r["scores"]["train"]["accuracy"] = 0.22
     out = C._hunger_control(records)
     assert not out.conclusive and "isolates nothing" in out.result
+
+
+def test_hunger_long_claims_behind_the_best_step_check_on_hand_made_records():
+    def cls(label, seed, test, best_step, train=0.9):
+        return {"label": label, "seed": seed, "best_step": best_step, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    accuracy = {"cnn": {1000: 0.70, 3000: 0.80, 10000: 0.88}, "vit": {1000: 0.40, 3000: 0.55, 10000: 0.70}}
+    records = {"hunger_long": [cls(f"{m}_n{n}", k, a + 0.01 * k, 6000) for m, by in accuracy.items() for n, a in by.items() for k in range(3)]}
+    records["hunger_long"] += [cls(f"cnn_perm_n{n}", k, 0.45, 5000, train=0.6) for n in (1000, 10000) for k in range(3)]
+    lead, gap, control = C.hunger_long_measures()
+    for measure in (lead, gap, control):
+        out = measure(records)
+        assert out.held and out.conclusive and "last 2,000 of 24,000: none" in out.result
+    assert "gap at 1,000, 3,000, 10,000 images: +0.300, +0.250, +0.180" in gap(records).result
+    vit = [r for r in records["hunger_long"] if r["label"] == "vit_n10000"]
+    vit[0]["best_step"] = 22500  # one seed still climbing at the end of the budget: still decides
+    out = gap(records)
+    assert out.conclusive and "vit_n10000 1/3" in out.result
+    vit[1]["best_step"] = 24000  # two of three: cannot decide, for every claim of the study
+    for measure in (lead, gap, control):
+        out = measure(records)
+        assert out.held and not out.conclusive and "vit_n10000 2/3" in out.result and "cannot decide" in out.result
+    assert not C.best_step_near_budget(vit[0] | {"best_step": 22000}, 24000, 2000)  # the boundary belongs to the finished
+    for r in vit:
+        r["best_step"] = 8000
+        r["scores"]["test"]["accuracy"] = 0.35  # the gap widens: (2) does not hold, conclusively
+    out = gap(records)
+    assert not out.held and out.conclusive
+    with pytest.raises(KeyError, match="best_step"):
+        C.best_step_near_budget({"label": "x", "seed": 0}, 24000, 2000)
 
 
 def test_setr_claims_on_hand_made_records():

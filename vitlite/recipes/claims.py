@@ -18,9 +18,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from vitlite.recipes.hunger import HUNGER_LONG
 from vitlite.recipes.hunger import SIZES as HUNGER_SIZES
 
-__all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table", "still_climbing"]
+__all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table", "still_climbing", "best_step_near_budget", "hunger_long_measures"]
 
 Records = dict[str, list[dict[str, Any]]]
 
@@ -255,20 +256,41 @@ def _t2t_no_token_attention(records: Records, chance: float = 0.2) -> Measured:
     return Measured(result, _stats(control)[0] >= halfway, conclusive=trained)
 
 
-def _hunger_lead_at(records: Records, n: int) -> tuple[list[float], list[float], float]:
+def _t2t_mlp_no_overlap(records: Records, chance: float = 0.2) -> Measured:
+    """Chapter 03's third control: among models without token attention, taking the overlap out (kernel =
+    stride) leaves at most half of the gain over the ViT, if the control fits its own training images above chance."""
+    label, reference = "t2t_mlp_no_overlap", "t2t_no_token_attention"
+    control = _values(records, label, label, "accuracy")
+    halfway = (_stats(_values(records, "t2t", "vit", "accuracy"))[0] + _stats(_values(records, reference, reference, "accuracy"))[0]) / 2
+    fitted = _stats(_values(records, label, label, "accuracy", "train"))[0]
+    trained = fitted > chance + 0.05
+    result = f"without token attention and overlap {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)"
+    if not trained:
+        result += f"; it never trained (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
+    return Measured(result, _stats(control)[0] <= halfway, conclusive=trained)
+
+
+def _hunger_lead_at(records: Records, n: int, study: str = "hunger") -> tuple[list[float], list[float], float]:
     """Chapter 02's study at ``n`` training images: the CNN's and the ViT's test accuracies and the CNN's lead (means)."""
-    cnn, vit = (_values(records, "hunger", f"{model}_n{n}", "accuracy") for model in ("cnn", "vit"))
+    cnn, vit = (_values(records, study, f"{model}_n{n}", "accuracy") for model in ("cnn", "vit"))
     return cnn, vit, _stats(cnn)[0] - _stats(vit)[0]
 
 
-def _hunger_lead(records: Records) -> Measured:
+def _hunger_lead(records: Records, study: str = "hunger") -> Measured:
     """Chapter 02 (1): the CNN at least 0.05 above the ViT at every training size."""
     parts, held = [], True
     for n in HUNGER_SIZES:
-        cnn, vit, lead = _hunger_lead_at(records, n)
+        cnn, vit, lead = _hunger_lead_at(records, n, study)
         held &= lead >= 0.05
         parts.append(f"{n:,}: CNN {_show(cnn)}, ViT {_show(vit)} ({lead:+.3f})")
     return Measured("; ".join(parts) + f" ({len(cnn)} seeds)", held)
+
+
+def _hunger_gaps(records: Records, study: str) -> tuple[str, bool, list]:
+    leads = [_hunger_lead_at(records, n, study) for n in HUNGER_SIZES]
+    gaps = [lead for _, _, lead in leads]
+    result = f"gap at {', '.join(f'{n:,}' for n in HUNGER_SIZES)} images: {', '.join(f'{g:+.3f}' for g in gaps)} ({len(leads[0][0])} seeds each)"
+    return result, gaps[-1] < gaps[0], leads
 
 
 def _hunger_gap(records: Records, budget_gain: float = 0.05) -> Measured:
@@ -278,9 +300,7 @@ def _hunger_gap(records: Records, budget_gain: float = 0.05) -> Measured:
     trained the ViT at the largest size with four times the steps: if that lifts its test accuracy by
     ``budget_gain`` or more over the study's mean (the follow-up's own threshold), the ViT's end points were
     set by the budget, not by the data, and the verdict is inconclusive."""
-    leads = [_hunger_lead_at(records, n) for n in HUNGER_SIZES]
-    gaps = [lead for _, _, lead in leads]
-    result = f"gap at {', '.join(f'{n:,}' for n in HUNGER_SIZES)} images: {', '.join(f'{g:+.3f}' for g in gaps)} ({len(leads[0][0])} seeds each)"
+    result, held, leads = _hunger_gaps(records, "hunger")
     largest = f"vit_n{HUNGER_SIZES[-1]}"
     longer = _values(records, "hunger_budget", largest, "accuracy")
     gain = _stats(longer)[0] - _stats(leads[-1][1])[0]
@@ -288,23 +308,64 @@ def _hunger_gap(records: Records, budget_gain: float = 0.05) -> Measured:
     if not fair:
         result += (f"; with four times the steps the ViT at {HUNGER_SIZES[-1]:,} images reaches {_show(longer)} ({gain:+.3f}): "
                    "its end points were set by the training budget, so the gaps cannot decide")
-    return Measured(result, gaps[-1] < gaps[0], conclusive=fair)
+    return Measured(result, held, conclusive=fair)
 
 
-def _hunger_control(records: Records, chance: float = 0.2) -> Measured:
+def _hunger_control(records: Records, chance: float = 0.2, study: str = "hunger") -> Measured:
     """Chapter 02 (3): at the smallest and largest size the CNN on shuffled patches falls at least halfway to the ViT."""
     parts, held, trained = [], True, True
     for n in (HUNGER_SIZES[0], HUNGER_SIZES[-1]):
-        perm = _values(records, "hunger", f"cnn_perm_n{n}", "accuracy")
-        cnn, vit, _ = _hunger_lead_at(records, n)
+        perm = _values(records, study, f"cnn_perm_n{n}", "accuracy")
+        cnn, vit, _ = _hunger_lead_at(records, n, study)
         halfway = (_stats(cnn)[0] + _stats(vit)[0]) / 2
         held &= _stats(perm)[0] <= halfway
-        trained &= _stats(_values(records, "hunger", f"cnn_perm_n{n}", "accuracy", "train"))[0] > chance + 0.05
+        trained &= _stats(_values(records, study, f"cnn_perm_n{n}", "accuracy", "train"))[0] > chance + 0.05
         parts.append(f"{n:,}: shuffled CNN {_show(perm)} against halfway {halfway:.3f} (CNN {_stats(cnn)[0]:.3f}, ViT {_stats(vit)[0]:.3f})")
     result = "; ".join(parts)
     if not trained:
         result += "; the shuffled CNN did not fit its own training images above chance, so it isolates nothing"
     return Measured(result, held, conclusive=trained)
+
+
+def best_step_near_budget(record: dict[str, Any], budget: int, last: int) -> bool:
+    """A run was still climbing when its best evaluation lies in the last ``last`` steps of its ``budget``
+    (``hunger_long``'s end-point check, fixed with its expectation)."""
+    if "best_step" not in record:
+        raise KeyError(f"{record.get('label')} seed {record.get('seed')}: the record has no best_step (records from the runner have one)")
+    return record["best_step"] > budget - last
+
+
+def _with_best_step_check(measure: Callable[[Records], Measured], study: str, budget: int, last: int) -> Callable[[Records], Measured]:
+    """``measure``, made inconclusive when most seeds of any arm of ``study`` had their best evaluation in the
+    last ``last`` steps of the ``budget`` (still climbing when the budget ran out)."""
+
+    def checked(records: Records) -> Measured:
+        base = measure(records)
+        climbing: dict[str, list[bool]] = {}
+        for run in records[study]:
+            climbing.setdefault(run["label"], []).append(best_step_near_budget(run, budget, last))
+        unfinished = [label for label, flags in climbing.items() if sum(flags) > len(flags) / 2]
+        some = [f"{label} {sum(flags)}/{len(flags)}" for label, flags in climbing.items() if any(flags)]
+        result = f"{base.result}; runs with their best step in the last {last:,} of {budget:,}: {', '.join(some) or 'none'}"
+        if unfinished:
+            result += " (most seeds of " + ", ".join(unfinished) + " were still climbing, so the end points cannot decide)"
+        return Measured(result, base.held, conclusive=base.conclusive and not unfinished)
+
+    return checked
+
+
+def hunger_long_measures(last: int = 2000) -> tuple[Callable[[Records], Measured], ...]:
+    """Chapter 02's claims (1), (2) and (3) read from ``hunger_long`` (every run allowed to finish), each
+    behind that study's end-point check (best step in the last ``last`` steps of its budget). For the claims
+    rows once all 24 runs have their records."""
+    study, budget = HUNGER_LONG.name, HUNGER_LONG.steps
+
+    def gap(records: Records) -> Measured:
+        result, held, _ = _hunger_gaps(records, study)
+        return Measured(result, held)
+
+    return tuple(_with_best_step_check(m, study, budget, last) for m in (
+        lambda r: _hunger_lead(r, study), gap, lambda r: _hunger_control(r, study=study)))
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -332,6 +393,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(3, "(control) the gain is the overlapping, staged soft splits, not attention among the early tokens.",
           "Shapes, 3 seeds: T2T-ViT with its token layers' attention taken out (overlap kept) at least halfway between the ViT and T2T-ViT, if it fits its training images above chance.",
           ("t2t", "t2t_no_token_attention"), _t2t_no_token_attention),
+    Claim(3, "(control) the gain is the soft split's overlap, tested among models without token attention (which train with overlap).",
+          "Shapes, 3 seeds: T2T-ViT without token attention and without overlap (kernel = stride, same size) at most halfway between the ViT and T2T-ViT without token attention, if it fits its training images above chance.",
+          ("t2t", "t2t_no_token_attention", "t2t_mlp_no_overlap"), _t2t_mlp_no_overlap),
     Claim(4, "Shifted windows connect neighbouring windows and improve accuracy: +1.1 ImageNet top-1, +2.8 COCO box AP, +2.8 ADE20K mIoU (Liu et al., Table 4).",
           "Shapes, 3 seeds, 1,500 steps: the course Swin (with max pooling) at least 3 points more accurate with shifted windows than without.",
           ("swin_shift",), _difference(("swin_shift", "swin"), ("swin_shift", "swin_noshift"), "accuracy", 0.03, ("shift", "no shift"))),

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["T2T_ARMS", "T2T_STUDY", "T2T_CONTROL_PILOT", "T2T_CONTROL_INIT_PILOT", "T2T_NO_TOKEN_ATTENTION", "CONTROL_PROJECT_STD", "STUDIES"]
+__all__ = ["T2T_ARMS", "T2T_STUDY", "T2T_CONTROL_PILOT", "T2T_CONTROL_INIT_PILOT", "T2T_NO_TOKEN_ATTENTION", "T2T_MLP_NO_OVERLAP", "CONTROL_PROJECT_STD", "STUDIES"]
 
 T2T_ARMS = {
     "vit": Arm("vit", "vit_tiny_shapes", about="the course ViT: a hard split into 4x4 patches, 8x8 tokens, depth 4"),
@@ -178,4 +178,36 @@ T2T_NO_TOKEN_ATTENTION = replace(
 # miniature T2T-ViT's gain over the ViT comes from its overlapping, staged splits, not from attention
 # among the early tokens. Best steps 3,000 / 3,000 / 2,750: like the t2t study's runs, still rising.
 
-STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION)
+# The overlap control again, among models that train; defined 2026-12-05 (second session that day), before
+# its runs. Every model without overlap so far kept the token layers' attention, and none trained; the model
+# without that attention trained with overlap. So this one takes both out: t2t_no_token_attention with every
+# kernel equal to its stride (2/2/1, no padding), tokens 48 wide so that it has as many trainable parameters
+# (123,293 against 124,307). Each token layer then transforms one 2x2 block of its input alone, so the three
+# splits together read each 4x4 patch once, as the ViT's hard split does, through a deeper per-patch network.
+# Against t2t_no_token_attention the only difference is the overlap (and the padding that comes with it).
+# Its test includes the training check, so no pilot.
+T2T_MLP_NO_OVERLAP = replace(
+    T2T_STUDY,
+    name="t2t_mlp_no_overlap",
+    arms=(
+        Arm(
+            "t2t_mlp_no_overlap",
+            "t2t_vit_tiny_shapes",
+            (("kernels", (2, 2, 1)), ("strides", (2, 2, 1)), ("paddings", (0, 0, 0)), ("token_dim", 48), ("tokens_type", "mlp")),
+            about="T2T-ViT without token attention and without overlap: kernels = strides 2/2/1, each token transformed alone, tokens 48 wide (as many parameters as with overlap)",
+        ),
+    ),
+    expectation=(
+        "On the t2t study's data, settings, budget (3,000 steps) and seeds, T2T-ViT without attention in its token "
+        "layers (as t2t_no_token_attention) and without overlap: every kernel equal to its stride (2/2/1, no "
+        "padding), tokens 48 wide for the same number of parameters. First a check: it fits its training images "
+        "above chance + 0.05 (0.25) on average, or it isolates nothing. Then (5) the overlap is the gain: its mean "
+        "test accuracy is at most halfway between the t2t study's ViT (0.623) and t2t_no_token_attention (0.774), "
+        "that is at most 0.698. A guess, not part of the test: it lands near the ViT, since without overlap and "
+        "without token attention it reads each 4x4 patch alone, as the ViT's hard split does."
+    ),
+    expectation_fixed="2026-12-05",
+    about="chapter 03: T2T-ViT without token attention and without overlap (kernel = stride), three seeds, 3,000 steps, against the ViT and T2T-ViT without token attention",
+)
+
+STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION, T2T_MLP_NO_OVERLAP)
