@@ -210,4 +210,10 @@ T2T_MLP_NO_OVERLAP = replace(
     about="chapter 03: T2T-ViT without token attention and without overlap (kernel = stride), three seeds, 3,000 steps, against the ViT and T2T-ViT without token attention",
 )
 
+# Run 2026-12-05 (one thread, 15 CPU-min): test accuracy 0.223 / 0.235 / 0.215, train 0.221 / 0.245 / 0.206
+# (mean 0.224, under the check's 0.25), validation at chance at every evaluation, training loss 1.57 against
+# ln 5 = 1.61. It did not train, so (5) is inconclusive: taking the token attention out does not make a model
+# without overlap trainable. Four models without overlap have now stalled on this task in the T2T backbone
+# (fixed sinusoidal positions, depth 3), while the ViT (hard split, learned positions) trains.
+
 STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION, T2T_MLP_NO_OVERLAP)
