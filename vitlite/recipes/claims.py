@@ -113,21 +113,29 @@ def still_climbing(record: dict[str, Any], metric: str, since: int, margin: floa
     return h["metrics"][metric][-1] > max(before) + margin
 
 
+def _climb_counts(records: Records, study: str, climbing: Callable[[dict[str, Any]], bool]) -> tuple[dict[str, list[bool]], list[str]]:
+    """Per arm of ``study``, which seeds were still climbing; and the arms where most seeds were."""
+    flags: dict[str, list[bool]] = {}
+    for run in records[study]:
+        flags.setdefault(run["label"], []).append(climbing(run))
+    return flags, [label for label, f in flags.items() if sum(f) > len(f) / 2]
+
+
+def _unless_unfinished(base: Measured, result: str, unfinished: list[str]) -> Measured:
+    if unfinished:
+        result += " (most seeds of " + ", ".join(unfinished) + " had not finished, so the end points cannot decide)"
+    return Measured(result, base.held, conclusive=base.conclusive and not unfinished)
+
+
 def _with_end_points(measure: Callable[[Records], Measured], study: str, since: int, metric: str = "accuracy") -> Callable[[Records], Measured]:
     """``measure``, made inconclusive when most seeds of any arm of ``study`` were still climbing at the end
     (their last evaluation more than 0.01 above their best up to step ``since``)."""
 
     def checked(records: Records) -> Measured:
         base = measure(records)
-        climbing: dict[str, list[bool]] = {}
-        for run in records[study]:
-            climbing.setdefault(run["label"], []).append(still_climbing(run, metric, since))
-        unfinished = [label for label, flags in climbing.items() if sum(flags) > len(flags) / 2]
-        counts = ", ".join(f"{label} {sum(flags)}/{len(flags)}" for label, flags in climbing.items())
-        result = f"{base.result}; runs still climbing after step {since:,}: {counts}"
-        if unfinished:
-            result += " (most seeds of " + ", ".join(unfinished) + " had not finished, so the end points cannot decide)"
-        return Measured(result, base.held, conclusive=base.conclusive and not unfinished)
+        flags, unfinished = _climb_counts(records, study, lambda run: still_climbing(run, metric, since))
+        counts = ", ".join(f"{label} {sum(f)}/{len(f)}" for label, f in flags.items())
+        return _unless_unfinished(base, f"{base.result}; runs still climbing after step {since:,}: {counts}", unfinished)
 
     return checked
 
@@ -341,15 +349,9 @@ def _with_best_step_check(measure: Callable[[Records], Measured], study: str, bu
 
     def checked(records: Records) -> Measured:
         base = measure(records)
-        climbing: dict[str, list[bool]] = {}
-        for run in records[study]:
-            climbing.setdefault(run["label"], []).append(best_step_near_budget(run, budget, last))
-        unfinished = [label for label, flags in climbing.items() if sum(flags) > len(flags) / 2]
-        some = [f"{label} {sum(flags)}/{len(flags)}" for label, flags in climbing.items() if any(flags)]
-        result = f"{base.result}; runs with their best step in the last {last:,} of {budget:,}: {', '.join(some) or 'none'}"
-        if unfinished:
-            result += " (most seeds of " + ", ".join(unfinished) + " were still climbing, so the end points cannot decide)"
-        return Measured(result, base.held, conclusive=base.conclusive and not unfinished)
+        flags, unfinished = _climb_counts(records, study, lambda run: best_step_near_budget(run, budget, last))
+        some = ", ".join(f"{label} {sum(f)}/{len(f)}" for label, f in flags.items() if any(f)) or "none"
+        return _unless_unfinished(base, f"{base.result}; runs with their best step in the last {last:,} of {budget:,}: {some}", unfinished)
 
     return checked
 
