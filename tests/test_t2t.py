@@ -113,6 +113,19 @@ def test_project_std_redraws_only_the_last_projection():
         T2TViT(**kwargs, project_std=0.0)
 
 
+def test_learned_position_table_is_trained_and_starts_small():
+    """The course option: a trained position table drawn as the ViT's (std 0.02) instead of the fixed sinusoid."""
+    kwargs = dict(img_size=32, num_classes=3, embed_dim=64, depth=1, num_heads=2, token_dim=24, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    fixed, learned = T2TViT(**kwargs), T2TViT(**kwargs, pos_embed="learned")
+    assert not fixed.pos_embed.requires_grad and torch.allclose(fixed.pos_embed[0], sincos_1d(65, 64))
+    assert learned.pos_embed.requires_grad and learned.pos_embed.shape == fixed.pos_embed.shape == (1, 65, 64)
+    assert abs(learned.pos_embed.std().item() - 0.0176) < 0.003 and fixed.pos_embed.std().item() > 0.5
+    learned(torch.randn(2, 3, 32, 32)).sum().backward()
+    assert learned.pos_embed.grad is not None and learned.pos_embed.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="pos_embed"):
+        T2TViT(**kwargs, pos_embed="rope")
+
+
 def test_token_mlp_keeps_tokens_apart_and_changes_width():
     """The control's token layer: the attention taken out, so a token's output depends on that token alone."""
     from vitlite.models.t2t import TokenMLP

@@ -170,17 +170,26 @@ class T2TViT(nn.Module):
     that standard deviation instead of 0.02. Every linear layer starts at std 0.02 whatever its
     fan-in, so a split with a short unfolded vector (kernel 1 at the last step: token_dim inputs
     instead of token_dim * 9) gives tokens that start several times weaker against the fixed
-    position table; chapter 03's controls use it to start as strong as T2T-ViT's tokens."""
+    position table; chapter 03's controls use it to start as strong as T2T-ViT's tokens.
 
-    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0, project_std: float | None = None):
+    ``pos_embed`` (a course option): ``"sincos"`` (the paper's fixed table, the default) or ``"learned"``,
+    a trained table drawn at std 0.02 as the course ViT's, for controls that differ from the ViT only
+    in their tokeniser."""
+
+    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0, project_std: float | None = None, pos_embed: str = "sincos"):
         super().__init__()
         img_size = square_size(img_size, "T2TViT")
+        if pos_embed not in ("sincos", "learned"):
+            raise ValueError(f"pos_embed must be 'sincos' (the paper's fixed table) or 'learned' (trained, as in the course ViT), got {pos_embed!r}")
         check_num_classes(num_classes)
         self.img_size, self.in_chans, self.num_classes = img_size, in_chans, num_classes
         self.tokens_to_token = T2TModule(img_size, tokens_type, in_chans, embed_dim, token_dim, kernels, strides, paddings)
         n = self.tokens_to_token.num_patches
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
-        self.pos_embed = nn.Parameter(sincos_1d(n + 1, embed_dim)[None], requires_grad=False)
+        if pos_embed == "sincos":
+            self.pos_embed = nn.Parameter(sincos_1d(n + 1, embed_dim)[None], requires_grad=False)
+        else:
+            self.pos_embed = nn.Parameter(trunc_normal_(torch.zeros(1, n + 1, embed_dim)))
         self.pos_drop = nn.Dropout(drop_rate)
         rates = [drop_path_rate * i / max(depth - 1, 1) for i in range(depth)]
         self.blocks = nn.ModuleList([Block(embed_dim, num_heads, mlp_ratio, qkv_bias, drop_rate, 0.0, r, norm_eps=1e-5) for r in rates])
