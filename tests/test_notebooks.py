@@ -32,6 +32,10 @@ def code_cells(nb: dict) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def _without_jupytext_version(text: str) -> str:
+    return "\n".join(line for line in text.strip().splitlines() if not line.lstrip("# ").startswith("jupytext_version:"))
+
+
 def test_there_are_chapters():
     assert CHAPTERS, "no chapter notebooks found under chapters/"
 
@@ -46,7 +50,8 @@ class TestChapterFile:
         twin = path.with_suffix(".py")
         assert twin.exists(), f"{path.name} has no jupytext twin {twin.name}"
         expected = jupytext.writes(jupytext.read(path), fmt="py:percent")
-        assert expected.strip() == twin.read_text().strip(), f"{twin.name} is out of sync with {path.name}: run python -m vitlite.bench --write {path.stem[:2]}"
+        # jupytext stamps its own version into the header; a new jupytext release must not fail this test.
+        assert _without_jupytext_version(expected) == _without_jupytext_version(twin.read_text()), f"{twin.name} is out of sync with {path.name}: run python -m vitlite.bench --write {path.stem[:2]}"
 
     def test_executed_top_to_bottom(self, path):
         counts = [c["execution_count"] for c in code_cells(load(path))]
