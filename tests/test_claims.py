@@ -105,20 +105,13 @@ def test_data_hunger_claims_on_hand_made_records():
     accuracy = {"cnn": {1000: 0.70, 3000: 0.80, 10000: 0.88}, "vit": {1000: 0.40, 3000: 0.55, 10000: 0.70}}
     records = {"hunger": [cls(f"{m}_n{n}", k, 0.9, a + 0.01 * k) for m, by in accuracy.items() for n, a in by.items() for k in range(3)]}
     records["hunger"] += [cls(f"cnn_perm_n{n}", k, 0.6, 0.45) for n in (1000, 10000) for k in range(3)]
-    records["hunger_budget"] = [cls("vit_n10000", 0, 0.9, 0.72)]  # four times the steps: +0.01, a fair end point
     assert C._hunger_lead(records).held  # leads 0.30, 0.25, 0.18
-    out = C._hunger_gap(records)  # 0.30 at 1,000, 0.18 at 10,000
-    assert out.held and out.conclusive
-    records["hunger_budget"][0]["scores"]["test"]["accuracy"] = 0.76  # +0.05: the budget set the ViT's end point
-    out = C._hunger_gap(records)
-    assert out.held and not out.conclusive and "training budget" in out.result
-    records["hunger_budget"][0]["scores"]["test"]["accuracy"] = 0.72
     out = C._hunger_control(records)  # 0.46 against halfway 0.56 and 0.80
     assert out.held and out.conclusive
     for r in records["hunger"]:
         if r["label"] == "vit_n10000":
             r["scores"]["test"]["accuracy"] = 0.35  # the gap widens to 0.53, the lead still holds
-    assert C._hunger_lead(records).held and not C._hunger_gap(records).held
+    assert C._hunger_lead(records).held
     for r in records["hunger"]:
         if r["label"] == "vit_n3000":
             r["scores"]["test"]["accuracy"] = 0.77  # a lead of 0.03 at 3,000 images

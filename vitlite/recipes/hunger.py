@@ -178,4 +178,10 @@ HUNGER_LONG = replace(
     expectation_fixed="2026-12-05",
 )
 
+# Run 2026-12-05/06 (one thread per run, 8.1 CPU-h): test accuracy, means of three seeds, CNN / ViT / shuffled
+# CNN: 0.679 / 0.424 / 0.421 at 1,000 images, 0.942 / 0.483 at 3,000, 0.970 / 0.620 / 0.745 at 10,000. The
+# end-point check failed for one arm: all three shuffled-CNN runs at 10,000 images peaked in the last 2,000
+# steps (by 0.003-0.004), so by the rule all three tests are inconclusive. The CNN and ViT arms finished:
+# lead 0.255 / 0.459 / 0.350, wider at 10,000 than at 1,000; the shuffle costs 101% and 64% of the lead.
+
 STUDIES: tuple[Study, ...] = PILOTS + (HUNGER, HUNGER_BUDGET, HUNGER_LONG)
