@@ -282,4 +282,9 @@ T2T_LEARNED_POS = replace(
     about="chapter 03: T2T-ViT with and without overlap, both with learned position tables, three seeds, up to 12,000 steps with early stopping",
 )
 
+# Partial run 2026-12-06 (one thread per run; 4 of 6 records, t2t_learned_pos seed 2 and the no-overlap arm's
+# seed 2 still to run): with overlap, test 0.943 / 0.951 (train 1.000, best steps 8,500 / 8,250); without
+# overlap, chance (test 0.204 / 0.219, train 0.207 / 0.226), both stopped by patience (at 5,750 and 11,750)
+# on the chance plateau, which the pilot (3,000-step schedule) had left at step 2,000.
+
 STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION, T2T_MLP_NO_OVERLAP, T2T_LEARNED_POS_PILOT, T2T_LEARNED_POS)
