@@ -25,7 +25,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/02_vit.ipynb)
 #
-# **Runtime:** about 71 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 66 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -533,10 +533,6 @@ for arm in study.arms:
 # %%
 import math
 
-def mean_error(kind: str, n: int) -> float:
-    return 1 - test_summary[f"{kind}_n{n}"]["mean"]
-
-
 def fit_line(points: list[tuple[int, float]]) -> tuple[float, float]:
     """Least squares of log10(error) on log10(n): (slope, intercept)."""
     xs, ys = [math.log10(n) for n, _ in points], [math.log10(e) for _, e in points]
@@ -545,28 +541,37 @@ def fit_line(points: list[tuple[int, float]]) -> tuple[float, float]:
     return slope, my - slope * mx
 
 
-lines = {}
+def error_lines(ax, summary: dict, suffix: str = "", seeds: bool = True, **style) -> dict:
+    """Mean test error against training images on log axes, one line per model kind (seeds as dots); returns
+    each kind's fitted (slope, intercept)."""
+    fitted = {}
+    for color, kind in enumerate(kinds):
+        present = [n for n in sizes if f"{kind}_n{n}" in summary]
+        points = [(n, 1 - summary[f"{kind}_n{n}"]["mean"]) for n in present]
+        fitted[kind] = fit_line(points)
+        ax.loglog(*zip(*points), color=f"C{color}", label=f"{names[kind]}{suffix}: slope {fitted[kind][0]:.2f}", **style)
+        for n in present if seeds else ():
+            ax.scatter([n] * 3, [1 - v for v in summary[f"{kind}_n{n}"]["values"]], color=f"C{color}", s=10, alpha=0.6)
+    ax.set(xlabel="training images", ylabel="test error (1 - accuracy)")
+    return fitted
+
+
+def crossing(fitted: dict) -> str:
+    """Where the CNN's and the ViT's straight lines meet, in words."""
+    (s_cnn, b_cnn), (s_vit, b_vit) = fitted["cnn"], fitted["vit"]
+    cross = 10 ** ((b_cnn - b_vit) / (s_vit - s_cnn))
+    if s_vit < s_cnn:
+        return f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}; the ViT's error falls faster: extended, the lines would cross near {cross:,.0f} images"
+    return f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}; the CNN's error falls faster: the lines meet only near {cross:,.0f} images, and as the data grow they move apart"
+
+
 fig, axes = viz.figure(1, 1, panel=(4.8, 3.4))
-ax = axes[0, 0]
-for color, kind in enumerate(kinds):
-    present = [n for n in sizes if f"{kind}_n{n}" in test_summary]
-    points = [(n, mean_error(kind, n)) for n in present]
-    lines[kind] = fit_line(points)
-    ax.loglog(*zip(*points), color=f"C{color}", marker="o", label=f"{names[kind]}: slope {lines[kind][0]:.2f}")
-    for n in present:
-        ax.scatter([n] * 3, [1 - v for v in test_summary[f"{kind}_n{n}"]["values"]], color=f"C{color}", s=10, alpha=0.6)
-ax.set(xlabel="training images", ylabel="test error (1 - accuracy)")
-ax.legend(fontsize=8)
+lines = error_lines(axes[0, 0], test_summary, marker="o")
+axes[0, 0].legend(fontsize=8)
 fig
 
 # %%
-(s_cnn, b_cnn), (s_vit, b_vit) = lines["cnn"], lines["vit"]
-cross = 10 ** ((b_cnn - b_vit) / (s_vit - s_cnn))  # where the two straight lines meet
-print(f"slopes: CNN {s_cnn:.2f}, ViT {s_vit:.2f}")
-if cross > max(sizes):
-    print(f"the ViT's error falls faster: extended, the lines would cross near {cross:,.0f} images")
-else:
-    print(f"the lines meet only near {cross:,.0f} images, at or below the smallest set; as the data grow they move apart")
+print(crossing(lines))
 
 # %% [markdown]
 # The three parts of the expectation, each against the threshold fixed before the runs. The CNN's lead is a
@@ -751,25 +756,11 @@ for arm in HUNGER_LONG.arms:
 # points, dashed for the study's.
 
 # %%
-long_lines = {}
 fig, axes = viz.figure(1, 1, panel=(5.4, 3.8))
-ax = axes[0, 0]
-for color, kind in enumerate(kinds):
-    present = [n for n in sizes if f"{kind}_n{n}" in long_test]
-    points = [(n, 1 - long_test[f"{kind}_n{n}"]["mean"]) for n in present]
-    long_lines[kind] = fit_line(points)
-    ax.loglog(*zip(*points), color=f"C{color}", marker="o", label=f"{names[kind]}, to the end: slope {long_lines[kind][0]:.2f}")
-    ax.loglog(present, [mean_error(kind, n) for n in present], color=f"C{color}", linestyle="--", linewidth=0.9, alpha=0.6, label=f"{names[kind]}, the study: slope {lines[kind][0]:.2f}")
-    for n in present:
-        ax.scatter([n] * 3, [1 - v for v in long_test[f"{kind}_n{n}"]["values"]], color=f"C{color}", s=10, alpha=0.6)
-ax.set(xlabel="training images", ylabel="test error (1 - accuracy)")
-ax.legend(fontsize=7)
-(s_cnn, b_cnn), (s_vit, b_vit) = long_lines["cnn"], long_lines["vit"]
-print(f"slopes, trained to the end: CNN {s_cnn:.2f}, ViT {s_vit:.2f}")
-if s_vit < s_cnn:
-    print(f"the ViT's error falls faster: extended, the lines would cross near {10 ** ((b_cnn - b_vit) / (s_vit - s_cnn)):,.0f} images")
-else:
-    print("the CNN's error falls faster: extended, the straight lines move apart and never cross")
+long_lines = error_lines(axes[0, 0], long_test, ", to the end", marker="o")
+error_lines(axes[0, 0], test_summary, ", the study", seeds=False, linestyle="--", linewidth=0.9, alpha=0.6)
+axes[0, 0].legend(fontsize=7)
+print(crossing(long_lines))
 fig
 
 # %% [markdown]

@@ -249,8 +249,8 @@ T2T_LEARNED_POS_PILOT = replace(
 # 0.27, 0.28, 0.295 at steps 2,250-3,000, the best at the last evaluation (still climbing); train = validation =
 # test = 0.295 at that checkpoint (590/2,000, 295/1,000 and 590/2,000 right, with different confusion
 # matrices: a coincidence, checked by retraining). By its expectation the fixed sinusoid is part of why the
-# controls stalled. Not done yet: the three-seed pair with learned tables (with and without overlap); since
-# this run was still climbing at 3,000 steps, that pair needs a longer budget, fixed before it runs.
+# controls stalled. The three-seed pair it opens is T2T_LEARNED_POS below, with a longer budget since this
+# run was still climbing at 3,000 steps.
 
 # The pair the pilot opened, defined 2026-12-06 before any of its runs. With learned position tables both
 # T2T-ViT and its no-overlap control can train, so the overlap is again the only difference between them.
