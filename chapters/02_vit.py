@@ -336,7 +336,7 @@ if pretrained is not None:
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import DATA_HUNGER, load_checkpoint, manifest, provenance, summarize
+from vitlite.recipes import DATA_HUNGER, describe, load_checkpoint, manifest, summarize
 
 cfg = DATA_HUNGER
 test_set = cfg.test_set()
@@ -442,9 +442,7 @@ import textwrap
 
 names = {"cnn": "CNN", "vit": "ViT", "cnn_perm": "CNN, shuffled"}
 record = manifest(study.name)
-print(provenance(record))
-print(f"expectation, fixed on {record['expectation_fixed']}:")
-print(textwrap.fill(record["expectation"], 110))
+print(describe(record))
 for label in ("cnn_n1000", "vit_n1000", "cnn_perm_n1000"):
     arm = study.arm(label)
     print(f"  {names[label.rsplit('_n', 1)[0]]:<14} {count_parameters(study.build(arm, seed=0)):>8,} parameters: {arm.about}")
@@ -639,9 +637,7 @@ assert all(train_summary[f"cnn_perm_n{n}"]["mean"] > 0.2 + 0.05 for n in control
 from vitlite.recipes.hunger import HUNGER_BUDGET
 
 budget_record = manifest(HUNGER_BUDGET.name)
-print(provenance(budget_record))
-print(f"expectation, fixed on {budget_record['expectation_fixed']}:")
-print(textwrap.fill(budget_record["expectation"], 110))
+print(describe(budget_record))
 long_run = HUNGER_BUDGET.results()[0]
 fig, axes = viz.figure(1, 1, panel=(5.6, 3.0))
 ax = axes[0, 0]
@@ -706,9 +702,7 @@ fig
 from vitlite.recipes.hunger import HUNGER_LONG
 
 long_record = manifest(HUNGER_LONG.name)
-print(provenance(long_record))
-print(f"expectation, fixed on {long_record['expectation_fixed']}:")
-print(textwrap.fill(long_record["expectation"], 110))
+print(describe(long_record))
 long_records = HUNGER_LONG.results()
 fig = curves_by_size(long_records, f"{HUNGER_LONG.name}: {HUNGER_LONG.steps:,}-step budget, patience {HUNGER_LONG.patience} evaluations; training loss below", loss=True)
 fig

@@ -54,7 +54,6 @@
 # %%
 import subprocess
 import sys
-import textwrap
 
 if "google.colab" in sys.modules:  # Colab: install the course's helper package from the repository
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "vitlite @ git+https://github.com/vitlite/vitlite"], check=True)
@@ -389,7 +388,7 @@ assert mem_global > 1.7 and mem_window < 1.15, "memory: quadratic for global att
 # %%
 from vitlite.metrics import accuracy
 from vitlite.profile import measure
-from vitlite.recipes import WINDOWS, load_checkpoint, manifest, provenance
+from vitlite.recipes import WINDOWS, describe, load_checkpoint, manifest, provenance
 
 cfg = WINDOWS
 batch = torch.rand(cfg.batch_size, 3, 64, 64)
@@ -506,9 +505,7 @@ for pilot in (SWIN_SHIFT_PILOT, SWIN_TRIES_PILOT, SWIN_POOL_PILOT):
 study = SWIN_SHIFT
 shift_names = {"swin": "Swin", "swin_noshift": "Swin, no shift", "vit_p4": "ViT/4"}
 record = manifest(study.name)
-print(provenance(record))
-print(f"expectation, fixed on {record['expectation_fixed']}:")
-print(textwrap.fill(record["expectation"], 110))
+print(describe(record))
 
 # %% [markdown]
 # A live run first, with the recipes' own code. The study's Swin needs about 200 steps of its full
@@ -609,9 +606,7 @@ print(f"{count_parameters(four_stage):,} parameters (the course Swin: {count_par
 pilot_run = SWIN_GLOBAL_PILOT.results()[0]
 print(f"pilot (one seed): test {pilot_run['scores']['test']['accuracy']:.3f}, train {pilot_run['scores']['train']['accuracy']:.3f} after {pilot_run['steps']:,} steps")
 global_record = manifest(SWIN_GLOBAL_SHIFT.name)
-print(provenance(global_record))
-print(f"expectation, fixed on {global_record['expectation_fixed']}:")
-print(textwrap.fill(global_record["expectation"], 110))
+print(describe(global_record))
 
 # %%
 global_records = SWIN_GLOBAL_SHIFT.results()
@@ -650,9 +645,7 @@ from vitlite.recipes.claims import still_climbing
 from vitlite.recipes.swin import SWIN_GLOBAL_LONG
 
 long_record = manifest(SWIN_GLOBAL_LONG.name)
-print(provenance(long_record))
-print(f"expectation, fixed on {long_record['expectation_fixed']}:")
-print(textwrap.fill(long_record["expectation"], 110))
+print(describe(long_record))
 
 # %%
 long_records = SWIN_GLOBAL_LONG.results()

@@ -303,7 +303,7 @@ difference = vitlite.hub.compare_with_transformers(lambda t: t.MobileViTForImage
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import manifest, provenance, summarize
+from vitlite.recipes import describe, manifest, summarize
 from vitlite.recipes.mobilevit import MOBILEVIT, PILOT, PILOT_COUNT, PILOT_RELATION_LONG
 
 study = MOBILEVIT
@@ -335,8 +335,7 @@ fig
 
 # %%
 record = manifest(study.name)
-print(provenance(record))
-print("expectation, fixed on", record["expectation_fixed"], ":", record["expectation"][:120], "...")
+print(describe(record))
 records = study.results()
 fig = viz.plot_study_curves(records, "accuracy", labels=names, title="the recipe's full runs: count task, three seeds each")
 fig
@@ -428,7 +427,7 @@ from vitlite.recipes.mobilevit import MOBILEVIT_SEGMENTATION
 seg = MOBILEVIT_SEGMENTATION
 seg_names = {"mobilevit": "MobileViT + DeepLabv3", "mobilenetv2": "MobileNetV2 + DeepLabv3"}
 seg_record = manifest(seg.name)
-print(provenance(seg_record))
+print(describe(seg_record))
 seg_records = seg.results()
 seg_test, seg_train = summarize(seg_records, "miou", "test"), summarize(seg_records, "miou", "train")
 for label in seg_names:

@@ -307,7 +307,7 @@ assert slope(costs["separable"]["macs"]) < 1.05 and slope(costs["Linformer, k=64
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import manifest, provenance, summarize
+from vitlite.recipes import describe, manifest, summarize
 from vitlite.recipes.mobilevit import MOBILEVIT, V2_V3
 
 study = V2_V3
@@ -321,8 +321,7 @@ fig
 
 # %%
 record = manifest(study.name)
-print(provenance(record))
-print("expectation, fixed on", record["expectation_fixed"], ":", record["expectation"][:160], "...")
+print(describe(record))
 records = [r for r in MOBILEVIT.results() if r["label"] == "mobilevit"] + study.results()
 for r in records:
     if r["label"] == "mobilevit":

@@ -633,7 +633,9 @@ checks.dpt_readout_gap(readout_answer)
 # (`assets/checkpoints/*`), the same records the chapters' assertions read. Chapter 01's experiment runs
 # live; its recipe `outline_heads` runs the same code once and keeps the record. A claim whose recipe has
 # not been run shows as having no record; a test that could not decide (a control that never trained)
-# shows as inconclusive, whatever its threshold says.
+# shows as inconclusive, whatever its threshold says. Each recipe's `manifest.json` also carries the claims
+# it tests, with their thresholds, results and verdicts (`python -m vitlite.recipes.claims --write` writes
+# them; a test fails when a manifest no longer agrees with its records).
 
 # %%
 from IPython.display import Markdown

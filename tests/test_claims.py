@@ -78,6 +78,28 @@ def test_t2t_mlp_no_overlap_control_on_hand_made_records():
     assert out.held and not out.conclusive and "isolates nothing" in out.result
 
 
+def test_t2t_learned_pos_claim_behind_its_two_checks_on_hand_made_records():
+    def cls(label, seed, train, test, best_step):
+        return {"label": label, "seed": seed, "best_step": best_step, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}}}
+
+    overlap, control = "t2t_learned_pos", "t2t_no_overlap_learned_pos"
+    records = {overlap: [cls(overlap, k, 1.0, 0.90, 8000) for k in range(3)] + [cls(control, k, 0.80, 0.70, 9000) for k in range(3)]}
+    measure = C.t2t_learned_pos_measure()
+    out = measure(records)
+    assert out.held and out.conclusive and "+0.200" in out.result and "last 2,000 of 12,000: none" in out.result
+    for r in records[overlap][3:]:
+        r["scores"]["test"]["accuracy"] = 0.87  # only 3 points behind: the overlap is not the gain
+    out = measure(records)
+    assert not out.held and out.conclusive
+    records[overlap][3]["best_step"] = records[overlap][4]["best_step"] = 11000  # two of three seeds peaked late
+    out = measure(records)
+    assert not out.conclusive and "t2t_no_overlap_learned_pos 2/3" in out.result and "cannot decide" in out.result
+    for r in records[overlap][3:]:
+        r["best_step"], r["scores"]["train"]["accuracy"], r["scores"]["test"]["accuracy"] = 5000, 0.21, 0.20  # stuck at chance
+    out = measure(records)
+    assert out.held and not out.conclusive and "isolates nothing" in out.result
+
+
 def test_end_point_check_makes_a_comparison_inconclusive_while_most_seeds_climb():
     def curve(label, seed, test, vals):
         return {"label": label, "seed": seed, "scores": {"test": {"accuracy": test}}, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": vals}}}
@@ -209,6 +231,37 @@ def test_the_table_from_the_shipped_records():
     table = C.markdown_table(rows)
     assert table.count("\n") == len(rows) + 1
     assert sum(r.verdict != "no record" for r in rows) >= 13  # chapters 05-08 have records
+
+
+def test_manifest_entries_go_to_the_recipe_that_tests_each_claim():
+    measure = lambda r: C.Measured("x", True)  # noqa: E731
+    own = C.Claim(3, "p", "t", ("a", "b"), measure, recipe="b")
+    first = C.Claim(3, "q", "u", ("a",), measure)
+    assert own.owner == "b" and first.owner == "a"
+    with pytest.raises(ValueError, match="not among the studies"):
+        C.Claim(3, "p", "t", ("a",), measure, recipe="c")
+    rows = [C.Verdict(own, "0.9 ± 0.1", "held"), C.Verdict(first, "0.5", "inconclusive"), C.Verdict(C.Claim(4, "r", "v", missing="not run"), "not run", "no record")]
+    entries = C.manifest_entries(rows)
+    assert set(entries) == {"a", "b"}  # the claim without a record goes nowhere
+    assert entries["b"] == [{"chapter": 3, "claim": "p", "test": "t", "reads": ["a", "b"], "result": "0.9 ± 0.1", "verdict": "held"}]
+    assert entries["a"][0]["verdict"] == "inconclusive"
+
+
+def test_every_shipped_manifest_carries_its_claims_as_the_records_give_them_now():
+    from vitlite.recipes.runner import manifest
+
+    entries = C.manifest_entries(C.verdicts())
+    stale = []
+    for name in RECIPES:
+        try:
+            record = manifest(name)
+        except FileNotFoundError:
+            assert name not in entries
+            continue
+        if record.get("claims") != entries.get(name):
+            stale.append(name)
+    assert not stale, f"manifests out of date with their records: {stale}; run `python -m vitlite.recipes.claims --write`"
+    assert sum(len(v) for v in entries.values()) == sum(r.verdict != "no record" for r in C.verdicts())
 
 
 def test_outline_heads_summary_applies_every_threshold():

@@ -281,3 +281,15 @@ def test_study_curves_with_extra_metric_panels():
     assert len(fig.axes[2].lines) == 4  # one line per run
     with pytest.raises(ValueError, match="AP_large"):
         viz.plot_study_curves(records, "AP", also=("AP_large",))
+
+
+def test_describe_prints_provenance_then_the_fixed_expectation():
+    from vitlite.recipes import describe
+
+    record = {"command": "c", "date": "d", "wall_seconds": 60, "cpu_seconds": 60, "threads": 1, "torch": "t",
+              "expectation": "word " * 40, "expectation_fixed": "2026-12-06"}
+    lines = describe(record, width=50).splitlines()
+    assert lines[0].startswith("records made by `c`") and lines[1] == "expectation, fixed on 2026-12-06:"
+    assert all(len(line) <= 50 for line in lines[2:]) and " ".join(lines[2:]).split() == ["word"] * 40
+    with pytest.raises(KeyError, match="no expectation"):
+        describe({k: v for k, v in record.items() if not k.startswith("expectation")})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from vitlite.recipes.classic import DATA_HUNGER, SOFT_SPLIT, WINDOWS, Comparison, DataHunger, Entry, comparison, data_hunger
 from vitlite.recipes.registry import RECIPES, Recipe, main
-from vitlite.recipes.runner import CHECKPOINTS, TASKS, Arm, Study, checkpoint_files, load_checkpoint, manifest, provenance, save_checkpoint, summarize, train_classifier
+from vitlite.recipes.runner import CHECKPOINTS, TASKS, Arm, Study, checkpoint_files, describe, load_checkpoint, manifest, provenance, save_checkpoint, summarize, train_classifier
 
 __all__ = [
     "RECIPES",
@@ -40,4 +40,5 @@ __all__ = [
     "checkpoint_files",
     "manifest",
     "provenance",
+    "describe",
 ]

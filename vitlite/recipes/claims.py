@@ -20,8 +20,9 @@ from typing import Any, Callable
 
 from vitlite.recipes.hunger import HUNGER_LONG
 from vitlite.recipes.hunger import SIZES as HUNGER_SIZES
+from vitlite.recipes.t2t import T2T_LEARNED_POS
 
-__all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table", "still_climbing", "best_step_near_budget", "hunger_long_measures"]
+__all__ = ["Claim", "Verdict", "Measured", "CLAIMS", "verdicts", "markdown_table", "still_climbing", "best_step_near_budget", "hunger_long_measures", "t2t_learned_pos_measure", "manifest_entries", "write_to_manifests"]
 
 Records = dict[str, list[dict[str, Any]]]
 
@@ -44,10 +45,18 @@ class Claim:
     studies: tuple[str, ...] = ()
     measure: Callable[[Records], Measured] | None = None
     missing: str = ""  # why there is no record yet, when there is none
+    recipe: str = ""  # the recipe that tests it, whose manifest records it (default: the first study it reads)
 
     def __post_init__(self) -> None:
         if (self.measure is None) == (not self.missing):
             raise ValueError(f"chapter {self.chapter}: give either a measure or the reason there is no record, not both")
+        if self.recipe and self.recipe not in self.studies:
+            raise ValueError(f"chapter {self.chapter}: recipe {self.recipe!r} is not among the studies the claim reads {self.studies}")
+
+    @property
+    def owner(self) -> str:
+        """The recipe whose manifest records this claim's verdict ("" for a claim with no study yet)."""
+        return self.recipe or (self.studies[0] if self.studies else "")
 
 
 @dataclass(frozen=True)
@@ -278,6 +287,27 @@ def _t2t_mlp_no_overlap(records: Records, chance: float = 0.2) -> Measured:
     return Measured(result, _stats(control)[0] <= halfway, conclusive=trained)
 
 
+def t2t_learned_pos_measure(last: int = 2000, chance: float = 0.2) -> Callable[[Records], Measured]:
+    """Chapter 03's pair with learned position tables (``t2t_learned_pos``), as its expectation fixed it:
+    T2T-ViT with overlap at least 0.05 test accuracy above the same model without overlap; inconclusive if
+    the arm without overlap does not fit its training images above ``chance`` + 0.05, or if most seeds of
+    an arm had their best step in the last ``last`` steps of the budget."""
+    study = T2T_LEARNED_POS.name
+    overlap, control = (arm.label for arm in T2T_LEARNED_POS.arms)
+    compare = _difference((study, overlap), (study, control), "accuracy", 0.05, ("overlap", "no overlap"))
+
+    def measure(records: Records) -> Measured:
+        base = compare(records)
+        fitted = _stats(_values(records, study, control, "accuracy", "train"))[0]
+        trained = fitted > chance + 0.05
+        result = base.result
+        if not trained:
+            result += f"; the arm without overlap never fitted its training images (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
+        return Measured(result, base.held, conclusive=trained)
+
+    return _with_best_step_check(measure, study, T2T_LEARNED_POS.steps, last)
+
+
 def _hunger_lead_at(records: Records, n: int, study: str = "hunger") -> tuple[list[float], list[float], float]:
     """Chapter 02's study at ``n`` training images: the CNN's and the ViT's test accuracies and the CNN's lead (means)."""
     cnn, vit = (_values(records, study, f"{model}_n{n}", "accuracy") for model in ("cnn", "vit"))
@@ -377,10 +407,13 @@ CLAIMS: tuple[Claim, ...] = (
           ("t2t",), _t2t_control),
     Claim(3, "(control) the gain is the overlapping, staged soft splits, not attention among the early tokens.",
           "Shapes, 3 seeds: T2T-ViT with its token layers' attention taken out (overlap kept) at least halfway between the ViT and T2T-ViT, if it fits its training images above chance.",
-          ("t2t", "t2t_no_token_attention"), _t2t_no_token_attention),
+          ("t2t", "t2t_no_token_attention"), _t2t_no_token_attention, recipe="t2t_no_token_attention"),
     Claim(3, "(control) the gain is the soft split's overlap, tested among models without token attention (which train with overlap).",
           "Shapes, 3 seeds: T2T-ViT without token attention and without overlap (kernel = stride, same size) at most halfway between the ViT and T2T-ViT without token attention, if it fits its training images above chance.",
-          ("t2t", "t2t_no_token_attention", "t2t_mlp_no_overlap"), _t2t_mlp_no_overlap),
+          ("t2t", "t2t_no_token_attention", "t2t_mlp_no_overlap"), _t2t_mlp_no_overlap, recipe="t2t_mlp_no_overlap"),
+    Claim(3, "(control) the gain is the soft split's overlap, tested with learned position tables (with which a model without overlap can train).",
+          "Shapes, 3 seeds, up to 12,000 steps with early stopping (patience 4,000): T2T-ViT with overlap at least 5 points above the same model without overlap (kernel = stride, same size), both with learned position tables; inconclusive if the arm without overlap does not fit its training images above chance + 0.05, or if most seeds of an arm had their best step in the last 2,000.",
+          ("t2t_learned_pos",), t2t_learned_pos_measure()),
     Claim(4, "Shifted windows connect neighbouring windows and improve accuracy: +1.1 ImageNet top-1, +2.8 COCO box AP, +2.8 ADE20K mIoU (Liu et al., Table 4).",
           "Shapes, 3 seeds, 1,500 steps: the course Swin (with max pooling) at least 3 points more accurate with shifted windows than without.",
           ("swin_shift",), _difference(("swin_shift", "swin"), ("swin_shift", "swin_noshift"), "accuracy", 0.03, ("shift", "no shift"))),
@@ -404,10 +437,10 @@ CLAIMS: tuple[Claim, ...] = (
           ("mobilevit_segmentation",), _difference(("mobilevit_segmentation", "mobilevit"), ("mobilevit_segmentation", "mobilenetv2"), "miou", -0.02, ("MobileViT", "MobileNetV2"))),
     Claim(6, "MobileViTv2's separable attention is nearly as accurate as self-attention: 78.1 against 78.4 top-1 (Mehta and Rastegari).",
           "Count task, 3 seeds: v2 no more than 2 points below v1 (chapter 05's runs).",
-          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v2"), ("mobilevit", "mobilevit"), "accuracy", -0.02, ("v2", "v1"))),
+          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v2"), ("mobilevit", "mobilevit"), "accuracy", -0.02, ("v2", "v1")), recipe="mobilevit_v2_v3"),
     Claim(6, "MobileViTv3's fusion block improves on v1 (Wadekar and Chaurasia).",
           "Count task, 3 seeds: v3 at least 1 point above v1.",
-          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v3"), ("mobilevit", "mobilevit"), "accuracy", 0.01, ("v3", "v1"))),
+          ("mobilevit", "mobilevit_v2_v3"), _difference(("mobilevit_v2_v3", "v3"), ("mobilevit", "mobilevit"), "accuracy", 0.01, ("v3", "v1")), recipe="mobilevit_v2_v3"),
     Claim(6, "(control) v3's input residual is part of the gain.",
           "Count task, 3 seeds: without the residual v3 loses at least 1 point.",
           ("mobilevit_v2_v3",), _difference(("mobilevit_v2_v3", "v3"), ("mobilevit_v2_v3", "v3_noresidual"), "accuracy", 0.01, ("v3", "no residual"))),
@@ -458,7 +491,7 @@ CLAIMS: tuple[Claim, ...] = (
           ("dpt_segmentation", "setr"), _difference(("dpt_segmentation", "dpt"), ("setr", "mla"), "miou", 0.0, ("DPT", "MLA"))),
     Claim(10, "(same paper's ablation) how the class token is read out matters little.",
           "Depth, 3 seeds: ignore, add and project within 0.005 test AbsRel of each other.",
-          ("dpt", "dpt_readout"), _readouts),
+          ("dpt", "dpt_readout"), _readouts, recipe="dpt_readout"),
 )
 
 
@@ -503,3 +536,66 @@ def markdown_table(rows: list[Verdict]) -> str:
         cells = [f"{row.claim.chapter:02d}", row.claim.paper, row.claim.test, row.result, mark[row.verdict]]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the verdicts in the manifests
+def manifest_entries(rows: list[Verdict]) -> dict[str, list[dict[str, Any]]]:
+    """Per recipe, the claims it tests as its manifest records them: chapter, the paper's claim, the test
+    with its threshold, the measured result (means and spreads over seeds) and the verdict. Claims with no
+    record yet are left out."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.verdict == "no record":
+            continue
+        entry = {"chapter": row.claim.chapter, "claim": row.claim.paper, "test": row.claim.test, "reads": list(row.claim.studies),
+                 "result": row.result, "verdict": row.verdict}
+        out.setdefault(row.claim.owner, []).append(entry)
+    return out
+
+
+def write_to_manifests(rows: list[Verdict] | None = None) -> list[str]:
+    """Write each recipe's claims (:func:`manifest_entries`) into its ``manifest.json`` under ``"claims"``,
+    replacing what was there; a manifest whose recipe tests no claim loses a stale ``"claims"`` key. Returns
+    the recipes whose manifest changed. Run it (``python -m vitlite.recipes.claims --write``) whenever a
+    record changes; a test checks that the manifests agree with the records."""
+    import json
+
+    from vitlite.assets import asset_path
+    from vitlite.recipes import RECIPES
+    from vitlite.recipes.runner import CHECKPOINTS
+
+    entries = manifest_entries(verdicts() if rows is None else rows)
+    changed = []
+    for name in RECIPES:
+        try:
+            path = asset_path(CHECKPOINTS, name, "manifest.json")
+        except FileNotFoundError:  # not trained yet
+            continue
+        record = json.loads(path.read_text())
+        before = record.get("claims")
+        if name in entries:
+            record["claims"] = entries[name]
+        else:
+            record.pop("claims", None)
+        if record.get("claims") != before:
+            path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+            changed.append(name)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m vitlite.recipes.claims", description="The course's claims table, computed from the shipped records.")
+    parser.add_argument("--write", action="store_true", help="also record each claim's result and verdict in the manifest of the recipe that tests it")
+    args = parser.parse_args(argv)
+    rows = verdicts()
+    print(markdown_table(rows))
+    if args.write:
+        changed = write_to_manifests(rows)
+        print(f"\nmanifests updated: {', '.join(changed) if changed else 'none (all agree with the records)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

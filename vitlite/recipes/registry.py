@@ -92,5 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     record.update(recipe=args.recipe, command=f"python -m vitlite.recipes {args.recipe}", torch=torch.__version__, python=platform.python_version(), date=date.today().isoformat())
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
+    from vitlite.recipes.claims import write_to_manifests
+
+    if write_to_manifests():  # every claim's result and verdict, in the manifest of the recipe that tests it
+        print("claims recorded in the manifests (python -m vitlite.recipes.claims shows the table)")
     print(f"done: {record['wall_seconds']:.0f} s wall, {record['cpu_seconds']:.0f} CPU s")
     return 0

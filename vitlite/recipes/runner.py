@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import platform
+import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +30,7 @@ from vitlite.metrics import accuracy, depth_scores, detection_scores, segmentati
 from vitlite.models import create_model
 from vitlite.train import History, classification_loss, depth_loss, fit, segmentation_loss
 
-__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "Arm", "Study", "TASKS", "summarize"]
+__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "describe", "Arm", "Study", "TASKS", "summarize"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -127,6 +128,14 @@ def provenance(record: dict[str, Any]) -> str:
         f"{made} made by `{record['command']}` on {record['date']}: {record['wall_seconds'] / 60:.0f} min wall, "
         f"{record['cpu_seconds'] / 60:.0f} min CPU on {count} ({where}torch {record['torch']})"
     )
+
+
+def describe(record: dict[str, Any], width: int = 110) -> str:
+    """What a chapter prints above a study's results: the provenance line, then the expectation as it was
+    fixed before the runs, with its date, wrapped to ``width`` characters."""
+    if "expectation" not in record:
+        raise KeyError(f"{record.get('command', 'this record')}: the manifest has no expectation (only studies record one; use provenance() for a plain recipe)")
+    return f"{provenance(record)}\nexpectation, fixed on {record['expectation_fixed']}:\n" + textwrap.fill(record["expectation"], width)
 
 
 def _train_and_save(path: Path, train: Callable[[], tuple[nn.Module, History]], model_name: str, model_kwargs: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
