@@ -24,7 +24,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/03_t2t_vit.ipynb)
 #
-# **Runtime:** about 67 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 68 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -681,12 +681,54 @@ print(f"validation accuracy at step 3,000: learned table {', '.join(f'{v:.3f}' f
 # accuracy against the study's 0.741 ± 0.095 with the fixed sinusoid, every seed about ten points above the
 # study's best seed. That comparison is not controlled: these runs had four times the steps. The validation accuracies
 # at step 3,000 lean the same way (0.88 to 0.93 a quarter into the long schedule, where the learning rate is
-# still high, against 0.65 to 0.82 at the end of the study's annealed schedule), so the table, not only the
-# budget, likely matters. But these models also learned their training images by heart (train 1.000), which
+# still high, against 0.65 to 0.82 at the end of the study's annealed schedule), which suggests that the
+# table, not only the budget, matters. But these models also learned their training images by heart (train 1.000), which
 # the study's did not (0.72 to 0.91); whether that is the table or the longer training, these runs cannot say.
-# A fair test of the table, at equal steps and seeds, is not run here.
 #
-# So the honest summary stays narrow: in this miniature, overlap is what a T2T model needs *to train at all*
+# **The table at equal steps.** That question has a cheap, fair test: T2T-ViT with the learned table on the
+# study's own data, settings, seeds and 3,000 steps, against the study's T2T-ViT runs, so that the table is
+# the only difference. Recipe `t2t_learned_table`, its expectation fixed before its runs (and, as it says,
+# informed by the long runs above):
+
+# %%
+from vitlite.recipes.t2t import T2T_LEARNED_TABLE
+
+table_records = T2T_LEARNED_TABLE.results()
+print(describe(manifest(T2T_LEARNED_TABLE.name)))
+table_test, table_train = summarize(table_records, "accuracy", "test")["t2t_learned_pos"], summarize(table_records, "accuracy", "train")["t2t_learned_pos"]
+fixed_runs = [r for r in records if r["label"] == "t2t"]
+table_gaps, fixed_gaps = ([r["scores"]["train"]["accuracy"] - r["scores"]["test"]["accuracy"] for r in runs] for runs in (table_records, fixed_runs))
+for name, te, tr, gap, runs in (("fixed table (study)", test_summary["t2t"], train_summary["t2t"], fixed_gaps, fixed_runs),
+                                ("learned table", table_test, table_train, table_gaps, table_records)):
+    at_end = sum(r["best_step"] == r["steps"] for r in runs)
+    print(f"{name:<20} test {te['mean']:.3f} ± {te['std']:.3f} (seeds {', '.join(f'{v:.3f}' for v in te['values'])}), train {tr['mean']:.3f}, "
+          f"train - test {sum(gap) / len(gap):.3f}; best at the last evaluation: {at_end} of {len(runs)}")
+fig = viz.plot_study_curves(fixed_runs + table_records, "accuracy", labels={"t2t": "T2T-ViT, fixed table", "t2t_learned_pos": "T2T-ViT, learned table"},
+                            title="the position table alone: the t2t study's data, seeds and 3,000 steps")
+# The recorded outcome of (6), against the threshold fixed before the runs: it did not hold ...
+assert table_test["mean"] < test_summary["t2t"]["mean"] + 0.05, "(6) did not hold: the learned table is not 5 points above the fixed one at equal steps"
+# ... because one seed of three never fitted its training images above chance + 0.05, while the other two trained:
+assert sum(v < 0.2 + 0.05 for v in table_train["values"]) == 1 and sorted(table_test["values"])[1] > 0.7
+fig
+
+# %% [markdown]
+# **(6) did not hold: at equal steps the learned table is no better, and less reliable.** Seed 0 never left
+# chance in its 3,000 steps (train 0.210, test 0.219), though under the 12,000-step schedule the same seed
+# had left it by step 1,000. Seeds 1 and 2 left the plateau around step 1,000 and reached 0.839 and 0.798,
+# level with or above the study's seeds 1 and 2 (0.840 and 0.652). The mean, 0.618 ± 0.35, is below the
+# fixed table's 0.741 and far from the 0.791 the test asked for. Had the stuck seed been dropped as a
+# "failed run", the learned table would have looked better: that is why the seeds are fixed before the runs
+# and every one of them counts.
+#
+# Most of the long runs' 0.951 is then likely their budget: the two learned-table seeds that trained reached
+# 0.80 to 0.84 in 3,000 steps (the fixed table at 12,000 steps was not run, so this is a reading, not a
+# test). And the step-3,000 reading above misled. A run at step 3,000 of a 12,000-step schedule is not an early view of a 3,000-step run: its warm-up was longer
+# (600 steps against 150, 5% of each budget) and its learning rate still near its peak. Every T2T model on
+# this task first waits on the plateau at ln 5; whether a seed leaves it in time seems to depend on small
+# things (the table, the warm-up, the seed itself), and the fixed sinusoid, whatever else it does, let all
+# three of the study's seeds leave it.
+#
+# The honest summary therefore stays narrow: in this miniature, overlap is what a T2T model needs *to train at all*
 # on shapes, with either position table; whether it is also what makes T2T-ViT *better* is not shown.
 #
 # The paper's second idea, the deep-narrow backbone (many layers of width 384 rather than fewer, wider
@@ -813,8 +855,9 @@ checks.t2t_grids_at_384(t2t_at_384)
 #   with its overlap taken out), so these runs cannot say that the overlap itself is what wins. A one-seed
 #   pilot with a learned position table left chance late, but the three-seed pair it opened (learned tables,
 #   with and without overlap, up to 12,000 steps) stalled again without overlap (train 0.229), so that test is
-#   inconclusive too. With overlap and a learned table, T2T-ViT reached 0.951 ± 0.008 (at four times the
-#   steps, so not a controlled comparison with the fixed table's 0.741). The other
+#   inconclusive too. With overlap and a learned table, T2T-ViT reached 0.951 ± 0.008 at four times the
+#   steps; at the study's 3,000 steps the learned table was no better than the fixed one (0.618 ± 0.35: one
+#   seed of three never left chance), so that 0.951 is likely mostly the longer budget. The other
 #   control trained: without attention in its token layers, T2T-ViT kept all of its gain (0.774 ± 0.064),
 #   so the gain is the overlapping, staged splits, not the token layers' attention. The deep-narrow backbone
 #   is not tested here.
