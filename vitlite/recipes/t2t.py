@@ -317,6 +317,6 @@ T2T_LEARNED_TABLE = replace(
 # 0.219 / 0.839 / 0.798 (train 0.210 / 0.887 / 0.854) against the fixed table's 0.730 / 0.840 / 0.652. Seed 0
 # never left chance in 3,000 steps (it had left it by step 1,000 under t2t_learned_pos's 12,000-step
 # schedule, whose warm-up is 600 steps rather than 150). Mean 0.618 < 0.791: (6) did not hold. The long
-# runs' 0.951 is mostly their budget.
+# runs' 0.951 is likely mostly their budget (the fixed table at 12,000 steps was not run).
 
 STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION, T2T_MLP_NO_OVERLAP, T2T_LEARNED_POS_PILOT, T2T_LEARNED_POS, T2T_LEARNED_TABLE)
