@@ -247,16 +247,20 @@ def _t2t_gap(records: Records) -> Measured:
     return Measured(f"train - test accuracy T2T-ViT {_show(t2t)}, ViT {_show(vit)} ({len(t2t)} seeds{_within_spread(t2t, vit)})", _stats(t2t)[0] < _stats(vit)[0])
 
 
+def _if_trained(base: Measured, records: Records, study: str, label: str, chance: float, who: str = "it") -> Measured:
+    """``base``, made inconclusive when arm ``label`` of ``study`` does not fit its own training images above
+    ``chance`` + 0.05 on average: a control that learns nothing cannot isolate anything."""
+    fitted = _stats(_values(records, study, label, "accuracy", "train"))[0]
+    if fitted > chance + 0.05:
+        return base
+    return Measured(f"{base.result}; {who} never trained (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing", base.held, conclusive=False)
+
+
 def _t2t_control(records: Records, chance: float = 0.2) -> Measured:
     control = _values(records, "t2t", "t2t_no_overlap", "accuracy")
     halfway = (_stats(_values(records, "t2t", "vit", "accuracy"))[0] + _stats(_values(records, "t2t", "t2t", "accuracy"))[0]) / 2
-    fitted = _stats(_values(records, "t2t", "t2t_no_overlap", "accuracy", "train"))[0]
-    # A control that does not even fit its own training images above chance cannot isolate anything.
-    trained = fitted > chance + 0.05
-    result = f"control {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)"
-    if not trained:
-        result += f"; it never trained (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
-    return Measured(result, _stats(control)[0] <= halfway, conclusive=trained)
+    base = Measured(f"control {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)", _stats(control)[0] <= halfway)
+    return _if_trained(base, records, "t2t", "t2t_no_overlap", chance)
 
 
 def _t2t_no_token_attention(records: Records, chance: float = 0.2) -> Measured:
@@ -265,12 +269,8 @@ def _t2t_no_token_attention(records: Records, chance: float = 0.2) -> Measured:
     label = "t2t_no_token_attention"
     control = _values(records, label, label, "accuracy")
     halfway = (_stats(_values(records, "t2t", "vit", "accuracy"))[0] + _stats(_values(records, "t2t", "t2t", "accuracy"))[0]) / 2
-    fitted = _stats(_values(records, label, label, "accuracy", "train"))[0]
-    trained = fitted > chance + 0.05
-    result = f"without token attention {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)"
-    if not trained:
-        result += f"; it never trained (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
-    return Measured(result, _stats(control)[0] >= halfway, conclusive=trained)
+    base = Measured(f"without token attention {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)", _stats(control)[0] >= halfway)
+    return _if_trained(base, records, label, label, chance)
 
 
 def _t2t_mlp_no_overlap(records: Records, chance: float = 0.2) -> Measured:
@@ -279,12 +279,8 @@ def _t2t_mlp_no_overlap(records: Records, chance: float = 0.2) -> Measured:
     label, reference = "t2t_mlp_no_overlap", "t2t_no_token_attention"
     control = _values(records, label, label, "accuracy")
     halfway = (_stats(_values(records, "t2t", "vit", "accuracy"))[0] + _stats(_values(records, reference, reference, "accuracy"))[0]) / 2
-    fitted = _stats(_values(records, label, label, "accuracy", "train"))[0]
-    trained = fitted > chance + 0.05
-    result = f"without token attention and overlap {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)"
-    if not trained:
-        result += f"; it never trained (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
-    return Measured(result, _stats(control)[0] <= halfway, conclusive=trained)
+    base = Measured(f"without token attention and overlap {_show(control)} test accuracy, halfway {halfway:.3f} ({len(control)} seeds)", _stats(control)[0] <= halfway)
+    return _if_trained(base, records, label, label, chance)
 
 
 def t2t_learned_pos_measure(last: int = 2000, chance: float = 0.2) -> Callable[[Records], Measured]:
@@ -297,13 +293,7 @@ def t2t_learned_pos_measure(last: int = 2000, chance: float = 0.2) -> Callable[[
     compare = _difference((study, overlap), (study, control), "accuracy", 0.05, ("overlap", "no overlap"))
 
     def measure(records: Records) -> Measured:
-        base = compare(records)
-        fitted = _stats(_values(records, study, control, "accuracy", "train"))[0]
-        trained = fitted > chance + 0.05
-        result = base.result
-        if not trained:
-            result += f"; the arm without overlap never fitted its training images (train accuracy {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
-        return Measured(result, base.held, conclusive=trained)
+        return _if_trained(compare(records), records, study, control, chance, who="the arm without overlap")
 
     return _with_best_step_check(measure, study, T2T_LEARNED_POS.steps, last)
 
