@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -50,6 +51,14 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+def _machine() -> str:
+    """What ran the recipe: the CPU's name and core count (and the GPU's, where CUDA is available)."""
+    from vitlite.bench import _cpu_name
+
+    cpu = f"{_cpu_name()}, {os.cpu_count()} cores"
+    return f"{cpu}; {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else cpu
+
+
 def _shard(text: str) -> tuple[int, int]:
     try:
         index, count = (int(v) for v in text.split("/"))
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     record.setdefault("wall_seconds", round(time.perf_counter() - start_wall, 1))
     record.setdefault("cpu_seconds", round(time.process_time() - start_cpu, 1))
     record.setdefault("threads", torch.get_num_threads())
-    record.update(recipe=args.recipe, command=f"python -m vitlite.recipes {args.recipe}", torch=torch.__version__, python=platform.python_version(), date=date.today().isoformat())
+    record.update(recipe=args.recipe, command=f"python -m vitlite.recipes {args.recipe}", torch=torch.__version__, python=platform.python_version(), date=date.today().isoformat(), machine=_machine())
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
     from vitlite.recipes.claims import write_to_manifests

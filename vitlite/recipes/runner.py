@@ -334,16 +334,27 @@ class Study:
     def scores(self, model: nn.Module, split: str, n: int | None = None) -> dict[str, float]:
         return TASKS[self.task].scores(model, self.dataset(split, n))
 
-    def train(self, arm: Arm | str, seed: int, *, steps: int | None = None, n_train: int | None = None, eval_every: int | None = None, device: torch.device | str | None = None, progress: bool = True) -> tuple[nn.Module, History]:
-        """Train one run exactly as the recipe does (shorter, or on fewer images, for a live demo)."""
+    def train(self, arm: Arm | str, seed: int, *, steps: int | None = None, n_train: int | None = None, eval_every: int | None = None, n_val: int | None = None,
+              eval_fn: Callable[[nn.Module], dict[str, float]] | None = None, evaluate: bool = True, model: nn.Module | None = None,
+              device: torch.device | str | None = None, progress: bool = True) -> tuple[nn.Module, History]:
+        """Train one run exactly as the recipe does: the same model, data, loss, learning rate and optimiser
+        settings. For a live demo: fewer ``steps``, the first ``n_train`` training images, evaluation every
+        ``eval_every`` steps on the first ``n_val`` validation images, or ``evaluate=False`` for none. An own
+        ``eval_fn(model) -> dict`` replaces the study's scores (no best checkpoint is kept then); ``model``
+        trains a model already built with :meth:`build` (for a measure that must see it before training)."""
         arm = self.arm(arm) if isinstance(arm, str) else arm
-        model = self.build(arm, seed)
+        if eval_fn is not None and not evaluate:
+            raise ValueError("give eval_fn or evaluate=False, not both")
+        model = self.build(arm, seed) if model is None else model
         train = self.dataset("train", n_train or arm.train_size(self.n_train))
         spec = TASKS[self.task]
-        eval_fn = lambda m: spec.scores(m, self.dataset("val"))  # noqa: E731
-        if self.task == "detection" and hasattr(model, "assign"):
-            instability = MatchingInstability(model.to(device or "cpu"), self.dataset("val"))
-            eval_fn = lambda m: {**spec.scores(m, self.dataset("val")), "instability": instability(m)}  # noqa: E731
+        val = self.dataset("val", n_val)
+        keep_best = spec.primary if evaluate and eval_fn is None else None
+        if eval_fn is None and evaluate:
+            eval_fn = lambda m: spec.scores(m, val)  # noqa: E731
+            if self.task == "detection" and hasattr(model, "assign"):
+                instability = MatchingInstability(model.to(device or "cpu"), val, n=min(200, len(val)))
+                eval_fn = lambda m: {**spec.scores(m, val), "instability": instability(m)}  # noqa: E731
         history = fit(
             model,
             train.loader(self.batch_size, seed=seed, augment=Augment(**dict(self.augment)) if self.augment else None),
@@ -353,10 +364,10 @@ class Study:
             grad_clip=self.grad_clip,
             loss_fn=spec.loss,
             eval_fn=eval_fn,
-            eval_every=eval_every or self.eval_every,
-            keep_best=spec.primary,
+            eval_every=(eval_every or self.eval_every) if eval_fn is not None else None,
+            keep_best=keep_best,
             minimize=spec.minimize,
-            patience=self.patience,
+            patience=self.patience if keep_best else None,
             seed=seed,
             device=device,
             progress=progress,
