@@ -78,3 +78,32 @@ def test_bad_settings():
         S.SETR("fpn")
     with pytest.raises(ValueError, match="block indices"):
         vitlite.create_model("setr_naive_tiny_shapes", layers=(9,))
+
+
+def test_auxiliary_heads_train_beside_the_decoder_and_leave_inference_alone():
+    import torch
+
+    import vitlite
+    from vitlite.train import segmentation_loss
+
+    torch.manual_seed(0)
+    model = vitlite.create_model("setr_naive_tiny_shapes", aux_layers=(2, 4, 6), depth=8)
+    plain = vitlite.create_model("setr_naive_tiny_shapes")
+    extra = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in plain.parameters())
+    head = plain.decoder
+    assert extra == 3 * sum(p.numel() for p in head.parameters())  # three Naive heads, one per tapped block
+    images, masks = torch.rand(2, 3, 64, 64), torch.randint(0, 6, (2, 64, 64))
+    main, aux = model.forward_aux(images)
+    assert main.shape == (2, 6, 64, 64) and [a.shape for a in aux] == [(2, 6, 64, 64)] * 3
+    model.eval()
+    assert torch.allclose(model(images), model.forward_aux(images)[0])
+    ce = torch.nn.functional.cross_entropy
+    assert torch.isclose(segmentation_loss(model, (images, masks)), ce(model(images), masks))  # eval mode: the decoder's loss alone
+    model.train()
+    main, aux = model.forward_aux(images)
+    want = ce(main, masks) + 0.4 * sum(ce(a, masks) for a in aux)
+    assert torch.isclose(segmentation_loss(model, (images, masks)), want, rtol=1e-5)  # train mode: decoder + 0.4 x each head
+    with pytest.raises(ValueError, match="aux_layers must be block indices"):
+        vitlite.create_model("setr_naive_tiny_shapes", aux_layers=(8,))
+    with pytest.raises(ValueError, match="aux_weight must be positive"):
+        vitlite.create_model("setr_naive_tiny_shapes", aux_layers=(2,), aux_weight=0.0)

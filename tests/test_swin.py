@@ -197,3 +197,21 @@ def test_stem_and_max_pooling_switches():
         vitlite.create_model("swin_tiny_shapes", global_pool="token")
     with pytest.raises(ValueError, match="stem_width must be"):
         vitlite.create_model("swin_tiny_shapes", stem_width=-1)
+
+
+def test_token_reach_from_the_window_geometry_equals_autograd_in_float64():
+    """The structural reach (window bands of regular and rolled, masked blocks) against gradients through
+    real blocks in float64, where a masked pair's weight (about e^-100) is far below a 1e-20 threshold."""
+    import torch
+    from torch import nn
+
+    from vitlite.models.swin import SwinBlock, token_reach
+
+    for size, window, shifts, (row, col) in ((16, 4, (0, 2, 0, 2, 0, 2), (5, 5)), (16, 4, (0, 2, 0, 2), (0, 15)), (12, 4, (0, 2, 0), (11, 3)), (8, 4, (0, 0), (2, 6))):
+        torch.manual_seed(0)
+        blocks = nn.Sequential(*[SwinBlock(16, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).double().eval()
+        x = torch.randn(1, size * size, 16, dtype=torch.float64, requires_grad=True)
+        (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
+        measured = grad[0].abs().sum(-1).reshape(size, size)
+        assert torch.equal(measured > 1e-20 * measured.max(), token_reach(shifts, size, window, row, col)), (size, shifts, row, col)
+    assert int(token_reach((0, 2, 0, 2, 0, 2)).sum()) == 256 and int(token_reach((0,) * 6).sum()) == 16

@@ -383,6 +383,26 @@ def test_patience_stops_after_evaluations_without_a_new_best():
     assert not kept_going.stopped_by_patience and kept_going.best_step == 70
 
 
+def test_a_tie_at_the_best_keeps_the_later_step_but_does_not_reset_patience():
+    scores = iter([0.2, 0.6, 0.6, 0.5, 0.6, 0.4, 0.9])
+    snapshots = []
+
+    def eval_fn(model):
+        snapshots.append({k: v.clone() for k, v in model.state_dict().items()})
+        return {"val": next(scores)}
+
+    model = tiny_model()
+    history = run(model, steps=70, eval_fn=eval_fn, eval_every=10, keep_best="val", lr=1e-2, patience=4)
+    # 0.6 first at step 20; ties at 30 and 50 move the best step (the latest of equals is kept) ...
+    assert history.best_step == 50 and history.best_value == 0.6 and history.improved_step == 20
+    assert all(torch.equal(v, snapshots[4][k]) for k, v in model.state_dict().items())
+    # ... but only a strict improvement resets patience: 30, 40, 50, 60 bring nothing new, so it stops at 60
+    assert history.stopped_by_patience and history.steps_done == 60
+    lowest = iter([3.0, 1.0, 1.0, 2.0])
+    tied = run(steps=40, eval_fn=lambda m: {"loss": next(lowest)}, eval_every=10, keep_best="loss", minimize=True)
+    assert tied.best_step == 30 and tied.improved_step == 20
+
+
 def test_patience_errors():
     with pytest.raises(ValueError, match="patience must be a positive int and needs keep_best"):
         run(patience=2, eval_fn=lambda m: {"val": 1.0}, eval_every=5)

@@ -41,6 +41,7 @@ class History:
     stopped_by_patience: bool = False
     best_step: int = 0
     best_value: float | None = None
+    improved_step: int = 0  # the last evaluation that beat every earlier one (patience counts from here)
 
     @property
     def steps_done(self) -> int:
@@ -107,15 +108,23 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
 
 def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], ignore_index: int = -100) -> torch.Tensor:
     """Per-pixel cross-entropy of ``model(images)`` (B, K, H, W) against class maps (B, H, W); pixels
-    labelled ``ignore_index`` do not count."""
+    labelled ``ignore_index`` do not count. A model with auxiliary heads (``model.aux_heads``, e.g. SETR's)
+    adds their cross-entropies, weighted by ``model.aux_weight``, while it trains."""
     images, masks = batch
-    scores = model(images)
+    aux: list[torch.Tensor] = []
+    if getattr(model, "training", False) and len(getattr(model, "aux_heads", ())):
+        scores, aux = model.forward_aux(images)
+    else:
+        scores = model(images)
     if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
         raise ValueError(f"segmentation_loss expects class scores (B, K, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
     valid = masks[masks != ignore_index]
     if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= scores.shape[1]):
         raise ValueError(f"mask classes range over {int(valid.min())}..{int(valid.max())} but the model predicts {scores.shape[1]}; build it with num_classes={int(valid.max()) + 1}")
-    return F.cross_entropy(scores, masks.long(), ignore_index=ignore_index)
+    loss = F.cross_entropy(scores, masks.long(), ignore_index=ignore_index)
+    for extra in aux:
+        loss = loss + model.aux_weight * F.cross_entropy(extra, masks.long(), ignore_index=ignore_index)
+    return loss
 
 
 def depth_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], kind: str = "ssi") -> torch.Tensor:
@@ -207,8 +216,8 @@ def fit(
             gradients) every ``eval_every`` steps and at the end.
         max_seconds: a safety net: stop early if the run takes longer than this.
         keep_best: the name of a metric of ``eval_fn``: at the end, restore the weights of the
-            evaluation where it was best (largest, or smallest with ``minimize``), i.e. early
-            stopping on a validation set; ``history.best_step`` records which.
+            evaluation where it was best (largest, or smallest with ``minimize``; of tied evaluations
+            the latest), i.e. early stopping on a validation set; ``history.best_step`` records which.
         patience: with ``keep_best``, stop once that many evaluations in a row have not
             improved on the best (``history.stopped_by_patience`` says it happened); the
             learning-rate schedule is still the one planned for ``steps``.
@@ -260,7 +269,10 @@ def fit(
             if keep_best not in results:
                 raise ValueError(f"keep_best={keep_best!r} is not among the metrics eval_fn returns: {sorted(results)}")
             value = float(results[keep_best])
-            if history.best_step == 0 or (value < history.best_value if minimize else value > history.best_value):
+            first = history.best_step == 0
+            if first or (value < history.best_value if minimize else value > history.best_value):
+                history.improved_step = step
+            if first or (value <= history.best_value if minimize else value >= history.best_value):  # a tie keeps the later step
                 history.best_step, history.best_value = step, value
                 best_state.clear()
                 best_state.update({k: v.detach().clone() for k, v in model.state_dict().items()})
@@ -305,7 +317,7 @@ def fit(
         bar.set_postfix_str(f"loss={loss.item():.3f}", refresh=False)
         if eval_fn is not None and eval_every and step % eval_every == 0 and step < steps:
             evaluate(step)
-            if patience is not None and len(history.eval_step) - 1 - history.eval_step.index(history.best_step) >= patience:
+            if patience is not None and len(history.eval_step) - 1 - history.eval_step.index(history.improved_step) >= patience:
                 history.stopped_by_patience = True
                 break
         if max_seconds is not None and time.perf_counter() - start > max_seconds and step < steps:

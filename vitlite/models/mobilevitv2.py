@@ -123,8 +123,9 @@ class MobileViTv2Block(nn.Module):
 
     ``fusion="v3"`` is MobileViT v3's change: the projection sees the global and the local features
     concatenated (2d channels), and the block's input is added (unless ``input_residual=False``).
-    Maps whose sides are not multiples of the patch are resized (bilinear, align_corners=True, as
-    ml-cvnets' v2 does) and back.
+    A block input whose sides are not multiples of the patch is resized up to the next multiples
+    (bilinear, align_corners=True) before the local convolution, and the block's output keeps that size,
+    as ml-cvnets' v2 does (a 7x7 map leaves the block 8x8).
     """
 
     def __init__(self, channels: int, dim: int, depth: int = 2, ffn_multiplier: float = 2.0, patch_size: int = 2, dilation: int = 1, fusion: str = "none", input_residual: bool = True, drop: float = 0.0):
@@ -139,21 +140,28 @@ class MobileViTv2Block(nn.Module):
         self.norm = nn.GroupNorm(1, dim, eps=1e-5)
         self.conv_proj = ConvNormAct(2 * dim if fusion == "v3" else dim, channels, 1, act=None)
 
-    def global_representation(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, d, H, W) -> (B, d, H, W): unfold to (B, d, P, N), attention layers, GroupNorm, fold."""
+    def resize_input(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, C, p*ceil(H/p), p*ceil(W/p)): the block input, bilinearly resized up to sides
+        that the patch divides (unchanged when it already does)."""
         h, w = x.shape[-2:]
         p = self.patch_size
-        nh, nw = math.ceil(h / p), math.ceil(w / p)
-        resized = (nh * p, nw * p) != (h, w)
-        if resized:
-            x = F.interpolate(x, size=(nh * p, nw * p), mode="bilinear", align_corners=True)
+        size = (math.ceil(h / p) * p, math.ceil(w / p) * p)
+        return x if size == (h, w) else F.interpolate(x, size=size, mode="bilinear", align_corners=True)
+
+    def global_representation(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, d, H, W) -> (B, d, H, W), H and W multiples of the patch: unfold to (B, d, P, N), attention
+        layers, GroupNorm, fold."""
+        h, w = x.shape[-2:]
+        p = self.patch_size
+        if h % p or w % p:
+            raise ValueError(f"the map ({h}x{w}) must have sides divisible by the patch size {p}; resize_input makes them so")
         tokens = unfold_2d(x, p)
         for layer in self.transformer:
             tokens = layer(tokens)
-        x = fold_2d(self.norm(tokens), (nh, nw), p)
-        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=True) if resized else x
+        return fold_2d(self.norm(tokens), (h // p, w // p), p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.resize_input(x)
         local = self.conv_1x1(self.conv_kxk(x))
         global_ = self.global_representation(local)
         if self.fusion == "none":

@@ -9,6 +9,11 @@ patches, no downsampling stages); a decoder turns tokens back into a dense class
       MLA:   four evenly spaced layers, each LayerNorm and 1x1 conv; top-down sums; 3x3 conv each; a
              head per stream (two 3x3 convs, 4x upsampling); concatenation; 3x3 conv to classes
 
+Auxiliary heads (``aux_layers``): the official configurations train extra heads on earlier layers beside
+the decoder, each a Naive head (LayerNorm, two 1x1 convolutions, bilinear upsampling) whose cross-entropy
+is added with weight 0.4 (MMSegmentation's SETR-Naive: three of them, on blocks 10, 15 and 20 of 24). They
+are used in training only; :func:`vitlite.train.segmentation_loss` adds their losses.
+
 As in the official code, the encoder has no final LayerNorm (each decoder normalises what it reads),
 and the class token goes through the blocks and is dropped by the decoder. (The official MLA backbone
 drops it before the blocks instead; that changes no parameter count, and here the three decoders share
@@ -112,7 +117,8 @@ class SETR(nn.Module):
     interpolated bilinearly to their grid."""
 
     def __init__(self, decoder: str = "naive", img_size: int = 768, patch_size: int = 16, num_classes: int = 19, embed_dim: int = 1024, depth: int = 24, num_heads: int = 16,
-                 mlp_ratio: float = 4.0, channels: int = 256, mla_channels: int = 256, head_channels: int = 128, layers: tuple[int, ...] | None = None, drop_rate: float = 0.0, in_chans: int = 3):
+                 mlp_ratio: float = 4.0, channels: int = 256, mla_channels: int = 256, head_channels: int = 128, layers: tuple[int, ...] | None = None, drop_rate: float = 0.0, in_chans: int = 3,
+                 aux_layers: tuple[int, ...] = (), aux_weight: float = 0.4):
         super().__init__()
         check_num_classes(num_classes)
         if decoder not in ("naive", "pup", "mla"):
@@ -135,21 +141,45 @@ class SETR(nn.Module):
                 self.decoder = PUPHead(embed_dim, num_classes, channels, stages)
         if any(not 0 <= i < depth for i in self.layers):
             raise ValueError(f"layers must be block indices in [0, {depth - 1}], got {self.layers}")
+        self.aux_layers, self.aux_weight = tuple(aux_layers), float(aux_weight)
+        if any(not 0 <= i < depth for i in self.aux_layers):
+            raise ValueError(f"aux_layers must be block indices in [0, {depth - 1}], got {self.aux_layers}")
+        if self.aux_layers and not self.aux_weight > 0:
+            raise ValueError(f"aux_weight must be positive when there are auxiliary heads, got {aux_weight}")
+        self.aux_heads = nn.ModuleList(NaiveHead(embed_dim, num_classes, channels) for _ in self.aux_layers)
+
+    def _blocks(self, images: torch.Tensor, wanted: tuple[int, ...]) -> dict[int, torch.Tensor]:
+        """Block index -> that block's patch tokens (B, N, D), for the blocks in ``wanted``."""
+        x = self.encoder.embed(images)
+        out = {}
+        for i, block in enumerate(self.encoder.blocks[: max(wanted) + 1]):
+            x = block(x)
+            if i in wanted:
+                out[i] = x[:, self.encoder.num_prefix_tokens :]
+        return out
+
+    def _as_maps(self, tokens: list[torch.Tensor], norms: list[nn.Module], images: torch.Tensor) -> list[torch.Tensor]:
+        grid = (images.shape[-2] // self.encoder.patch_size, images.shape[-1] // self.encoder.patch_size)
+        return [norm(t).transpose(1, 2).reshape(t.shape[0], t.shape[-1], *grid) for norm, t in zip(norms, tokens)]
+
+    def _decoder_norms(self) -> list[nn.Module]:
+        return list(self.decoder.norms) if isinstance(self.decoder, MLAHead) else [self.decoder.norm]
 
     def token_maps(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The chosen layers' patch tokens, each normalised by its decoder LayerNorm, as maps (B, D, h, w)."""
-        x = self.encoder.embed(images)
-        grid = (images.shape[-2] // self.encoder.patch_size, images.shape[-1] // self.encoder.patch_size)
-        picked = []
-        for i, block in enumerate(self.encoder.blocks):
-            x = block(x)
-            if i in self.layers:
-                picked.append(x[:, self.encoder.num_prefix_tokens :])
-        norms = self.decoder.norms if isinstance(self.decoder, MLAHead) else [self.decoder.norm]
-        return [norm(t).transpose(1, 2).reshape(t.shape[0], t.shape[-1], *grid) for norm, t in zip(norms, picked)]
+        picked = self._blocks(images, self.layers)
+        return self._as_maps([picked[i] for i in self.layers], self._decoder_norms(), images)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.token_maps(images), tuple(images.shape[-2:]))
+
+    def forward_aux(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The decoder's class scores and each auxiliary head's (all (B, K, H, W)), from one pass of the encoder."""
+        picked = self._blocks(images, self.layers + self.aux_layers)
+        size = tuple(images.shape[-2:])
+        main = self.decoder(self._as_maps([picked[i] for i in self.layers], self._decoder_norms(), images), size)
+        aux_maps = self._as_maps([picked[i] for i in self.aux_layers], [h.norm for h in self.aux_heads], images)
+        return main, [head([m], size) for head, m in zip(self.aux_heads, aux_maps)]
 
 
 def _large(decoder: str, overrides: dict) -> SETR:

@@ -36,6 +36,7 @@ __all__ = [
     "msa_flops",
     "wmsa_flops",
     "token_reach",
+    "window_groups",
 ]
 
 MASK_VALUE = -100.0  # what the official code (and Hugging Face) add to the scores of pairs the shift brought together
@@ -314,18 +315,28 @@ class SwinTransformer(nn.Module):
         return self.forward_head(self.forward_features(x))
 
 
-def token_reach(shifts: tuple[int, ...], size: int = 16, window: int = 4, row: int = 5, col: int = 5, dim: int = 16) -> torch.Tensor:
+def window_groups(size: int, window: int, shift: int) -> torch.Tensor:
+    """The window each of a size x size map's tokens attends within, for a block shifted by ``shift``
+    (0: regular windows), as an (size, size) map of window ids. With the cyclic roll and its mask, a
+    shifted block's windows are, in the map's own coordinates, the row and column bands [0, s), [s, s + M),
+    [s + M, s + 2M), ..., the last one cut at the border: the roll wraps it round, the mask keeps its two
+    parts apart."""
+    index = torch.arange(size)
+    band = index // window if shift == 0 else torch.where(index < shift, 0, 1 + (index - shift) // window)
+    return band[:, None] * (size + 1) + band[None, :]
+
+
+def token_reach(shifts: tuple[int, ...], size: int = 16, window: int = 4, row: int = 5, col: int = 5) -> torch.Tensor:
     """Which input tokens of a size x size map can change output token (row, col) after a stack of Swin
-    blocks with ``window`` x ``window`` windows, one block per entry of ``shifts`` (0: regular windows).
-    Measured with autograd on randomly initialised blocks: an (size, size) bool map."""
-    torch.manual_seed(0)
-    blocks = nn.Sequential(*[SwinBlock(dim, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).eval()
-    x = torch.randn(1, size * size, dim, requires_grad=True)
-    with torch.enable_grad():
-        (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
-    reach = grad[0].abs().sum(-1)
-    # The mask adds -100, not -inf: blocked pairs keep a weight of about e^-100, far below this threshold.
-    return (reach > 1e-6 * reach.max()).reshape(size, size)
+    blocks with ``window`` x ``window`` windows, one block per entry of ``shifts`` (0: regular windows):
+    an (size, size) bool map, computed from the window geometry (attention mixes tokens within a window;
+    everything else in a block acts on one token at a time), so exactly, with no threshold."""
+    reach = torch.zeros(size, size, dtype=torch.bool)
+    reach[row, col] = True
+    for shift in reversed(shifts):  # from the output back to the input
+        groups = window_groups(size, window, shift)
+        reach = torch.isin(groups, groups[reach])
+    return reach
 
 
 def msa_flops(h: int, w: int, c: int) -> int:
