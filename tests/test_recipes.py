@@ -97,6 +97,21 @@ def test_detection_study_with_per_arm_learning_rates(assets):
     assert [a["lr"] for a in record["settings"]["arms"]] == [1e-4, 1e-3]
 
 
+def test_study_train_is_the_recipe_run_shortened_for_a_live_demo():
+    study = tiny_study(steps=6)
+    model, history = study.train("a", seed=0, steps=4, n_val=8, eval_every=2)
+    assert history.eval_step == [2, 4] and history.best_step in (2, 4) and "accuracy" in history.metrics
+    _, quiet = study.train("a", seed=0, steps=4, evaluate=False)
+    assert quiet.eval_step == [] and quiet.steps_done == 4
+    assert quiet.loss == history.loss  # the same model, batches and optimiser: the same run, evaluated or not
+    own = study.build("a", seed=0)
+    calls = []
+    _, mine = study.train("a", seed=0, steps=4, eval_every=2, model=own, eval_fn=lambda m: calls.append(1) or {"x": 1.0})
+    assert mine.metrics == {"x": [1.0, 1.0]} and mine.best_step == 0 and len(calls) == 2 and mine.loss == history.loss
+    with pytest.raises(ValueError, match="not both"):
+        study.train("a", seed=0, eval_fn=lambda m: {"x": 1.0}, evaluate=False)
+
+
 def test_dino_study_trains_with_targets_and_records_matching_instability(assets):
     small = (("dim", 32), ("ffn_dim", 32), ("num_heads", 2))
     study = tiny_study(task="detection", variant=None, world=(("image_size", 64),), seeds=(0,), arms=(Arm("dino", "dino_tiny_shapes", small), Arm("plain", "dino_tiny_shapes", small + (("denoising", False),))), steps=2, eval_every=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["WORLD", "SETTINGS", "ARMS", "PILOT", "STUDIES"]
+__all__ = ["WORLD", "SETTINGS", "ARMS", "PILOT", "DETR_VS_DENSE", "last_third_gain", "at_equal_ap", "STUDIES"]
 
 # Objects from small (radius 5 px) to large (19 px), one to three per image, five shapes.
 WORLD = (("image_size", 64), ("size_range", (0.08, 0.3)))
@@ -47,5 +47,29 @@ DETR_VS_DENSE = Study(
     expectation_fixed="2026-12-01",
     about="chapter 07: DETR against a dense one-stage detector with NMS, same backbone and data, 6,000 steps, three seeds",
 )
+
+
+
+def last_third_gain(record: dict, metric: str = "AP") -> float:
+    """How much a run's validation ``metric`` rose over the last third of its budget (from the evaluation
+    at two thirds of the steps to the last one): chapter 07's reading of how far a detector still had to go."""
+    steps, values = record["history"]["eval_step"], record["history"]["metrics"][metric]
+    start = max(s for s in steps if s <= 2 * steps[-1] // 3)
+    return values[-1] - values[steps.index(start)]
+
+
+def at_equal_ap(slow: dict, fast: dict) -> dict:
+    """Chapter 07's comparison at equal accuracy, as the paper's (DETR and Faster R-CNN both at 42.0 AP):
+    the slow run's shares of its AP on small and on large objects at its last evaluation, and the fast run's
+    at the evaluation whose AP is closest to that (validation scores, from the two records' histories)."""
+    def share(history: dict, i: int) -> dict:
+        m = history["metrics"]
+        return {"step": history["eval_step"][i], "AP": m["AP"][i], "small": m["AP_small"][i] / m["AP"][i], "large": m["AP_large"][i] / m["AP"][i]}
+
+    slow_h, fast_h = slow["history"], fast["history"]
+    target = slow_h["metrics"]["AP"][-1]
+    closest = min(range(len(fast_h["eval_step"])), key=lambda i: abs(fast_h["metrics"]["AP"][i] - target))
+    return {"slow": share(slow_h, len(slow_h["eval_step"]) - 1), "fast": share(fast_h, closest)}
+
 
 STUDIES: tuple[Study, ...] = (PILOT, DETR_VS_DENSE)

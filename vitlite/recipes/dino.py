@@ -5,7 +5,7 @@ from __future__ import annotations
 from vitlite.recipes.detr import SETTINGS
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["ARMS", "DINO", "ABLATION", "STUDIES"]
+__all__ = ["ARMS", "DINO", "ABLATION", "late_instability", "STUDIES"]
 
 _OFF = (("query_selection", "static"), ("look_forward_twice", False), ("denoising", False))
 
@@ -53,5 +53,15 @@ ABLATION = Study(
     expectation_fixed="2026-12-01",
     about="chapter 08: the two earlier rows of DINO's ablation (a deformable DETR with anchor boxes; + mixed query selection), one seed, 3,000 steps",
 )
+
+
+
+def late_instability(record: dict) -> float:
+    """Chapter 08's reading of DN-DETR's matching instability: its mean over the evaluations of the second
+    half of the run (the share of objects whose matched query changed since the previous evaluation)."""
+    history = record["history"]
+    late = [v for s, v in zip(history["eval_step"], history["metrics"]["instability"]) if s > record["steps"] // 2]
+    return sum(late) / len(late)
+
 
 STUDIES: tuple[Study, ...] = (DINO, ABLATION)
