@@ -10,7 +10,7 @@ from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG, Result
 
 
-CHECKERS = [checks.conv2d_unfold, checks.attention_weights, checks.quadratic_encoding, checks.sharpening_shifts]
+CHECKERS = [checks.conv2d_unfold, checks.attention_weights, checks.sharpening_shifts]
 
 
 # ---------------------------------------------------------------- right answers, written independently
@@ -39,17 +39,11 @@ def attention_weights_answer(q, k):
     return e / e.sum(-1, keepdim=True)
 
 
-def quadratic_encoding_answer(delta, shift, alpha):
-    diff = delta - shift
-    return -alpha * (diff[..., 0] ** 2 + diff[..., 1] ** 2)
-
-
 SHARPEN = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]
 
 RIGHT = {
     "conv2d_unfold": conv2d_unfold_answer,
     "attention_weights": attention_weights_answer,
-    "quadratic_encoding": quadratic_encoding_answer,
     "sharpening_shifts": SHARPEN,
 }
 
@@ -117,12 +111,6 @@ def test_attention_weights_wrong():
     wrong(checks.attention_weights(lambda q, k: (q @ k.T).tolist()), "should be a torch.Tensor, got list")
 
 
-def test_quadratic_encoding_wrong():
-    wrong(checks.quadratic_encoding(lambda d, s, a: a * ((d - s) ** 2).sum(-1)), "differs", "alpha")  # sign
-    wrong(checks.quadratic_encoding(lambda d, s, a: -a * ((d + s) ** 2).sum(-1)), "shift [1.0, -1.0]")
-    wrong(checks.quadratic_encoding(lambda d, s, a: -a * (d - s) ** 2), "should have shape (6, 5)", "(6, 5, 2)")
-
-
 def test_learner_code_raising_is_reported_not_raised():
     def broken(x, w):
         return x @ w  # shapes do not match
@@ -132,12 +120,12 @@ def test_learner_code_raising_is_reported_not_raised():
     result = checks.attention_weights(lambda q, k: torch.softmax(q @ k, -1))
     wrong(result, "your code raised RuntimeError")
 
-    def type_error(delta, shift, alpha):
-        return delta - "shift"
+    def type_error(x, weight):
+        return x - "weight"
 
-    wrong(checks.quadratic_encoding(type_error), "your code raised TypeError")
+    wrong(checks.conv2d_unfold(type_error), "your code raised TypeError")
     lineno = type_error.__code__.co_firstlineno + 1
-    assert f"(line {lineno})" in checks.quadratic_encoding(type_error).message
+    assert f"(line {lineno})" in checks.conv2d_unfold(type_error).message
 
 
 @pytest.mark.parametrize(

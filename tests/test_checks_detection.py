@@ -67,3 +67,17 @@ def test_denoising_mask_by_hand():
     message = checks.denoising_mask_by_hand(leaky).message
     assert "matching query 0 must not see denoising query 0" in message and "ground truth" in message
     assert checks.denoising_mask_by_hand(torch.zeros(7, 7, dtype=torch.bool)).status == WRONG
+
+
+def test_detr_trails_if_stopped():
+    """Chapter 07's exercise 3: with DETR's runs marked stopped by patience nothing can reverse the first row."""
+    assert checks.detr_trails_if_stopped("held").status == CORRECT
+    assert checks.detr_trails_if_stopped(" Held ").status == CORRECT
+    assert "late gain counts as 0" in checks.detr_trails_if_stopped("inconclusive").message  # the trap
+    assert "every seed agrees" in checks.detr_trails_if_stopped("held, not robust").message
+    assert "one of the verdicts" in checks.detr_trails_if_stopped(0.2).message
+    assert checks.detr_trails_if_stopped(None).status == NOT_ATTEMPTED
+    # the real row is inconclusive only for its end points: the exercise's premise
+    from vitlite.recipes import claims
+
+    assert claims.recorded_verdict("07.slow") == "inconclusive"

@@ -112,3 +112,27 @@ def test_dpt_readout_gap_from_the_records():
     assert "cannot be negative" in checks.dpt_readout_gap((best, -gap - 0.01)).message
     assert "one of" in checks.dpt_readout_gap(("cls", 0.001)).message
     assert checks.dpt_readout_gap(None).status == NOT_ATTEMPTED
+
+
+def test_outline_fourth_seed_grades_by_the_rule_and_names_its_traps():
+    assert checks.outline_fourth_seed("held, not robust").status == CORRECT
+    assert checks.outline_fourth_seed(" Held, not robust ").status == CORRECT  # case and spaces do not matter
+    assert "every seed" in checks.outline_fourth_seed("held").message  # the trap: the mean passes
+    assert "past 0.6" in checks.outline_fourth_seed("did not hold").message
+    assert "nothing here is unfinished" in checks.outline_fourth_seed("inconclusive").message
+    assert "one of the verdicts" in checks.outline_fourth_seed(0.81).message
+    assert checks.outline_fourth_seed(None).status == NOT_ATTEMPTED
+
+
+def test_t2t_gap_at_3000():
+    """Chapter 03's exercise 4: at 3,000 steps two T2T-ViT runs were still improving, so the gap row waits."""
+    assert checks.t2t_gap_at_3000("inconclusive").status == CORRECT
+    assert checks.t2t_gap_at_3000(" Inconclusive ").status == CORRECT
+    assert "seed 1" in checks.t2t_gap_at_3000("held").message  # the trap: the mean alone
+    assert "end point" in checks.t2t_gap_at_3000("held, not robust").message
+    assert "one of the verdicts" in checks.t2t_gap_at_3000(0.014).message
+    assert checks.t2t_gap_at_3000(None).status == NOT_ATTEMPTED
+    # the same row on the long study held: the exercise's contrast
+    from vitlite.recipes import claims
+
+    assert claims.recorded_verdict("03.generalises") == "held"

@@ -4,6 +4,8 @@
     python -m vitlite.bench 01 02           # some chapters
     python -m vitlite.bench --write 01      # also store the executed notebook (and its .py twin),
                                             # its runtime line, the README table and assets/runtimes.json
+    python -m vitlite.bench --write --busy 01   # store the executed notebook but keep its recorded runtime
+                                            # (the machine is busy training: its time would mislead)
     python -m vitlite.bench --data-only     # just the data throughput
 
 Chapters run headless (``VITLITE_HEADLESS=1``) in a fresh kernel each, as CI runs them.
@@ -59,8 +61,9 @@ def data_throughput(sizes: tuple[int, ...] = (32, 64), n: int = 4096) -> dict[st
     return results
 
 
-def execute(py_file: Path, write: bool) -> float:
-    """Run one chapter in a fresh kernel; return its wall time in seconds. Raises on a failing cell."""
+def execute(py_file: Path, write: bool, keep_runtime: bool = False) -> float:
+    """Run one chapter in a fresh kernel; return its wall time in seconds. Raises on a failing cell.
+    With ``keep_runtime`` the notebook keeps the runtime recorded in ``assets/runtimes.json``."""
     import jupytext
     from nbclient import NotebookClient
 
@@ -71,7 +74,10 @@ def execute(py_file: Path, write: bool) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     if write:
-        _stamp_runtime(nb, seconds)
+        recorded = json.loads(RUNTIMES.read_text()).get(py_file.stem) if keep_runtime and RUNTIMES.exists() else None
+        if keep_runtime and recorded is None:
+            raise ValueError(f"{py_file.stem}: --busy keeps a recorded runtime, and this chapter has none yet; measure it on a quiet machine")
+        _stamp_runtime(nb, recorded if keep_runtime else seconds)
         nb.metadata.pop("widgets", None)
         jupytext.write(nb, py_file.with_suffix(".ipynb"))
         jupytext.write(nb, py_file, fmt="py:percent")
@@ -137,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vitlite.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("chapters", nargs="*", help="chapter numbers or stems (default: all)")
     parser.add_argument("--write", action="store_true", help="store executed notebooks, runtimes and the README table")
+    parser.add_argument("--busy", action="store_true", help="with --write: keep the recorded runtimes (the machine is busy; its times would mislead)")
     parser.add_argument("--data-only", action="store_true", help="only measure ShapesWorld throughput")
     args = parser.parse_args(argv)
 
@@ -152,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'chapter':<40} {'seconds':>8}  budget {BUDGET_S:.0f} s")
     for py_file in chapter_files(args.chapters):
         try:
-            seconds = execute(py_file, args.write)
+            seconds = execute(py_file, args.write, keep_runtime=args.busy)
         except Exception as error:  # report and go on with the other chapters
             failed.append(py_file.stem)
             lines = [line for line in str(error).splitlines() if line.strip()]
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{py_file.stem:<40} {seconds:>8.1f}{flag}")
     if measured:
         print(f"{'total':<40} {sum(measured.values()):>8.1f}")
-    if args.write and measured:
+    if args.write and measured and not args.busy:
         records = _update_records(measured)
         _update_readme(records)
         print(f"\nwrote {', '.join(measured)}; runtimes in {RUNTIMES.relative_to(ROOT)}; README table updated")

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "quadratic_encoding", "sharpening_shifts", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "paired_giou", "matching_by_hand", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112", "setr_band_drop", "dpt_readout_gap"]
+__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "sharpening_shifts", "verdict_by_rule", "outline_fourth_seed", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "v2_without_end_points", "paired_giou", "matching_by_hand", "detr_trails_if_stopped", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "hunger_vit_late_gains", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112", "setr_band_drop", "dpt_readout_gap"]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -163,17 +163,7 @@ def attention_weights(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) 
     expect_close(got, want, "the attention matrix")
 
 
-@checker("Exercise 3: the quadratic relative encoding")
-def quadratic_encoding(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> None:
-    """``fn(delta, shift, alpha)`` must return the score -alpha * ||delta - shift||^2 for every relative shift ``delta`` (..., 2)."""
-    gen = torch.Generator().manual_seed(3)
-    delta = torch.randint(-3, 4, (6, 5, 2), generator=gen).float()
-    for shift, alpha in ((torch.tensor([1.0, -1.0]), 2.0), (torch.tensor([0.0, 2.0]), 0.5)):
-        want = -alpha * ((delta - shift) ** 2).sum(-1)
-        expect_close(call(fn, delta, shift, alpha, how="fn(delta, shift, alpha)"), want, f"the scores for shift {shift.tolist()} and alpha {alpha}")
-
-
-@checker("Exercise 4: the heads the sharpening kernel needs", answers="value")
+@checker("Exercise 3: the heads the sharpening kernel needs", answers="value")
 def sharpening_shifts(answer: Any) -> None:
     """``answer`` lists the (row, col) shifts of the five heads that compute the sharpening kernel."""
     try:
@@ -195,7 +185,68 @@ def sharpening_shifts(answer: Any) -> None:
         raise Mismatch("; ".join(parts))
 
 
+def verdict_by_rule(answer: Any, test: Any, traps: dict[str, str] | None = None) -> None:
+    """Compare a learner's verdict (a string) with the course's rule applied to the values of ``test`` (a
+    :class:`vitlite.recipes.evidence.Test`; its end points and controls are left out); ``traps`` maps a
+    wrong verdict to the hint it deserves."""
+    from dataclasses import replace
+
+    from vitlite.recipes.evidence import VERDICTS, Book, grade
+
+    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
+        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    want = grade(replace(test, helps=(), hurts=(), controls=()), Book()).verdict  # the values alone: no end points, no controls
+    given = answer.strip().lower()
+    if given != want:
+        hint = (traps or {}).get(given, "")
+        raise Mismatch(f"by the rule this record is not {given!r}" + (f": {hint}" if hint else ""))
+
+
+@checker("Exercise 4: grade a record by the rule", answers="value")
+def outline_fourth_seed(answer: Any) -> None:
+    """``answer``: the verdict of chapter 01's F1 test (above 0.6 in every seed) if a fourth seed had
+    reached F1 0.55, the three recorded seeds unchanged."""
+    from vitlite.recipes.evidence import Test
+    from vitlite.recipes.runner import manifest
+
+    f1 = {r["seed"]: r["f1_after"] for r in manifest("outline_heads")["runs"]} | {3: 0.55}
+    test = Test("test F1 above 0.6", {s: v - 0.6 for s, v in f1.items()}, 0.0, kind="every seed")
+    mean = sum(f1.values()) / len(f1)
+    verdict_by_rule(answer, test, {
+        "held": f"the mean F1 ({mean:.2f}) is past 0.6, but 'held' asks every seed to pass, and seed 3 does not",
+        "did not hold": f"'did not hold' is for a mean that misses the threshold; the mean F1 here is {mean:.2f}, past 0.6",
+        "inconclusive": "nothing here is unfinished or untrained: the four F1 values decide it",
+    })
+
+
 # ---------------------------------------------------------------- chapter 02
+@checker("Exercise 4: would the rule have caught the short budget?", answers="value")
+def hunger_vit_late_gains(answer: Any) -> None:
+    """``answer``: (the late gains of the first study's three ViT runs at 10,000 images, seeds 0, 1, 2, by
+    ``vitlite.recipes.evidence.late_gain``; whether the rule would call any of them still improving)."""
+    from vitlite.recipes import claims
+    from vitlite.recipes.evidence import MARGIN, late_gain
+
+    gains, caught = _pair(answer, "(late gains, still improving?)")
+    try:
+        gains = [float(g) for g in gains]
+    except (TypeError, ValueError):
+        raise Mismatch("give the three late gains as a list of numbers, seeds 0, 1, 2") from None
+    book = claims.book()
+    budget = book.budget("hunger")
+    want = [late_gain(r, budget) for r in book.runs(("hunger", "vit_n10000")).values()]
+    if len(gains) != len(want):
+        raise Mismatch(f"give one late gain per seed ({len(want)} seeds), got {len(gains)}")
+    for seed, (g, w) in enumerate(zip(gains, want)):
+        if abs(g - w) > 1e-3:
+            raise Mismatch(f"seed {seed}'s late gain is not {g:+.3f}; a run stopped by patience had stopped improving (late gain 0), and the others compare the last validation score with the best up to step {0.75 * budget.steps:,.0f}")
+    if not isinstance(caught, bool):
+        raise Mismatch(f"say whether the rule calls any run still improving with True or False, got {caught!r}")
+    rising = any(w > MARGIN for w in want)
+    if caught != rising:
+        raise Mismatch(f"right gains; now compare each with the rule's margin of {MARGIN}: " + ("one is above it" if rising else "none is above it, so the rule calls every run finished"))
+
+
 @checker("Exercise 1: patchify")
 def patchify(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> None:
     """``fn(images, p)``: (B, C, H, W) -> (B, H/p * W/p, p * p * C), patches in reading order, each flattened row by row with the channels last."""
@@ -424,7 +475,9 @@ def separable_macs(fn: Callable[[int, int], int]) -> None:
 @checker("Exercise 3: predict the cost ratio at 8,192 tokens", answers="value")
 def flop_ratio_at_8192(prediction: Any) -> None:
     """``prediction``: the ratio of multiply-adds, attention over all tokens (one head, with its projections)
-    to separable self-attention, for 8,192 tokens of width 64. Correct within 10%."""
+    to separable self-attention, for 8,192 tokens of width 64, counted as chapter 06's table counts them
+    (PyTorch's counter: matrix products only). Correct within 1%, which a fit of a N + b N^2 passes and
+    doubling the ratio at 4,096 tokens does not."""
     from torch.utils.flop_counter import FlopCounterMode
 
     from vitlite.layers import Attention, attention_maps
@@ -432,18 +485,37 @@ def flop_ratio_at_8192(prediction: Any) -> None:
 
     if isinstance(prediction, bool) or not isinstance(prediction, (int, float)):
         raise Mismatch(f"give the ratio as a number, e.g. 150.0; got {type(prediction).__name__} {prediction!r}")
-    n, d = 8192, 64
-    full, sep = Attention(d, num_heads=1), SeparableSelfAttention(d)
-    with torch.no_grad():
-        with attention_maps(full), FlopCounterMode(display=False) as counter:
-            full(torch.zeros(1, n, d))
-        full_macs = counter.get_total_flops() // 2
-        with FlopCounterMode(display=False) as counter:
-            sep(torch.zeros(1, d, 1, n))
-        sep_macs = counter.get_total_flops() // 2 + 2 * d * n
-    ratio = full_macs / sep_macs
-    if abs(prediction - ratio) > 0.1 * ratio:
-        raise Mismatch(f"measured {ratio:.0f}x ({full_macs / 1e9:.2f} G against {sep_macs / 1e6:.1f} M multiply-adds); you predicted {prediction:g}x. Doubling the tokens doubles one cost and quadruples the other's quadratic part")
+    d = 64
+
+    def ratio(n: int) -> float:
+        full, sep = Attention(d, num_heads=1), SeparableSelfAttention(d)
+        with torch.no_grad():
+            with attention_maps(full), FlopCounterMode(display=False) as counter:
+                full(torch.zeros(1, n, d))
+            full_macs = counter.get_total_flops() // 2
+            with FlopCounterMode(display=False) as counter:
+                sep(torch.zeros(1, d, 1, n))
+            return full_macs / (counter.get_total_flops() // 2)
+
+    want, doubled = ratio(8192), 2 * ratio(4096)
+    if abs(prediction - want) > 0.01 * want:
+        hint = "; that is twice the ratio at 4,096, but only the quadratic part of self-attention's count doubles its share: fit a N + b N^2 to the table" if abs(prediction - doubled) <= 0.01 * doubled else ". Doubling the tokens doubles separable attention's count and quadruples the quadratic part of the other's"
+        raise Mismatch(f"measured {want:.1f}x; you predicted {prediction:g}x{hint}")
+
+
+@checker("Exercise 4: grade v2 as if every run had finished", answers="value")
+def v2_without_end_points(answer: Any) -> None:
+    """``answer``: the verdict of chapter 06's v2 claim (v2 no more than 2 points below v1, seeds paired) if
+    no run had been still improving: the rule applied to the paired differences alone."""
+    from vitlite.recipes import claims
+
+    test = claims.claim("06.v2").measure(claims.book())
+    values = ", ".join(f"{v:+.3f}" for v in test.values.values())
+    verdict_by_rule(answer, test, {
+        "held": f"the mean difference is inside the 2-point margin, but a bound holds only if every seed is inside it ({values})",
+        "did not hold": f"'did not hold' needs the mean outside the margin; the mean of {values} is inside it",
+        "inconclusive": "the exercise asks for the verdict with every run finished: only the values decide",
+    })
 
 
 # ---------------------------------------------------------------- chapter 07
@@ -486,6 +558,29 @@ def matching_by_hand(pairs: Any) -> None:
     if total > cost[rows, cols].sum().item() + 1e-9:
         greedy = " (that is the greedy choice: query 0 takes its cheapest object first)" if given == [(0, 0), (1, 2)] else ""
         raise Mismatch(f"your matching costs {total:g}; there is one that costs {cost[rows, cols].sum().item():g}{greedy}. Hint: the object nobody can cover cheaply is the one to give up")
+
+
+@checker("Exercise 3: what patience would have changed", answers="value")
+def detr_trails_if_stopped(answer: Any) -> None:
+    """``answer``: the verdict of chapter 07's first row (DETR trails the dense detector, and gains more over
+    the last third) if every DETR run had been stopped by patience at the same scores."""
+    from vitlite.recipes import claims
+    from vitlite.recipes.evidence import VERDICTS, Book, grade
+
+    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
+        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    real = claims.book()
+    records = [dict(r, stopped_by_patience=True) if r["label"] == "detr" else r for r in real.records("detr")]
+    stopped = Book({"detr": records}, {"detr": real.budget("detr")})
+    want = grade(claims.claim("07.slow").measure(stopped), stopped).verdict
+    given = answer.strip().lower()
+    if given != want:
+        hints = {
+            "inconclusive": "a run stopped by patience had stopped improving: its late gain counts as 0, so nothing is left that could reverse the row",
+            "did not hold": "DETR trails in every seed by more than 0.2 AP: the threshold is met",
+            "held, not robust": "every seed agrees in both parts",
+        }
+        raise Mismatch(f"by the rule the row would not be {given!r}" + (f": {hints[given]}" if given in hints else ""))
 
 
 # ---------------------------------------------------------------- chapter 08
@@ -621,6 +716,28 @@ def vit_params_added_at_384(answer: Any) -> None:
         raise Mismatch(f"measured {want:,}; you gave {got:,}. Which tensors have a size that depends on the number of tokens?")
 
 
+@checker("Exercise 4: grade the gap at 3,000 steps", answers="value")
+def t2t_gap_at_3000(answer: Any) -> None:
+    """``answer``: the verdict of chapter 03's generalisation row (T2T-ViT's train - test gap smaller than
+    the ViT's, seed by seed) had it been read on the 3,000-step t2t study instead of t2t_long."""
+    from vitlite.recipes import claims
+    from vitlite.recipes.evidence import VERDICTS, Book, grade
+
+    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
+        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    real = claims.book()
+    short = Book({"t2t_long": [r for r in real.records("t2t") if r["label"] in ("vit", "t2t")]}, {"t2t_long": real.budget("t2t")})
+    want = grade(claims.claim("03.generalises").measure(short), short).verdict
+    given = answer.strip().lower()
+    if given != want:
+        hints = {
+            "held": "the mean gap is smaller for T2T-ViT, but look at seed 1, and at the T2T-ViT runs' late gains",
+            "held, not robust": "one seed disagrees, yes; but first ask whether every run had reached its end point",
+            "did not hold": "the mean difference is on the claim's side, so it cannot fail outright; what keeps it open?",
+        }
+        raise Mismatch(f"by the rule the row would not be {given!r}" + (f": {hints[given]}" if given in hints else ""))
+
+
 @checker("Exercise 3: T2T-ViT-14 at 384 x 384", answers="value")
 def t2t_grids_at_384(answer: Any) -> None:
     """``answer``: (sides, entries): the sides of the token grid after the three soft splits for a 384 x 384
@@ -703,14 +820,11 @@ def pup_shapes_at_96x128(answer: Any) -> None:
 
 
 def band_drops(study: Any) -> dict[str, float]:
-    """Per arm of a segmentation study: the mean over seeds of 1 - (test mIoU in the boundary band) /
-    (test mIoU away from it), from the shipped records."""
-    from vitlite.recipes.dense import band_drop
+    """Per arm of a segmentation study: the mean over seeds of its runs' band drops (the reading
+    :func:`vitlite.recipes.dense.band_drops` computes for the ledger too), from the shipped records."""
+    from vitlite.recipes.dense import band_drops as per_seed
 
-    drops: dict[str, list[float]] = {}
-    for record in study.results():
-        drops.setdefault(record["label"], []).append(band_drop(record))
-    return {label: sum(v) / len(v) for label, v in drops.items()}
+    return {label: sum(v.values()) / len(v) for label, v in per_seed(study.results()).items()}
 
 
 @checker("Exercise 2: who loses most at the edges", answers="value")
@@ -756,15 +870,12 @@ def reassemble_at_80x112(answer: Any) -> None:
 
 def readout_means() -> dict[str, float]:
     """Chapter 10's readout ablation: per readout (``project``, ``ignore``, ``add``), the mean test AbsRel
-    over its seeds, from the shipped records (project: the depth study's DPT arm)."""
-    from vitlite.recipes.dense import DPT, DPT_READOUT
+    over its seeds (the reading :func:`vitlite.recipes.dense.readout_values` gives the ledger), from the
+    shipped records."""
+    from vitlite.recipes.dense import DPT, DPT_READOUT, readout_values
 
-    names = {"dpt": "project", "dpt_ignore": "ignore", "dpt_add": "add"}
-    runs = [r for r in DPT.results() if r["label"] == "dpt"] + DPT_READOUT.results()
-    values: dict[str, list[float]] = {}
-    for record in runs:
-        values.setdefault(names[record["label"]], []).append(record["scores"]["test"]["abs_rel"])
-    return {name: sum(v) / len(v) for name, v in values.items()}
+    values = readout_values({DPT.name: DPT.results(), DPT_READOUT.name: DPT_READOUT.results()})
+    return {name: sum(v.values()) / len(v) for name, v in values.items()}
 
 
 @checker("Exercise 2: which readout matters least", answers="value")

@@ -140,7 +140,7 @@ def vit(model: nn.Module) -> Figure:
     top = 5.9
     cls = "[class] token" if model.global_pool == "token" else "mean of tokens"
     net = d.flow(
-        [("image", "input"), (f"{n} patches\n{p}x{p}, flattened", "reshape"), ("linear projection E\n" + f"(conv {p}x{p}, stride {p})", "conv"), ("prepend [class],\n+ position emb.", "reshape"), (f"Transformer\nencoder, L = {len(model.blocks)}", "attention"), (f"LayerNorm,\n{cls}", "norm"), ("MLP head", "head")],
+        [("image", "input"), (f"{n} patches\n{p}x{p}, flattened", "reshape"), ("linear projection E\n" + f"(conv {p}x{p}, stride {p})", "conv"), ("prepend [class],\n+ position emb.", "reshape"), (f"Transformer\nencoder, L = {len(model.blocks)}", "attention"), (f"LayerNorm,\n{cls}", "norm"), ("linear head", "head")],
         x0=0.2, y=top, gap=0.95, w=1.95, h=1.05,
         shapes=[_fmt((c, size, size)), _seq((n, p * p * c)), _seq(shapes["embed"]), _seq(shapes["tokens"]), _seq(shapes["encoder"]), str(shapes["norm"][-1])],
     )
