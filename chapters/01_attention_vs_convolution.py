@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,7 +23,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/01_attention_vs_convolution.ipynb)
 #
-# **Runtime:** about 40 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 40 s on a 2-core CPU (Intel(R) Xeon(R) Processor), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -46,6 +46,15 @@
 # | **Strengths · 장점** | Shows that attention is at least as expressive as convolution, with a picture anyone can hold on to (one head = one kernel tap), and finds the same picture in trained networks: early layers attend to grid-like patterns around each pixel. | 어텐션의 표현력이 합성곱 이상임을 보이고, "헤드 하나 = 커널의 한 칸"이라는 쉬운 그림을 준다. 학습된 네트워크의 초기 층도 각 픽셀 주변의 격자 모양 패턴을 본다는 것을 확인했다. |
 # | **Limitations · 한계** | A K×K kernel needs K² heads; attention over every pair of pixels is expensive, so the paper shrinks CIFAR images 2×2 before the first layer, and its attention-only network still needs about six times the computation of a ResNet-18 (counted below). Small images only. | K×K 커널에는 K²개의 헤드가 필요하다. 모든 픽셀 쌍에 대한 어텐션은 비싸서 논문은 CIFAR 이미지를 2×2로 줄여 넣는데도, 어텐션 전용 네트워크는 ResNet-18보다 약 6배 많은 연산이 든다(아래에서 직접 계산). 작은 이미지에서만 실험했다. |
 # | **Evaluation · 검증방법** | CIFAR-10 test accuracy against ResNet-18, and maps of where each head of each layer attends around a query pixel. | ResNet-18과 CIFAR-10 테스트 정확도 비교, 각 층의 헤드가 쿼리 픽셀 주변 어디를 보는지 시각화. |
+#
+# **For discussion · 토론 질문**
+#
+# 1. If attention can express any convolution, why would anyone still use convolutions? Name one cost and
+#    one benefit of the built-in assumption. · 어텐션이 모든 합성곱을 표현할 수 있다면, 왜 여전히 합성곱을
+#    쓰는가? 구조에 내장된 가정의 비용과 이점을 하나씩 말해 보자.
+# 2. The trained heads here settle on neighbouring pixels. What kind of task would pull them far apart
+#    instead? · 이 장에서 학습된 헤드는 이웃 픽셀에 자리 잡는다. 어떤 과제라면 헤드들이 멀리 떨어진 곳을
+#    보게 될까?
 
 # %% [markdown]
 # ## Setup
@@ -95,7 +104,7 @@ fig
 # - **translation equivariance**: move the input and the output moves the same way, because the
 #   same kernel is used everywhere.
 #
-# The study group's example: a 5×5 image, zero-padded to 7×7, and the sharpening kernel
+# A worked example: a 5×5 image, zero-padded to 7×7, and the sharpening kernel
 # `[[0, -1, 0], [-1, 5, -1], [0, -1, 0]]`. The output at the first interior pixel is the sum of the
 # 3×3 window times the kernel, element by element.
 
@@ -119,7 +128,7 @@ print(padded.int())
 print("window * kernel summed:", (window * sharpen).sum().item())
 
 # %% [markdown]
-# 5·60 − 113 − 73 − 0 − 0 = **114**, as in the study plan. Sliding the window over every pixel gives
+# 5·60 − 113 − 73 − 0 − 0 = **114**. Sliding the window over every pixel gives
 # the whole output. Written as two loops, it is slow but says exactly what a convolution is.
 
 # %%
@@ -355,7 +364,7 @@ print("vitlite == ours:", torch.allclose(theirs, approx, atol=1e-10))
 # ### How sharp must the heads be?
 #
 # With finite α each head still leaks a little weight to the neighbours of its target pixel, roughly
-# e^(−α) per neighbour, so the error should fall exponentially with α. Below: the seed's example, and a
+# e^(−α) per neighbour, so the error should fall exponentially with α. Below: the sharpening kernel, and a
 # random convolution from 3 to 8 channels on a ShapesWorld image, both in float64.
 
 # %%
@@ -429,6 +438,13 @@ for name, paper_m in published.items():
 # The task is decided by a pixel's neighbourhood, but nothing tells the heads which neighbours matter
 # or how many. We train three seeds, 600 steps each, and measure, per head, the share of its attention
 # that falls inside the query's 3×3 window (1.0 means it acts like one tap of a 3×3 kernel).
+#
+# Be clear about what this can show. The layer is *position-only*: a quadratic head's weights depend on
+# the offset between two pixels, never on what they show. And the task is local: whether a pixel lies on
+# an outline is decided inside its 3×3 neighbourhood. So the experiment asks a narrower question than the
+# paper's ("do trained attention heads become convolution taps?"): do heads that may go anywhere **go
+# where a local task's information is**? A yes is what the paper's Figure 5 shows at scale; it does not
+# say that attention on a task with far-away information would do the same.
 
 # %%
 from vitlite.recipes.classic import OUTLINE_HEADS
@@ -470,19 +486,9 @@ for run in runs:
     taps = sorted({tuple(int(v) for v in t) for t in run["shift"][sharp].round().tolist()})
     print(f"{run['seed']:>4} {run['before']['F1']:>10.2f} {run['after']['F1']:>9.2f} {run['before']['mass'].mean().item():>16.2f} {run['after']['mass'].mean().item():>6.2f} {int(sharp.sum()):>12} {farthest:>6.1f} px  {taps}")
 
-# %%
-for run in runs:
-    sharp = run["alpha"] > 3.0
-    mass_before, mass_after = run["before"]["mass"].mean().item(), run["after"]["mass"].mean().item()
-    assert run["after"]["F1"] > 0.6, f"seed {run['seed']}: outlines not learned (F1 {run['after']['F1']:.2f})"
-    assert mass_after > 0.5 and mass_after > mass_before + 0.25, f"seed {run['seed']}: attention did not gather in the 3x3 window ({mass_before:.2f} -> {mass_after:.2f})"
-    assert sharp.sum() >= 4, f"seed {run['seed']}: only {int(sharp.sum())} heads became sharp"
-    assert run["shift"][sharp].abs().max() <= 1.5, f"seed {run['seed']}: a sharp head sits farther than 1.5 px from its query"
-print("In every seed the heads gathered in the 3x3 window, sharpened, and sat on nearby pixels.")
-
 # %% [markdown]
 # The same code, run once by the recipe `python -m vitlite.recipes outline_heads`, left a record that
-# chapter 10's table of claims reads. It should agree with the live run above up to the last digits
+# chapter 10's ledger of claims reads. It should agree with the live run above up to the last digits
 # (threads and hardware change floating-point sums, not the story):
 
 # %%
@@ -493,6 +499,28 @@ print(provenance(record))
 for live, kept in zip(runs, record["runs"]):
     now = experiment.summary(live)
     print(f"seed {kept['seed']}: F1 {now['f1_after']:.3f} live, {kept['f1_after']:.3f} recorded; 3x3 share {now['mass_after']:.2f} / {kept['mass_after']:.2f}; sharp heads {now['sharp_heads']} / {kept['sharp_heads']}; thresholds held: {now['held']} / {kept['held']}")
+
+# %% [markdown]
+# **Your prediction.** Before the next cell: the recorded F1 of seed 0 is 0.71, of seeds 1 and 2 about
+# 0.98, against a threshold of 0.6. Will the claim be graded *held* (every seed passes every threshold)
+# or only *held, not robust* (the mean passes, a seed does not)? Write down your answer and which of the
+# five thresholds you think comes closest to failing, and why.
+#
+# The verdict, graded by the course's one rule of evidence (chapter 02 states it; in short: every seed must
+# pass for *held*, and a run still improving at its end could make a verdict inconclusive). The thresholds
+# were fixed before the recipe ran; the cell prints them as "expected", the record as "observed" (each
+# seed's margin over its threshold), and checks the verdict against the one the recipe's manifest records:
+
+# %%
+from vitlite.recipes import claims
+
+rows = claims.report(1)
+assert all(row.verdict == claims.recorded_verdict(row.claim.key) for row in rows), "records and manifests disagree: run python -m vitlite.recipes.claims --write"
+
+# %% [markdown]
+# All five parts held in every seed. The closest call is seed 0's F1 (0.71, eleven points above the bar),
+# the seed whose heads also found the fewest taps; the sharp heads sit within 1.2 px of their query in
+# every seed, well inside the 1.5 px allowed.
 
 # %%
 fig, axes = viz.figure(1, 3, panel=(3.2, 2.8))
@@ -513,7 +541,7 @@ fig
 # %% [markdown]
 # ## 6 · Explore
 #
-# The explorer below runs the construction of section 3 on the study group's 5×5 image and the
+# The explorer below runs the construction of section 3 on section 1's 5×5 image and the
 # sharpening kernel. Pick a query pixel, a head and α. Left: where that head looks from the query.
 # Middle: the kernel, with the head's tap outlined. Right: how the whole layer weighs the input around
 # the query. At small α it is a blur; as α grows it becomes the kernel's footprint, and the layer's
@@ -598,29 +626,7 @@ checks.kernel_5x5_heads_alpha(heads_and_alpha)
 # need 49 heads. The chapter's α = 20 leaves about 4e^(−20) ≈ 10⁻⁸ per head on the neighbours.
 # </details>
 #
-# **Exercise 3 · The quadratic encoding.** Write `quadratic_encoding(delta, shift, alpha)`: for offsets
-# `delta` of shape (..., 2), one head's `shift` (2,) and a number `alpha`, return the scores
-# −α‖δ − Δ‖² with shape (...). Then check with a pencil: for Δ = (1, −1) and α = 2, which offset gets the
-# highest score, and what is the score of δ = (0, 0)?
-
-# %%
-def quadratic_encoding(delta: torch.Tensor, shift: torch.Tensor, alpha: float) -> torch.Tensor:
-    raise NotImplementedError  # your code here
-
-
-checks.quadratic_encoding(quadratic_encoding)
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def quadratic_encoding(delta, shift, alpha):
-#     return -alpha * ((delta - shift) ** 2).sum(-1)
-# ```
-# The highest score, 0, is at δ = Δ = (1, −1); δ = (0, 0) scores −2·(1 + 1) = −4.
-# </details>
-#
-# **Exercise 4 · Fewer heads.** The sharpening kernel has only five non-zero taps, so five heads are
+# **Exercise 3 · Fewer heads.** The sharpening kernel has only five non-zero taps, so five heads are
 # enough to compute it. List the shifts (row, col) those five heads need, as a list of tuples.
 
 # %%
@@ -633,8 +639,30 @@ checks.sharpening_shifts(sharpening_shifts)
 #
 # The centre and its four neighbours: `[(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]`. Heads on the
 # four corners would be multiplied by a zero tap, so they can go. Two of the three trained runs of
-# section 5 found exactly these four neighbours for themselves (seeds 1 and 2); the third (seed 0) found
-# three taps, two of them the same, and reached a lower F1.
+# section 5 found exactly these four neighbours for themselves (seeds 1 and 2, their eight sharp
+# heads on those four taps); the third (seed 0) put its six sharp heads on three taps only, one of them the diagonal
+# (1, −1), and reached a lower F1.
+# </details>
+
+# %% [markdown]
+# **Exercise 4 · Grade a record by the rule.** Suppose the recipe had trained a fourth seed and its
+# outlines reached F1 0.55, while the other three seeds stayed as recorded (0.71, 0.99, 0.98). What is
+# the verdict of the F1 test ("test F1 above 0.6 in every seed") by the course's rule: `"held"`,
+# `"held, not robust"`, `"inconclusive"` or `"did not hold"`? Think about what the mean says and what
+# each seed says before you answer.
+
+# %%
+fourth_seed_verdict = None  # your answer, e.g. "held"
+
+checks.outline_fourth_seed(fourth_seed_verdict)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# `"held, not robust"`. The mean of the four F1 values is about 0.81, past 0.6, so the claim is not
+# *did not hold*; but *held* asks every seed to pass, and the fourth does not. Nothing is unfinished or
+# untrained, so it is not *inconclusive* either. The rule asks this much of three or four seeds because
+# no significance test can speak with so few (chapter 02's methods box says why).
 # </details>
 
 # %% [markdown]
@@ -649,13 +677,27 @@ checks.sharpening_shifts(sharpening_shifts)
 #   pointer. Nine of them, with the output projection holding the kernel, compute any 3×3 convolution,
 #   to 1e-4 at α = 20 in our float64 checks.
 # - Trained from random offsets on ShapesWorld outlines, the heads gather on nearby pixels and sharpen,
-#   in every seed we ran: attention can learn a convolution's footprint when the task calls for it.
+#   in every seed we ran (held, by the course's rule): position-only heads go where a local task's
+#   information is, and take a convolution's footprint when the task calls for it.
 #
 # **Take-home message.** Attention is at least as expressive as convolution: convolution is the special
 # case where every head looks at a fixed offset. What attention gives up is the built-in assumption;
 # it must learn locality from data, and it pays for looking everywhere with computation that grows
 # with the square of the number of pixels. The next chapter (ViT) takes that trade at scale.
 #
+# ## Glossary · 용어
+#
+# The terms this chapter introduced, in English and Korean (one list for the whole course,
+# `vitlite.glossary`):
+
+# %%
+from IPython.display import Markdown
+
+from vitlite import glossary
+
+Markdown(glossary.table(1))
+
+# %% [markdown]
 # ## References
 #
 # 1. J.-B. Cordonnier, A. Loukas, M. Jaggi. On the Relationship between Self-Attention and Convolutional
