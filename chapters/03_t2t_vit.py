@@ -24,7 +24,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/03_t2t_vit.ipynb)
 #
-# **Runtime:** about 74 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 74 s on a 2-core CPU (Intel(R) Xeon(R) Processor), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -35,8 +35,8 @@
 # 3. check T2T-ViT-14 and -24 against the paper's sizes, and explain why the T2T paper's ViT-S/16 is
 #    twice the size of DeiT-small;
 # 4. test the paper's claim that ViT's hard split loses local structure, with a T2T-ViT and a ViT of the
-#    same size on a ShapesWorld task decided by fine local structure (three seeds, train and test), and
-#    judge what a control that does not train can and cannot tell you, and find one that does.
+#    same size on a ShapesWorld task decided by fine local structure (three seeds, every run to its end
+#    point), and judge what a control that does not train can and cannot tell you.
 
 # %% [markdown]
 # ## Study card · 스터디 카드
@@ -48,6 +48,18 @@
 # | **Strengths · 장점** | Better ImageNet accuracy than ViT and DeiT with fewer parameters and MACs when trained from scratch (T2T-ViT-14: 81.5% with 21.5M parameters, against 79.9% for DeiT-small with 22.1M). | 처음부터 학습할 때 ViT, DeiT보다 적은 파라미터와 연산으로 더 높은 ImageNet 정확도 (T2T-ViT-14: 21.5M 파라미터로 81.5%, DeiT-small은 22.1M으로 79.9%). |
 # | **Limitations · 한계** | The first token layers attend over thousands of tokens (3,136 at 224 pixels), which is why the default uses Performer attention; the soft splits are fixed, hand-designed windows; the claims rest on ImageNet classification. | 첫 토큰 층은 수천 개의 토큰(224 픽셀에서 3,136개)에 어텐션을 하므로 기본 모델은 Performer 어텐션을 쓴다. 소프트 스플릿은 사람이 정한 고정 윈도우이고, 주장의 근거는 ImageNet 분류에 한정된다. |
 # | **Evaluation · 검증방법** | ImageNet top-1 accuracy against parameters and MACs, trained from scratch; transfer to CIFAR-10/100; visualised feature maps of ViT and T2T-ViT. | 처음부터 학습한 ImageNet top-1 정확도를 파라미터, MACs와 함께 비교. CIFAR-10/100 전이, ViT와 T2T-ViT의 특징 맵 시각화. |
+#
+# **For discussion · 토론 질문**
+#
+# 1. A soft split lets neighbouring tokens share pixels. What does a hard split lose at a patch border, and
+#    why would that matter more for outlines than for textures? · 소프트 분할은 이웃 토큰이 픽셀을 공유하게
+#    한다. 하드 분할은 패치 경계에서 무엇을 잃으며, 그것이 텍스처보다 윤곽에서 더 중요한 이유는 무엇인가?
+# 2. Without attention in its token layers, T2T-ViT lost nothing here. What would you expect on ImageNet, and
+#    what experiment would tell? · 토큰 층의 어텐션 없이도 여기서는 T2T-ViT가 잃은 것이 없었다. ImageNet에서는
+#    어떨 것이라 예상하며, 어떤 실험으로 알 수 있는가?
+# 3. A control that never trains decides nothing. How would you design a no-overlap control that trains,
+#    and how would you check it did before reading its result? · 학습되지 않는 대조군은 아무것도 결정하지
+#    못한다. 학습되는 무중첩 대조군을 어떻게 설계하고, 결과를 읽기 전에 학습되었는지 어떻게 확인하겠는가?
 
 # %% [markdown]
 # ## Setup
@@ -192,9 +204,8 @@ for name, paper_m in published.items():
 
 # %% [markdown]
 # The *frozen* column is the sinusoidal table (197 positions × the width) plus, in the Performer models,
-# the fixed random projections of the Performer kernel. They are `nn.Parameter`s with
-# `requires_grad=False` in the official code, so its counts include them; ours, counted the same way,
-# round to the published figures (without them they still do: the difference is below 0.1M).
+# the Performer's fixed random projections: `requires_grad=False` parameters in the official code, which
+# counts them; without them the totals still round to the published figures.
 #
 # ### How close is the Performer to softmax attention?
 #
@@ -248,20 +259,16 @@ axes[0, 1].legend(fontsize=7)
 fig
 
 # %% [markdown]
-# As expected for short vectors, and worse than we expected for the official directions. With Gaussian
-# directions the error falls steadily with m, slowly for long vectors (at length 2 it is still about 1 at
-# 512 features). At the length the photo's queries and keys actually have, about 4.8, no number of
-# features we tried gives an approximation at all: the error stays near or above 1, as large as the
-# output itself. The official directions have length √m instead of about √d, which biases the estimate;
-# with few features that shrinks the variance and the error looks small for short vectors, but for
-# vectors of length 2 and more it grows with m up to m = d and stays large. So the T2T-ViT's Performer layers are not the
-# softmax layers of the `_t` models made cheap: at initialisation they compute something else, and
-# training learns to use whatever they compute (the paper reports T2T-ViT-14 at 81.5% and T2T-ViT_t-14 at
-# 81.7%). We do not train the Performer variant here.
+# With Gaussian directions the error falls with m, slowly for long vectors (about 1 at length 2 with 512
+# features). At the length the photo's queries and keys have, about 4.8, no number of features we tried
+# approximates at all: the error stays near 1, as large as the output. The official directions have
+# length √m instead of about √d, which biases the estimate: small errors for short vectors, large ones from
+# length 2 on. So T2T-ViT's Performer layers are not softmax layers made cheap: they compute something
+# else, and training learns to use it (the paper: T2T-ViT-14 81.5%, T2T-ViT_t-14 81.7%).
 #
 # ### Why is the T2T paper's ViT-S/16 twice DeiT-small?
 #
-# The study plan's table from the paper (ImageNet, trained from scratch):
+# The paper's table (ImageNet, trained from scratch):
 #
 # | Model | Top-1 (%) | Params (M) | MACs (G) |
 # |---|---|---|---|
@@ -303,60 +310,36 @@ assert abs(count_parameters(early_vit_s) / 1e6 - 48.6) < 0.5 and abs(count_param
 # %% [markdown]
 # ## 4 · Experiment: does the soft split recover local structure?
 #
-# The paper's argument: a hard split cuts edges and lines at patch borders, and ViT never recovers that
-# local structure; the soft split keeps it, because neighbouring tokens overlap and are merged step by step.
-# In miniature, on 32×32 ShapesWorld images, three models of about 140k parameters that all end on the same
-# 8×8 token grid:
+# The paper's argument: a hard split cuts edges and lines at patch borders, and a ViT trained from scratch
+# never recovers that local structure; the soft split keeps it, because neighbouring tokens overlap and are
+# merged step by step. In miniature, on 32×32 ShapesWorld images, three models of 128k to 144k parameters
+# that all end on the same 8×8 token grid:
 #
 # - **ViT** (`vit_tiny_shapes`): a hard split into 4×4 patches, then four transformer layers;
 # - **T2T-ViT** (`t2t_vit_tiny_shapes`): soft splits with kernels 5, 3, 3 and strides 2, 2, 1 (16×16, 8×8,
 #   8×8 tokens), a token layer after each of the first two, then a backbone of three layers;
-# - **the control**, T2T-ViT *without overlap*: the same three splits, token layers and backbone, but every
-#   kernel equal to its stride (2, 2, 1), so each pixel goes into one token only, as in a hard split. Its
-#   unfolded vectors are shorter (a 2×2 window instead of 5×5), so its tokens are made 44 wide instead of
-#   24, which gives it T2T-ViT's size. If the control kept most of T2T's gain, the gain would come from
-#   something other than the overlap: the extra token layers, or tokenising in stages.
+# - **T2T-ViT without token attention**: the same overlapping splits, but each token layer transforms every
+#   token on its own (LayerNorms, value projection and MLP kept, attention taken out). If it keeps T2T's
+#   gain, the gain comes from the splits, not from early tokens attending to each other.
 #
-# The task is **shapes**: circle, square, triangle, cross or ring, told apart by outlines and corners,
-# which cross patch borders wherever the shape happens to sit.
+# The task is **shapes**: circle, square, triangle, cross or ring, told apart by outlines and corners, which
+# cross patch borders wherever the shape sits.
 #
-# **The pilot.** Chapter 03's first recipe, `soft_split`, trained the ViT and T2T-ViT once each, for equal
-# training time (a T2T step costs about 1.6 ViT steps, so 4,800 steps against 3,000), on shapes and on
-# **textures** (the fill pattern of an object: stripes in three directions, checker, dots or solid), one
-# seed. Its checkpoints, scored now on the same 2,000 test images:
+# Every run trains on the same 10,000 images for up to 12,000 steps (batches of 64, AdamW at 1e-3, cosine
+# schedule), stops early after 4,000 steps without a better validation score, and keeps its best
+# checkpoint; three seeds per model, paired by seed; chapter 02's methods box says how verdicts follow.
+# The expectation, fixed before the runs:
 
 # %%
 from vitlite.metrics import accuracy
-from vitlite.recipes import SOFT_SPLIT, describe, load_checkpoint, manifest, summarize
-from vitlite.recipes.t2t import T2T_STUDY
+from vitlite.recipes import describe, manifest, summarize
+from vitlite.recipes.t2t import T2T_LONG
 
-pilot = {}
-for run in manifest("soft_split")["runs"]:
-    model, _ = load_checkpoint("soft_split", SOFT_SPLIT.checkpoint(run["label"], run["variant"]))
-    pilot[run["label"], run["variant"]] = accuracy(model, SOFT_SPLIT.test_set(run["variant"]))
-for variant in ("shape", "texture"):
-    print(f"pilot, {variant + 's':<8}: ViT {pilot['vit', variant]:.3f}   T2T-ViT {pilot['t2t', variant]:.3f}   (one seed each)")
-fig = viz.show_scenes(SOFT_SPLIT.test_set("texture"), n=8)
-fig
-
-# %% [markdown]
-# On textures both models are nearly perfect, so that task leaves nothing to compare, and it should not
-# need the soft split anyway: a texture is the same everywhere in the object, and any 4×4 patch inside it
-# shows the stripes or dots whole. On shapes the soft split won by about ten points. One seed, and at
-# equal *time* rather than equal steps, so the pilot cannot say whether that gain is the overlap. The
-# study does: every model sees the same images for the same 3,000 steps (batch 64, learning rate 1e-3 with
-# warm-up and a cosine schedule), three seeds each, and keeps the weights of its best validation accuracy
-# (1,000 held-out images, checked every 250 steps). Test accuracy is on the pilot's 2,000 test images, train
-# accuracy on 2,000 of the 10,000 training images. The expectation, written after the pilot and before the
-# runs:
-
-# %%
-study = T2T_STUDY
-names = {"vit": "ViT", "t2t": "T2T-ViT", "t2t_no_overlap": "no overlap"}
-record = manifest(study.name)
-print(describe(record))
+study = T2T_LONG
+names = {"vit": "ViT", "t2t": "T2T-ViT", "t2t_no_token_attention": "no token attention"}
+print(describe(manifest(study.name)))
 for arm in study.arms:
-    print(f"  {names[arm.label]:<11} {count_parameters(study.build(arm, seed=0)):>8,} parameters: {arm.about}")
+    print(f"  {names[arm.label]:<19} {count_parameters(study.build(arm, seed=0)):>8,} parameters")
 
 # %% [markdown]
 # A live run first, with the study's own code: the ViT and T2T-ViT, 300 steps each (the schedule squeezed
@@ -371,377 +354,96 @@ fig = viz.plot_losses(live, title="live: 300 steps on shapes (chance: ln 5 = 1.6
 fig
 
 # %% [markdown]
-# The ViT's loss leaves chance within a few hundred steps; T2T-ViT's has not moved. That is not a bug of
-# the live run: the recipe's full runs, every seed of every model, show T2T-ViT sitting at chance for its
-# first 500 to 1,200 steps and then overtaking the ViT:
+# The ViT's loss leaves chance within a few hundred steps; T2T-ViT's has barely moved. Every full T2T run
+# waits at chance for 500 to 1,000 steps, then overtakes the ViT. The recorded runs:
 
 # %%
 records = study.results()
-fig = viz.plot_study_curves(records, "accuracy", labels=names, title="the study's full runs: shapes, three seeds each")
+fig = viz.plot_study_curves(records, "accuracy", labels=names, title="shapes, three seeds each, up to 12,000 steps")
 fig
 
 # %% [markdown]
-# The scores of the best-validation checkpoints, on the model's own training images and on the test images:
+# The scores of the kept checkpoints, on the models' own training images and on new ones:
 
 # %%
 test_summary, train_summary = summarize(records, "accuracy", "test"), summarize(records, "accuracy", "train")
 gaps = {label: [tr - te for tr, te in zip(train_summary[label]["values"], test_summary[label]["values"])] for label in names}
-print(f"{'':<12} {'train acc':>14} {'test acc':>14} {'train - test':>14}   seeds 0, 1, 2 (test)")
+print(f"{'':<19} {'train acc':>14} {'test acc':>14} {'train - test':>14}   test, seeds 0, 1, 2   best steps")
 for label in names:
     tr, te, gap = train_summary[label], test_summary[label], torch.tensor(gaps[label])
-    print(f"{names[label]:<12} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f} {gap.mean():>7.3f} ±{gap.std():.3f}   {', '.join(f'{v:.3f}' for v in te['values'])}")
+    best = ", ".join(f"{r['best_step']:,}" for r in records if r["label"] == label)
+    print(f"{names[label]:<19} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f} {gap.mean():>7.3f} ±{gap.std():.3f}   "
+          f"{', '.join(f'{v:.3f}' for v in te['values'])}   {best}")
 fig, axes = viz.figure(1, 2, panel=(4.0, 3.0))
 viz.plot_seeds(axes[0, 0], test_summary, labels=names, ylabel="test accuracy (three seeds)")
 axes[0, 0].axhline(0.2, color="grey", linestyle=":", linewidth=1)
 axes[0, 0].text(-0.45, 0.21, "chance", fontsize=7, color="grey", ha="left")
-gap_summary = {label: {"values": gaps[label], "mean": float(torch.tensor(gaps[label]).mean()), "std": float(torch.tensor(gaps[label]).std())} for label in ("vit", "t2t")}
+gap_summary = {label: {"values": gaps[label], "mean": float(torch.tensor(gaps[label]).mean()), "std": float(torch.tensor(gaps[label]).std())} for label in names}
 viz.plot_seeds(axes[0, 1], gap_summary, labels=names, ylabel="train minus test accuracy")
 fig
 
+# %% [markdown]
+# **Your prediction.** Three rows read these runs: T2T-ViT at least 5 points above the ViT, its train -
+# test gap smaller, and the model without token attention at least halfway between them. Which will the
+# rule call *held*? Write down, for each, one way a run could still spoil it.
+#
+# The table also has three rows about the overlap, read on other studies: each compares T2T-ViT with the same
+# model *without* overlap (every kernel equal to its stride), the control that would isolate the overlap,
+# and counts only if that control fits its training images above chance + 0.05.
+
 # %%
-mean = {label: test_summary[label]["mean"] for label in names}
-halfway = (mean["vit"] + mean["t2t"]) / 2
-print(f"T2T-ViT - ViT = {mean['t2t'] - mean['vit']:+.3f}   gap ViT {gap_summary['vit']['mean']:.3f}, T2T-ViT {gap_summary['t2t']['mean']:.3f}   control {mean['t2t_no_overlap']:.3f} (halfway: {halfway:.3f})")
-# Each part of the expectation, with the threshold fixed before the runs:
-assert mean["t2t"] - mean["vit"] >= 0.05, "(1) T2T-ViT at least 5 points above the ViT"
-assert gap_summary["t2t"]["mean"] < gap_summary["vit"]["mean"], "(2) T2T-ViT's train-test gap smaller than the ViT's"
-assert mean["t2t_no_overlap"] <= halfway, "(3) the control at most halfway between the ViT and T2T-ViT"
-# ... and the check that makes (3) mean anything: did the control learn its own training images at all?
-control_learned = train_summary["t2t_no_overlap"]["mean"] > 0.2 + 0.05  # chance is 1/5
-print("the control fitted its training images above chance:", control_learned)
+from vitlite.recipes import claims
+
+rows = claims.report(3, expected=False)  # the tests: the expectation above, and the prompt's list
+assert all(row.verdict == claims.recorded_verdict(row.claim.key) for row in rows), "records and manifests disagree: run python -m vitlite.recipes.claims --write"
 
 # %% [markdown]
-# **The first expectation held; the second held on the means only; the third held by its letter and shows
-# nothing.**
+# **The three rows these runs read held; the three about the overlap are inconclusive.**
 #
-# 1. T2T-ViT reaches 0.741 ± 0.095 test accuracy against the ViT's 0.623 ± 0.008: twelve points, as the
-#    pilot's ten. But look at the dots: T2T-ViT's three seeds run from 0.65 to 0.84, while the ViT's agree
-#    to a point. Each T2T run waits on the plateau at chance for a different number of steps, and the late
-#    starter (seed 2) has the least time left. Every T2T seed still beats every ViT seed.
-# 2. T2T-ViT's gap between training and test images is smaller on average (0.065 against 0.079), but the
-#    difference is less than the seeds' spread, and neither model is memorising: the ViT gets 0.70 of its
-#    own training images right and T2T-ViT 0.81, far from all of them. The pilot's gaps (0.04
-#    against 0.12) came from one seed at equal time, with the ViT trained 60% longer. So "T2T's gain is in
-#    generalisation" is not what these runs show; T2T-ViT is simply better on both.
-# 3. **The control never left chance**, on any seed: 0.21-0.22 test accuracy and the same on its own
-#    training images, the loss at ln 5 for all 3,000 steps. So it did keep "at most half of T2T's gain",
-#    but a model that learns nothing isolates nothing: it cannot tell us that overlap is what T2T needs,
-#    only that this control failed to train. The curves give the likely reason. T2T-ViT itself sits at
-#    chance for up to 1,200 steps before it finds its way; the control, whose first tokens are 2×2
-#    pixels, tiny and normalised one by one, may simply need longer, or may never find it. (Chapter 04's
-#    Swin, on 2×2 patches too, stayed at chance on shapes in the same way until its last tokens were
-#    max-pooled instead of averaged; T2T-ViT reads out through a class token, so that fix does not carry
-#    over as it is.)
+# 1. **T2T-ViT beats a ViT of its size: held.** 0.929 ± 0.014 test accuracy against 0.672 ± 0.015, ahead by
+#    23 to 27 points in every seed. No ViT run was still improving: its best checkpoints came at steps 8,500
+#    to 9,000.
+# 2. **It generalises better: held.** The ViT gets 0.93 of its training images right and 0.67 of new ones (a
+#    gap of 0.26), T2T-ViT all of them and 0.93 of new ones (0.07): the ViT learned its images, T2T-ViT the
+#    shapes.
+# 3. **The token layers' attention is not needed: held.** Without it, T2T-ViT reached 0.934 ± 0.012, level
+#    with T2T-ViT itself (+0.002, +0.018 and −0.004 by seed). The gain comes from the overlapping,
+#    progressively merged windows, not from attention among the early tokens, which the paper credits with
+#    modelling local structure.
+# 4. **The overlap itself: inconclusive, three times.** Every T2T model without overlap stayed at chance, so
+#    it isolates nothing (the next cell asks why).
 #
-# **A second control, tried as a pilot.** If tiny first tokens were the trouble, a control that cuts the
-# image as the ViT does should train: T2T-ViT with a hard 4×4 first split, then 1×1 "splits" that only
-# re-read each token (kernels = strides 4/1/1), every token layer kept, nothing overlapping. Against the ViT
-# it adds only the token layers; against T2T-ViT it lacks only the soft split. It was defined as a one-seed
-# pilot, with its test written before its run (`vitlite/recipes/t2t.py`): it can only serve as a control if
-# it fits its own training images above chance.
+# **The lesson of the first budget.** The chapter's first study stopped every run at 3,000 steps. T2T-ViT
+# led by 12 points, but two of its runs were still improving, so the gap and attention rows could not be
+# graded (exercise 4 grades one). At four times the budget the lead doubled and every run reached its end
+# point: a comparison is fair only where both arms have stopped improving.
+#
+# **Why do the models without overlap stall?** A control that never trains may be broken (no gradient
+# reaches its early layers) or merely hard to train on this task. Chapter 04's check tells the two apart:
+# can the model learn 32 training images by heart? Seed 0, 300 steps on those 32 images alone:
 
 # %%
-from vitlite.recipes.t2t import T2T_CONTROL_PILOT
+from vitlite.recipes.t2t import T2T_STUDY
 
-pilot_record = manifest(T2T_CONTROL_PILOT.name)
-print(describe(pilot_record))
-for run in T2T_CONTROL_PILOT.results():
-    h = run["history"]
-    print(f"{run['label']}, seed {run['seed']}: test {run['scores']['test']['accuracy']:.3f}, train {run['scores']['train']['accuracy']:.3f}; "
-          f"validation accuracy from {min(h['metrics']['accuracy']):.3f} to {max(h['metrics']['accuracy']):.3f} over {run['steps']:,} steps (chance 0.2)")
-
-# %% [markdown]
-# It did not train either: chance on every evaluation for all 3,000 steps. So two controls without
-# overlap stay at chance where the ViT (the same hard split, without the token layers) and T2T-ViT (the
-# token layers, with overlapping splits) both learn. From one seed that is a hint, not a finding: in this
-# miniature, T2T's token layers train only when their splits overlap. It is a statement about
-# trainability, not about the accuracy gain the paper credits to the soft split, and the question of
-# *why* T2T-ViT wins stays open here: the overlap, the staged tokenisation, or the extra token layers.
-#
-# **Why do the controls stall? A look at initialisation.** No training is needed to compare the three models
-# at their first step. Every linear layer starts with weights of spread 0.02, whatever its number of inputs,
-# so a layer with more inputs gives larger outputs. The T2T module's last projection reads the last unfolded
-# vector: token width × k², 24 × 9 = 216 numbers in T2T-ViT, but 44 × 1 = 44 in the control (its last kernel
-# is 1) and 56 in the hard-split pilot. Its output, the tokens, then meets the backbone's fixed sinusoidal
-# position table, whose entries have a spread of about 0.6. How much do the tokens vary from image to image
-# at initialisation, for 128 training images and three initial seeds?
-
-# %%
-from vitlite.recipes.t2t import CONTROL_PROJECT_STD, T2T_CONTROL_INIT_PILOT
-
-probe = torch.stack([study.dataset("train", 128)[i][0] for i in range(128)])
-starts = {"T2T-ViT": (study, "t2t"), "no overlap": (study, "t2t_no_overlap"), "hard 4x4 split": (T2T_CONTROL_PILOT, "t2t_hard_split"),
-          "no overlap, projection std 0.044": (T2T_CONTROL_INIT_PILOT, "t2t_no_overlap_init")}
-spread = {}
-for name, (owner, label) in starts.items():
-    per_seed = []
-    for seed in range(3):
-        model = owner.build(label, seed=seed).eval()
-        with torch.no_grad():
-            per_seed.append(model.tokens_to_token(probe).std(0).mean().item())  # spread across images, averaged over tokens and channels
-    spread[name] = per_seed
-    fan_in = model.tokens_to_token.project.in_features
-    print(f"{name:<33} last projection reads {fan_in:>3} numbers; token spread across images at init: {', '.join(f'{v:.3f}' for v in per_seed)}")
-print(f"position table spread: {model.pos_embed.std().item():.2f};  0.02 * sqrt(216 / 44) = {CONTROL_PROJECT_STD:.4f}")
-assert min(spread["T2T-ViT"]) > 1.5 * max(spread["no overlap"]), "T2T-ViT's tokens start at least 1.5 times as spread as the control's"
-assert min(spread["no overlap, projection std 0.044"]) > 0.8 * min(spread["T2T-ViT"]), "scaled, the control starts about as spread as T2T-ViT"
-
-# %% [markdown]
-# The control's tokens start about half as spread as T2T-ViT's, the hard-split pilot's about a third, and
-# T2T-ViT itself already needs 500 to 1,200 steps to leave chance. A control whose image signal starts half
-# as strong against the position table may simply never leave. That is a property of the initialisation, not
-# of the overlap, so a fair control should start as strong. One number fixes it without touching the
-# architecture: draw the control's last projection with spread 0.02 × √(216 / 44) ≈ 0.044, which makes up for
-# its smaller number of inputs (T2T-ViT's `project_std` option; the last line above). A pilot, its test
-# written before its run, asked whether this control trains:
-
-# %%
-init_pilot_record = manifest(T2T_CONTROL_INIT_PILOT.name)
-print(describe(init_pilot_record))
-for run in T2T_CONTROL_INIT_PILOT.results():
-    h = run["history"]
-    print(f"{run['label']}, seed {run['seed']}: test {run['scores']['test']['accuracy']:.3f}, train {run['scores']['train']['accuracy']:.3f}; "
-          f"validation accuracy every 250 steps: {', '.join(f'{v:.2f}' for v in h['metrics']['accuracy'])}")
-
-# %% [markdown]
-# It stayed at chance too: validation accuracy between 0.19 and 0.22 at every evaluation, the training loss
-# at ln 5 throughout. Starting as strong as T2T-ViT's tokens is not enough, so the size of the first signal
-# is not what holds these controls on the plateau. Three models without overlap now fail to train, and this
-# side of the question (take the overlap out, keep the rest) stays closed in this miniature.
-#
-# **The other side: keep the overlap, take the token layers' attention out.** T2T-ViT's tokeniser does two
-# things between its splits: the soft splits mix neighbouring pixels and tokens, and the token layers'
-# attention lets every early token look at every other one. This control keeps the first and removes the
-# second: each token layer keeps its LayerNorms, its value projection (which changes the width) and its
-# MLP, but transforms every token on its own (`tokens_type="mlp"`). It has about 15k fewer parameters than
-# T2T-ViT (128k against 144k), which if anything works against it. Its test, written before its runs, has the
-# training check first; then, against the study's ViT and T2T-ViT runs (same data, settings and seeds):
-
-# %%
-from vitlite.recipes.t2t import T2T_NO_TOKEN_ATTENTION
-
-nta_record = manifest(T2T_NO_TOKEN_ATTENTION.name)
-print(describe(nta_record))
-nta = T2T_NO_TOKEN_ATTENTION.arms[0].label
-nta_records = T2T_NO_TOKEN_ATTENTION.results()
-nta_test, nta_train = summarize(nta_records, "accuracy", "test")[nta], summarize(nta_records, "accuracy", "train")[nta]
-print(f"{count_parameters(T2T_NO_TOKEN_ATTENTION.build(nta, seed=0)):,} parameters (T2T-ViT: {count_parameters(study.build('t2t', seed=0)):,})")
-for name, te, tr in (("ViT", test_summary["vit"], train_summary["vit"]), ("T2T-ViT", test_summary["t2t"], train_summary["t2t"]), ("no token attention", nta_test, nta_train)):
-    print(f"{name:<19} test {te['mean']:.3f} ± {te['std']:.3f}, train {tr['mean']:.3f}; seeds 0, 1, 2 (test): {', '.join(f'{v:.3f}' for v in te['values'])}")
-print(f"halfway between the ViT and T2T-ViT: {halfway:.3f}")
-fig = viz.plot_study_curves([r for r in records if r["label"] != "t2t_no_overlap"] + nta_records, "accuracy",
-                            labels={**names, nta: "no token attention"}, title="T2T-ViT with and without its token layers' attention, and the ViT")
-assert nta_train["mean"] > 0.2 + 0.05, "the check first: the control fits its training images above chance"
-assert nta_test["mean"] >= halfway + 0.05, "(4) the control keeps at least half of T2T-ViT's gain, here with margin"
-assert all(v > max(test_summary["vit"]["values"]) + 0.05 for v in nta_test["values"]), "every seed of the control well above every ViT seed"
+memorise = {}
+for label, name in (("t2t_no_overlap", "T2T-ViT without overlap"), ("t2t", "T2T-ViT")):
+    model, history = T2T_STUDY.train(label, seed=0, steps=300, n_train=32, evaluate=False, device=device, progress=False)
+    fitted = T2T_STUDY.scores(model, "train", 32)["accuracy"]
+    memorise[f"{name}: {fitted:.0%} of the 32 images right after {history.seconds:.0f} s"] = history
+    print(f"{name:<24} loss {history.loss[0]:.2f} -> {history.loss[-1]:.3f}; accuracy on its 32 images {fitted:.3f}")
+fig = viz.plot_losses(memorise, title="32 training images, 300 steps: can it learn them by heart?")
 fig
 
 # %% [markdown]
-# **It trained, and it kept all of T2T-ViT's gain.** Without attention in its token layers, the model
-# reached 0.774 ± 0.064 test accuracy (seeds 0.846, 0.727, 0.748) against T2T-ViT's 0.741 ± 0.095 and the
-# ViT's 0.623: far above the halfway mark, and level with T2T-ViT (3.3 points ahead on the means, seed by
-# seed +11.6, −11.3 and +9.6 points: within the spread). Its curves also wait at chance for 250 to 1,000
-# steps before they take off, so that plateau is not the token attention's doing either. What these runs
-# show: in this miniature, T2T-ViT's gain over the ViT comes from its tokeniser of overlapping, progressively
-# merged windows, and attention among the early tokens adds nothing measurable to it. It is the part of the
-# paper's argument about *where* tokens come from; the part about the token layers' attention, which the
-# paper presents as modelling local structure, is not borne out here. What they do not show: that the
-# overlap itself is what matters rather than staging, since every model without overlap failed to train.
-# And like the study's own runs these stopped at 3,000 steps with their best checkpoints at or near the last
-# step, so they compare equal budgets, not end points.
-#
-# **One more try at the overlap, among models that train.** The model without token attention trains, so
-# take the overlap out of *it*: the same token layers without attention, every kernel equal to its stride
-# (2/2/1, no padding), tokens 48 wide for the same number of parameters. The only difference from the model
-# above is then the overlap. Its test, written before its runs (`vitlite/recipes/t2t.py`): first, that it
-# fits its training images above chance + 0.05; then, that it lands at most halfway between the ViT and the
-# model without token attention. (The guess written beside it: near the ViT, since it reads each 4×4 patch
-# alone, as the ViT does.)
-
-# %%
-from vitlite.recipes.t2t import T2T_MLP_NO_OVERLAP
-
-mno_record = manifest(T2T_MLP_NO_OVERLAP.name)
-print(describe(mno_record))
-mno = T2T_MLP_NO_OVERLAP.arms[0].label
-mno_records = T2T_MLP_NO_OVERLAP.results()
-mno_test, mno_train = summarize(mno_records, "accuracy", "test")[mno], summarize(mno_records, "accuracy", "train")[mno]
-print(f"{count_parameters(T2T_MLP_NO_OVERLAP.build(mno, seed=0)):,} parameters (with overlap: {count_parameters(T2T_NO_TOKEN_ATTENTION.build(nta, seed=0)):,})")
-print(f"no token attention, no overlap: test {mno_test['mean']:.3f} ± {mno_test['std']:.3f}, train {mno_train['mean']:.3f} (chance 0.2, the check asks for 0.25); "
-      f"halfway between the ViT and the model with overlap: {(test_summary['vit']['mean'] + nta_test['mean']) / 2:.3f}")
-for run in mno_records:
-    print(f"  seed {run['seed']}: validation accuracy every 250 steps: {', '.join(f'{v:.2f}' for v in run['history']['metrics']['accuracy'])}")
-# The recorded outcome: the check failed, so the control isolates nothing (the claims table marks it inconclusive).
-assert mno_train["mean"] < 0.25 and max(mno_test["values"]) < 0.25, "the control did not leave chance"
-
-# %% [markdown]
-# **It did not train.** Validation accuracy stayed between 0.19 and 0.22 for 3,000 steps in all three seeds
-# (train 0.224 on average), so the check failed and the comparison decides nothing: the claims table in
-# chapter 10 marks it inconclusive. This is the fourth model without overlap to stall, and the first without
-# token attention, so the attention is not why they stall either. What they share is the T2T backbone, a
-# fixed sinusoidal position table and three blocks, fed by tokens that each saw one patch alone; the ViT,
-# which also reads patches alone but trains, has learned position embeddings that start near zero. That
-# contrast suggested one more pilot, its test written before its run: the study's control (no overlap, token
-# attention kept) with a learned position table drawn as the ViT's, one seed.
-
-# %%
-from vitlite.recipes.t2t import T2T_LEARNED_POS_PILOT
-
-lp_record = manifest(T2T_LEARNED_POS_PILOT.name)
-print(describe(lp_record))
-for run in T2T_LEARNED_POS_PILOT.results():
-    print(f"{run['label']}, seed {run['seed']}: test {run['scores']['test']['accuracy']:.3f}, train {run['scores']['train']['accuracy']:.3f}, best step {run['best_step']:,}; "
-          f"validation accuracy every 250 steps: {', '.join(f'{v:.2f}' for v in run['history']['metrics']['accuracy'])}")
-
-# %% [markdown]
-# **It trained, late.** Validation accuracy sat at chance for 2,000 steps, then climbed to 0.295 by step 3,000,
-# its best at the last evaluation, so it was still rising when the budget ran out. (Train, validation and
-# test all read 0.295: a coincidence of three different confusion matrices, checked by retraining.) By the
-# pilot's own test, 0.295 on its training images against 0.25, the fixed sinusoidal table is part of why the
-# controls stalled. It is one seed, and 0.295 is far below the ViT's 0.62, so it decides nothing about the
-# overlap. It does open a fair test: give both models learned tables, and the overlap is again the only
-# difference between them.
-#
-# **The pair: with and without overlap, both with learned tables.** Recipe `t2t_learned_pos`, defined
-# before any of its runs: T2T-ViT with a learned position table (drawn as the ViT's), and the same model
-# without overlap (kernels = strides 2/2/1, tokens 44 wide, the same number of parameters), three seeds
-# each. Since the pilot needed 2,000 steps just to leave chance, the budget is four times the study's,
-# 12,000 steps with the cosine schedule stretched over all of them, and a run stops early when its
-# validation accuracy has not improved for 16 evaluations (4,000 steps); each run keeps its best
-# validation checkpoint. Two checks come before the test, and either one failing makes it inconclusive:
-# the arm without overlap must fit its training images above chance + 0.05, and no arm may have most of its
-# seeds with their best step in the last 2,000 steps (still climbing when the budget ran out). These are
-# records only (six runs, about 2.5 CPU-hours), so the chapter shows their curves:
-
-# %%
-from vitlite.recipes.claims import best_step_near_budget, t2t_learned_pos_measure
-from vitlite.recipes.t2t import T2T_LEARNED_POS
-
-pair = T2T_LEARNED_POS
-pair_names = {"t2t_learned_pos": "T2T-ViT, learned table", "t2t_no_overlap_learned_pos": "no overlap, learned table"}
-print(describe(manifest(pair.name)))
-pair_records = pair.results()
-fig = viz.plot_study_curves(pair_records, "accuracy", labels=pair_names, title=f"{pair.name}: up to {pair.steps:,} steps, patience {pair.patience} evaluations")
-fig
-
-# %% [markdown]
-# With overlap, every seed leaves chance by step 500 to 1,000 (the study's T2T-ViT, with its fixed table,
-# took 750 to 1,250), passes 0.9 around step 4,000, and drives its training loss to zero by step 6,000: it
-# has learned its 10,000 training images by heart. Its validation accuracy then levels off, best at steps
-# 8,250 to 8,500. Without overlap the training loss stays at ln 5 ≈ 1.61. Seeds 0 and 1 never leave chance,
-# and patience stops them at steps 5,750 and 11,750; seed 2 creeps up only after step 9,000, to 0.28 at
-# best. The pilot, the same model with the same seed 0 but the study's 3,000-step schedule, had left chance
-# after step 2,000; with the schedule stretched over 12,000 steps, seed 0 did not.
-#
-# The scores of the kept checkpoints, the end-point check, and the test as chapter 10's claims table reads it:
-
-# %%
-pair_test, pair_train = summarize(pair_records, "accuracy", "test"), summarize(pair_records, "accuracy", "train")
-last = 2000  # the end-point check's window, fixed with the expectation
-late = {}
-print(f"{'':<26} {'train acc':>14} {'test acc':>14}   {'best steps':>20}   {'steps run':>20}   best step in the last {last:,}")
-for label, name in pair_names.items():
-    runs = [r for r in pair_records if r["label"] == label]
-    late[label] = sum(best_step_near_budget(r, pair.steps, last) for r in runs)
-    tr, te = pair_train[label], pair_test[label]
-    best, ran = (", ".join(f"{r[key]:,}" for r in runs) for key in ("best_step", "steps"))
-    print(f"{name:<26} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f}   {best:>20}   {ran:>20}   {late[label]} of {len(runs)}")
-tr, te = train_summary["t2t"], test_summary["t2t"]
-print(f"{'T2T-ViT, fixed (study)':<26} {tr['mean']:>7.3f} ±{tr['std']:.3f} {te['mean']:>7.3f} ±{te['std']:.3f}   (the study's runs, 3,000 steps)")
-out = t2t_learned_pos_measure(last)({pair.name: pair_records})
-verdict = ("held" if out.held else "did not hold") if out.conclusive else f"inconclusive (by its difference alone it would have {'held' if out.held else 'failed'})"
-print(f"\nthe test: {verdict}")
-print(textwrap.fill(out.result, 110, initial_indent="    ", subsequent_indent="    "))
-# The recorded outcome: the arm without overlap fitted its training images at under 0.25 on average, so by
-# the checks fixed before the runs the test is inconclusive, whatever its difference says.
-assert pair_train["t2t_no_overlap_learned_pos"]["mean"] < 0.2 + 0.05 and not out.conclusive
-assert all(2 * late[label] < 3 for label in pair_names), "the end-point check passed: no arm with most seeds at their best in the last 2,000 steps"
-# Beside the test, a reading (its margin chosen after the runs): every learned-table T2T-ViT seed is more
-# than 5 points above every seed of the study's T2T-ViT with the fixed table, at four times the budget.
-assert min(pair_test["t2t_learned_pos"]["values"]) > max(test_summary["t2t"]["values"]) + 0.05
-at_3000 = {label: [dict(zip(r["history"]["eval_step"], r["history"]["metrics"]["accuracy"]))[3000] for r in runs]
-           for label, runs in (("learned", [r for r in pair_records if r["label"] == "t2t_learned_pos"]), ("fixed", [r for r in records if r["label"] == "t2t"]))}
-print(f"validation accuracy at step 3,000: learned table {', '.join(f'{v:.3f}' for v in at_3000['learned'])} (a quarter into its schedule); "
-      f"fixed table {', '.join(f'{v:.3f}' for v in at_3000['fixed'])} (the end of its schedule)")
-
-# %% [markdown]
-# **Inconclusive, for the same reason as before.** By the checks fixed before the runs, the test cannot
-# decide: the arm without overlap fitted its training images at 0.229 on average, under the 0.25 it needed.
-# The end-point check passed (one seed of three had its best step in the last 2,000), so it is the first
-# check that fails, not the second. Read anyway, the difference is +0.72, the largest in this chapter, but a
-# model that learns nothing isolates nothing: this says that models without overlap do not train here, not
-# that overlap is what makes T2T-ViT better. This is the fifth model without overlap to stall on this
-# task in the T2T backbone, and the pilot that opened the pair was, it turns out, one seed under a short
-# schedule. One pattern, a hint and no more: both escapes from the plateau (the pilot's at step 2,000 of
-# 3,000, seed 2's after step 9,000 of 12,000) came when the cosine schedule had brought the learning rate
-# down to a quarter of its peak or less; seed 1 ran to step 11,750, where the rate is near zero, and did not
-# escape, so a small rate is not enough on its own.
-#
-# **What the pair shows beside its test.** The learned table changes T2T-ViT itself: 0.951 ± 0.008 test
-# accuracy against the study's 0.741 ± 0.095 with the fixed sinusoid, every seed about ten points above the
-# study's best seed. That comparison is not controlled: these runs had four times the steps. The validation accuracies
-# at step 3,000 lean the same way (0.88 to 0.93 a quarter into the long schedule, where the learning rate is
-# still high, against 0.65 to 0.82 at the end of the study's annealed schedule), which suggests that the
-# table, not only the budget, matters. But these models also learned their training images by heart (train 1.000), which
-# the study's did not (0.72 to 0.91); whether that is the table or the longer training, these runs cannot say.
-#
-# **The table at equal steps.** That question has a cheap, fair test: T2T-ViT with the learned table on the
-# study's own data, settings, seeds and 3,000 steps, against the study's T2T-ViT runs, so that the table is
-# the only difference. Recipe `t2t_learned_table`, its expectation fixed before its runs (and, as it says,
-# informed by the long runs above):
-
-# %%
-from vitlite.recipes.t2t import T2T_LEARNED_TABLE
-
-table_records = T2T_LEARNED_TABLE.results()
-print(describe(manifest(T2T_LEARNED_TABLE.name)))
-table_test, table_train = summarize(table_records, "accuracy", "test")["t2t_learned_pos"], summarize(table_records, "accuracy", "train")["t2t_learned_pos"]
-fixed_runs = [r for r in records if r["label"] == "t2t"]
-table_gaps, fixed_gaps = ([r["scores"]["train"]["accuracy"] - r["scores"]["test"]["accuracy"] for r in runs] for runs in (table_records, fixed_runs))
-for name, te, tr, gap, runs in (("fixed table (study)", test_summary["t2t"], train_summary["t2t"], fixed_gaps, fixed_runs),
-                                ("learned table", table_test, table_train, table_gaps, table_records)):
-    at_end = sum(r["best_step"] == r["steps"] for r in runs)
-    print(f"{name:<20} test {te['mean']:.3f} ± {te['std']:.3f} (seeds {', '.join(f'{v:.3f}' for v in te['values'])}), train {tr['mean']:.3f}, "
-          f"train - test {sum(gap) / len(gap):.3f}; best at the last evaluation: {at_end} of {len(runs)}")
-fig = viz.plot_study_curves(fixed_runs + table_records, "accuracy", labels={"t2t": "T2T-ViT, fixed table", "t2t_learned_pos": "T2T-ViT, learned table"},
-                            title="the position table alone: the t2t study's data, seeds and 3,000 steps")
-# The recorded outcome of (6), against the threshold fixed before the runs: it did not hold ...
-assert table_test["mean"] < test_summary["t2t"]["mean"] + 0.05, "(6) did not hold: the learned table is not 5 points above the fixed one at equal steps"
-# ... because one seed of three never fitted its training images above chance + 0.05, while the other two trained:
-assert sum(v < 0.2 + 0.05 for v in table_train["values"]) == 1 and sorted(table_test["values"])[1] > 0.7
-fig
-
-# %% [markdown]
-# **(6) did not hold: at equal steps the learned table is no better, and less reliable.** Seed 0 never left
-# chance in its 3,000 steps (train 0.210, test 0.219), though under the 12,000-step schedule the same seed
-# had left it by step 1,000. Seeds 1 and 2 left the plateau around step 1,000 and reached 0.839 and 0.798,
-# level with or above the study's seeds 1 and 2 (0.840 and 0.652). The mean, 0.618 ± 0.35, is below the
-# fixed table's 0.741 and far from the 0.791 the test asked for. Had the stuck seed been dropped as a
-# "failed run", the learned table would have looked better: that is why the seeds are fixed before the runs
-# and every one of them counts.
-#
-# Most of the long runs' 0.951 is then likely their budget: the two learned-table seeds that trained reached
-# 0.80 to 0.84 in 3,000 steps (the fixed table at 12,000 steps was not run, so this is a reading, not a
-# test). And the step-3,000 reading above misled. A run at step 3,000 of a 12,000-step schedule is not an early view of a 3,000-step run: its warm-up was longer
-# (600 steps against 150, 5% of each budget) and its learning rate still near its peak. Every T2T model on
-# this task first waits on the plateau at ln 5; whether a seed leaves it in time seems to depend on small
-# things (the table, the warm-up, the seed itself), and the fixed sinusoid, whatever else it does, let all
-# three of the study's seeds leave it.
-#
-# The honest summary therefore stays narrow: in this miniature, overlap is what a T2T model needs *to train at all*
-# on shapes, with either position table; whether it is also what makes T2T-ViT *better* is not shown.
+# **It can.** The model without overlap learns its 32 images as fast as T2T-ViT, so its gradients flow and
+# nothing in it is broken. On 10,000 images it finds no direction that helps on average, and its loss stays
+# at ln 5 for thousands of steps: an optimisation plateau, not a fault. Six variants without overlap stalled
+# the same way (the lab notebook's table). A control that does not train answers nothing, so no further one
+# is run: *is it the overlap?* stays open here.
 #
 # The paper's second idea, the deep-narrow backbone (many layers of width 384 rather than fewer, wider
-# ones), is not tested in this chapter: our backbones are all three or four layers of width 64.
-#
-# The checkpoints (seed 0 of each model) also score what their records say on images generated just now
-# (a seed no run has seen):
+# ones), is not tested here: our backbones are all three or four layers of width 64.
 
-# %%
-fresh = study.shapes_world().classification(1000, seed=7, variant="shape")
-for label in names:
-    model, meta = study.load(label)
-    print(f"{names[label]:<11} seed 0: recorded test accuracy {meta['scores']['test']['accuracy']:.3f}, on fresh images {accuracy(model, fresh):.3f}")
 
 # %% [markdown]
 # ## 5 · Explore
@@ -770,8 +472,8 @@ fig
 # ## 6 · Exercises
 #
 # **Exercise 1 · Tokens after a soft split.** Write `soft_split_tokens(size, kernel, stride, padding)`, the
-# number of tokens a soft split of a size×size image makes. Then, with a pencil: how many tokens does the
-# first split of T2T-ViT make at 384 pixels?
+# number of tokens a soft split of a size×size image makes. Then, with a pencil: how many tokens does each
+# of the course model's three splits make on a 32×32 image (kernels 5, 3, 3; strides 2, 2, 1; paddings 2, 1, 1)?
 
 # %%
 def soft_split_tokens(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -788,8 +490,8 @@ checks.soft_split_tokens(soft_split_tokens)
 #     side = (size + 2 * padding - kernel) // stride + 1
 #     return side * side
 # ```
-# At 384 pixels: (384 + 4 − 7) // 4 + 1 = 96 per side, 9,216 tokens, which is why the first token layer's
-# attention is expensive and the default model uses Performer attention there.
+# On 32×32: (32 + 4 − 5) // 2 + 1 = 16 per side, 256 tokens; then (16 + 2 − 3) // 2 + 1 = 8, 64 tokens; then
+# (8 + 2 − 3) // 1 + 1 = 8 again, 64 tokens: the ViT's 8×8 grid, reached in three overlapping steps.
 # </details>
 #
 # **Exercise 2 · Soft split by hand.** Write `soft_split(images, kernel, stride, padding)`: (B, C, H, W) →
@@ -836,6 +538,36 @@ checks.t2t_grids_at_384(t2t_at_384)
 # </details>
 
 # %% [markdown]
+# **Exercise 4 · Grade the gap at 3,000 steps.** The first study (`T2T_STUDY`, 3,000 steps) also measured
+# the generalisation gap. Read its ViT and T2T-ViT records (`T2T_STUDY.results()`): for each seed, the ViT's
+# train - test gap minus T2T-ViT's, and each run's late gain with
+# `vitlite.recipes.evidence.late_gain(record, Budget(3000, "accuracy"))`. Which verdict would the rule have
+# given the row (`"held"`, `"held, not robust"`, `"inconclusive"` or `"did not hold"`)? Remember which arm
+# could reverse a gap.
+
+# %%
+from vitlite.recipes.evidence import Budget, late_gain
+
+gap_verdict_at_3000 = None  # your verdict, a string
+
+checks.t2t_gap_at_3000(gap_verdict_at_3000)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# runs = {(r["label"], r["seed"]): r for r in T2T_STUDY.results()}
+# gap = lambda r: r["scores"]["train"]["accuracy"] - r["scores"]["test"]["accuracy"]
+# print([round(gap(runs["vit", s]) - gap(runs["t2t", s]), 3) for s in range(3)])       # +0.026, -0.009, +0.025
+# print([round(late_gain(runs["t2t", s], Budget(3000, "accuracy")), 3) for s in range(3)])  # +0.017, +0.005, +0.025
+# ```
+# **Inconclusive.** The mean difference (+0.014) is on the claim's side, but seed 1 disagrees, and two
+# T2T-ViT runs were still improving at the end (late gains above 0.01). A gap moves either way while a run
+# trains, so either arm still improving could reverse it; the rule does not grade until both have stopped.
+# At 12,000 steps (section 4) every run had, and the row held.
+# </details>
+
+# %% [markdown]
 # ## 7 · Summary
 #
 # - A soft split is an unfold: overlapping windows become tokens, so every pixel reaches several
@@ -846,28 +578,157 @@ checks.t2t_grids_at_384(t2t_at_384)
 #   frozen tables counted as the official code counts them.
 # - The T2T paper's "ViT-S/16" is an early, 768-wide timm model, not DeiT-small (22.1M): 48.75M by our
 #   count, 48.60M without position embeddings, 48.6M in the table.
-# - In miniature, with three seeds and equal steps, T2T-ViT beat a ViT of the same size by twelve points on
-#   shapes (outlines and corners that cross patch borders; 0.741 ± 0.095 against 0.623 ± 0.008), on its
-#   training images as much as on new ones; the one-seed pilot found no difference on textures (patterns
-#   any single patch shows whole). Its runs wait at chance for up to 1,200 steps before they take off.
-# - The control, T2T-ViT without overlap, never trained (nor did two more: a hard 4×4 first split, and
-#   the same control started with tokens as strong as T2T-ViT's, nor the model without token attention
-#   with its overlap taken out), so these runs cannot say that the overlap itself is what wins. A one-seed
-#   pilot with a learned position table left chance late, but the three-seed pair it opened (learned tables,
-#   with and without overlap, up to 12,000 steps) stalled again without overlap (train 0.229), so that test is
-#   inconclusive too. With overlap and a learned table, T2T-ViT reached 0.951 ± 0.008 at four times the
-#   steps; at the study's 3,000 steps the learned table was no better than the fixed one (0.618 ± 0.35: one
-#   seed of three never left chance), so that 0.951 is likely mostly the longer budget. The other
-#   control trained: without attention in its token layers, T2T-ViT kept all of its gain (0.774 ± 0.064),
-#   so the gain is the overlapping, staged splits, not the token layers' attention. The deep-narrow backbone
-#   is not tested here.
+# - In miniature, three seeds, every run to its end point: T2T-ViT beat a ViT of its size by 26 points on
+#   shapes (0.929 against 0.672) and generalised far better (gap 0.07 against 0.26); without token attention
+#   it lost nothing (0.934). At 3,000 steps the same rows could not be graded.
+# - Every model without overlap stayed at chance on 10,000 images, though it can learn 32 by heart, so
+#   whether the overlap itself is what wins stays open.
 #
 # **Take-home message.** ViT's weakness from scratch is partly how it cuts the image: a tokeniser of
-# overlapping, progressively merged windows did much better than hard patches on a task whose structure
-# crosses patch borders. Which part of that tokeniser does the work is the question a control has to
-# answer. Taking the overlap out gave models that never trained (five of them, with either position table), which answers nothing; taking the token
-# layers' attention out lost nothing, which answers half: the windows do the work, not the attention between them.
+# overlapping, progressively merged windows did far better than hard patches on a task whose structure
+# crosses patch borders, and the attention between early tokens was not what made it better. Which part of
+# the tokeniser does the work is the question a control has to answer, and a control answers only if it
+# trains.
+
+# %% [markdown]
+# ## Glossary · 용어
 #
+# The terms this chapter introduced (one list for the whole course, `vitlite.glossary`):
+
+# %%
+from IPython.display import Markdown
+
+from vitlite import glossary
+
+Markdown(glossary.table(3))
+
+# %% [markdown]
+# ## Lab notebook: how we got here (optional)
+#
+# The runs that led to section 4's study, for the curious; nothing above depends on them.
+#
+# **The pilot**, `soft_split`: the ViT and T2T-ViT once each, for equal training *time* (a T2T step costs
+# about 1.6 ViT steps, so 4,800 steps against 3,000), on shapes and on textures, one seed. Its checkpoints,
+# scored on the same 2,000 test images:
+
+# %%
+from vitlite.recipes import SOFT_SPLIT, load_checkpoint
+
+pilot = {}
+for run in manifest("soft_split")["runs"]:
+    model, _ = load_checkpoint("soft_split", SOFT_SPLIT.checkpoint(run["label"], run["variant"]))
+    pilot[run["label"], run["variant"]] = accuracy(model, SOFT_SPLIT.test_set(run["variant"]))
+for variant in ("shape", "texture"):
+    print(f"pilot, {variant + 's':<8}: ViT {pilot['vit', variant]:.3f}   T2T-ViT {pilot['t2t', variant]:.3f}   (one seed each)")
+fig = viz.show_scenes(SOFT_SPLIT.test_set("texture"), n=8)
+fig
+
+# %% [markdown]
+# On textures both are nearly perfect; on shapes the soft split won by about ten points, at equal time.
+#
+# **The first study**, `t2t`, at equal steps: 3,000 for every run, three seeds, and the control without
+# overlap beside the two models; the model without token attention came later (`t2t_no_token_attention`, the
+# same settings). Their scores:
+
+# %%
+from vitlite.recipes.t2t import T2T_NO_TOKEN_ATTENTION
+
+short = T2T_STUDY.results() + T2T_NO_TOKEN_ATTENTION.results()
+short_names = {"vit": "ViT", "t2t": "T2T-ViT", "t2t_no_token_attention": "no token attention", "t2t_no_overlap": "no overlap"}
+short_test, short_train = summarize(short, "accuracy", "test"), summarize(short, "accuracy", "train")
+print(describe(manifest(T2T_STUDY.name)))
+for label, name in short_names.items():
+    at_end = sum(r["best_step"] == r["steps"] for r in short if r["label"] == label)
+    print(f"{name:<19} test {short_test[label]['mean']:.3f} ± {short_test[label]['std']:.3f} (seeds {', '.join(f'{v:.3f}' for v in short_test[label]['values'])}), "
+          f"train {short_train[label]['mean']:.3f}; best at the last evaluation: {at_end} of 3")
+fig = viz.plot_study_curves(short, "accuracy", labels=short_names, title="the first study: 3,000 steps, three seeds each")
+fig
+
+# %% [markdown]
+# T2T-ViT led by twelve points, with seeds from 0.65 to 0.84: each run waits on the plateau at chance for a
+# different number of steps, and the late starter has the least time left. Its gap between training and test
+# images was smaller on the means only (0.065 against 0.079, less than the seeds' spread), and neither model
+# had yet fitted its training images. The control without overlap never left chance. Those are the reasons
+# section 4's study has four times the budget.
+#
+# **Six models without overlap.** Each was defined, with its test, before its runs; each had to fit its
+# training images above chance + 0.05 before its comparison could count:
+
+# %%
+from vitlite.recipes.t2t import T2T_CONTROL_INIT_PILOT, T2T_CONTROL_PILOT, T2T_LEARNED_POS, T2T_LEARNED_POS_PILOT, T2T_MLP_NO_OVERLAP
+
+variants = [
+    (T2T_STUDY, "t2t_no_overlap", "kernels = strides 2/2/1, tokens 44 wide"),
+    (T2T_CONTROL_PILOT, "t2t_hard_split", "a hard 4x4 first split, then 1x1 re-reads (4/1/1)"),
+    (T2T_CONTROL_INIT_PILOT, "t2t_no_overlap_init", "the first, last projection drawn 0.044 (tokens as spread as T2T-ViT's)"),
+    (T2T_MLP_NO_OVERLAP, "t2t_mlp_no_overlap", "no token attention either (the model that trains, overlap taken out)"),
+    (T2T_LEARNED_POS_PILOT, "t2t_no_overlap_learned_pos", "the first with a learned position table"),
+    (T2T_LEARNED_POS, "t2t_no_overlap_learned_pos", "the same, up to 12,000 steps with patience"),
+]
+print(f"{'variant':<72} {'steps':>6} {'train (per seed)':>22} {'test (per seed)':>22}")
+for owner, label, about in variants:
+    runs = [r for r in owner.results() if r["label"] == label]
+    train, test = (", ".join(f"{r['scores'][split]['accuracy']:.2f}" for r in runs) for split in ("train", "test"))
+    print(f"{about:<72} {owner.steps:>6,} {train:>22} {test:>22}")
+print("chance: 0.20; the check: train above 0.25")
+
+# %% [markdown]
+# Only the learned-table pilot's one seed crossed the check, late (0.295 at its last evaluation); the
+# three-seed pair it opened stalled again (seeds 0 and 1 never left chance; seed 2 crept to 0.28 after step
+# 9,000). Two hypotheses were tested on the way and did not explain the stall. Tiny first tokens: the hard
+# 4×4 split did not train either. A weak first signal: at initialisation the control's tokens vary about half
+# as much from image to image as T2T-ViT's, because every linear layer starts with weights of spread 0.02
+# whatever its number of inputs, and the control's last projection reads 44 numbers against T2T-ViT's 216;
+# drawn with spread 0.02 × √(216 / 44) ≈ 0.044, it starts as spread, and still stalled:
+
+# %%
+from vitlite.recipes.t2t import CONTROL_PROJECT_STD
+
+probe = torch.stack([T2T_STUDY.dataset("train", 128)[i][0] for i in range(128)])
+starts = {"T2T-ViT": (T2T_STUDY, "t2t"), "no overlap": (T2T_STUDY, "t2t_no_overlap"), "hard 4x4 split": (T2T_CONTROL_PILOT, "t2t_hard_split"),
+          "no overlap, projection std 0.044": (T2T_CONTROL_INIT_PILOT, "t2t_no_overlap_init")}
+for name, (owner, label) in starts.items():
+    per_seed = []
+    for seed in range(3):
+        model = owner.build(label, seed=seed).eval()
+        with torch.no_grad():
+            per_seed.append(model.tokens_to_token(probe).std(0).mean().item())  # spread across images, averaged over tokens and channels
+    print(f"{name:<33} last projection reads {model.tokens_to_token.project.in_features:>3} numbers; token spread across images at init: {', '.join(f'{v:.3f}' for v in per_seed)}")
+print(f"position table spread: {model.pos_embed.std().item():.2f};  0.02 * sqrt(216 / 44) = {CONTROL_PROJECT_STD:.4f}")
+
+# %% [markdown]
+# **The learned position table.** The pair also showed T2T-ViT itself, with a learned table, at 0.951 ± 0.008
+# after up to 12,000 steps, against 0.741 for the first study's fixed table at 3,000: not a controlled
+# comparison (four times the steps). A study at equal steps (`t2t_learned_table`, 3,000 steps, the first
+# study's seeds) tested the table alone, with the threshold +0.05 fixed before its runs: it did not hold.
+
+# %%
+from vitlite.recipes.t2t import T2T_LEARNED_TABLE
+
+for owner, label, name in ((T2T_STUDY, "t2t", "fixed table, 3,000 steps"), (T2T_LEARNED_TABLE, "t2t_learned_pos", "learned table, 3,000 steps"),
+                           (T2T_LEARNED_POS, "t2t_learned_pos", "learned table, up to 12,000"), (T2T_LONG, "t2t", "fixed table, up to 12,000")):
+    runs = [r for r in owner.results() if r["label"] == label]
+    test, train = (", ".join(f"{r['scores'][split]['accuracy']:.3f}" for r in runs) for split in ("test", "train"))
+    print(f"T2T-ViT, {name:<28} test {test}; train {train}")
+
+# %% [markdown]
+# At equal steps one learned-table seed never left chance (train 0.210) while two reached 0.84 and 0.80:
+# no better on the mean, and less reliable. Section 4's study then settles the reading: with the fixed table
+# and the long budget T2T-ViT reaches 0.93, so the 0.951 was mostly the budget. Had the stuck seed been
+# dropped as a "failed run", the learned table would have looked better: that is why seeds are fixed before
+# the runs and every one counts.
+#
+# The first study's checkpoints (seed 0 of each model) score what their records say on images generated
+# just now (a seed no run has seen):
+
+# %%
+fresh = T2T_STUDY.shapes_world().classification(1000, seed=7, variant="shape")
+for label in ("vit", "t2t", "t2t_no_overlap"):
+    model, meta = T2T_STUDY.load(label)
+    print(f"{short_names[label]:<11} seed 0: recorded test accuracy {meta['scores']['test']['accuracy']:.3f}, on fresh images {accuracy(model, fresh):.3f}")
+
+
+# %% [markdown]
 # ## References
 #
 # 1. L. Yuan et al. Tokens-to-Token ViT: Training Vision Transformers from Scratch on ImageNet. ICCV 2021.
