@@ -347,3 +347,111 @@ def test_broken_checkpoint_names_the_file_and_the_recipe(checkpoint_dir, content
     with pytest.raises(OSError, match=pattern) as info:
         recipes.load_checkpoint("windows", "swin_texture.pt")
     assert str(path) in str(info.value) and "python -m vitlite.recipes windows" in str(info.value)
+
+
+def test_checkpoint_with_damaged_tensor_bytes_is_refused(checkpoint_dir):
+    """A flipped byte inside the tensor data leaves a readable zip: only the manifest's checksum catches it."""
+    import json
+
+    from vitlite.recipes.runner import checkpoint_checksums
+
+    path = checkpoint_dir / "resnet.pt"
+    recipes.save_checkpoint(vitlite.create_model("resnet_tiny_shapes"), path, model_name="resnet_tiny_shapes", model_kwargs={}, meta={})
+    (checkpoint_dir / "manifest.json").write_text(json.dumps({"runs": [], "checksums": checkpoint_checksums(checkpoint_dir)}))
+    recipes.load_checkpoint("windows", "resnet.pt")  # intact: loads
+    data = bytearray(path.read_bytes())
+    weights = data.find(b"data/0") + 200  # well inside the first tensor's bytes
+    data[weights] ^= 0xFF
+    path.write_bytes(bytes(data))
+    torch.load(path, weights_only=True)  # the damage is silent to torch itself
+    with pytest.raises(OSError, match=r"is damaged: its bytes differ from the SHA-256 its manifest records") as info:
+        recipes.load_checkpoint("windows", "resnet.pt")
+    assert str(path) in str(info.value) and "python -m vitlite.recipes windows" in str(info.value)
+
+
+def test_every_shipped_checkpoint_matches_its_manifest_checksum():
+    import json
+
+    from vitlite.assets import asset_path
+    from vitlite.recipes.runner import checkpoint_checksums
+
+    root = asset_path("checkpoints")
+    folders = [m.parent for m in root.glob("*/manifest.json") if any(m.parent.glob("*.pt"))]
+    assert folders
+    for folder in folders:
+        recorded = json.loads((folder / "manifest.json").read_text()).get("checksums")
+        assert recorded == checkpoint_checksums(folder), f"{folder.name}: run python -m vitlite.recipes --checksums after changing a checkpoint"
+
+
+# ---------------------------------------------------------------- mistakes found by the house audit
+def test_tokens_of_the_wrong_width_name_both_widths():
+    with pytest.raises(ValueError, match=r"Attention was built for tokens of width 32 and got shape \(2, 5, 16\).*dim=16"):
+        Attention(32, 4)(torch.randn(2, 5, 16))
+    with pytest.raises(ValueError, match=r"Block was built for tokens of width 32 and got shape \(2, 5, 16\)"):
+        Block(32, 4)(torch.randn(2, 5, 16))
+    with pytest.raises(ValueError, match=r"\(batch, tokens, width\)"):
+        Block(32, 4)(torch.randn(5, 32))
+
+
+def test_width_that_the_heads_do_not_divide_lists_the_choices():
+    with pytest.raises(ValueError, match=r"dim 30 must be divisible by num_heads 4; choose num_heads among \[1, 2, 3, 5, 6, 10, 15, 30\]"):
+        vitlite.create_model("vit_tiny_shapes", embed_dim=30)
+
+
+@pytest.mark.parametrize("rate", [1.0, 1.5, -0.1])
+def test_drop_path_rate_outside_its_range(rate):
+    with pytest.raises(ValueError, match=r"drop-path \(stochastic depth\) probability must be in \[0, 1\)"):
+        vitlite.create_model("vit_tiny_shapes", drop_path_rate=rate)
+
+
+def test_create_model_without_a_name():
+    with pytest.raises(TypeError, match=r"create_model needs a model name, a string such as 'vit_tiny_shapes'; got None"):
+        vitlite.create_model(None)
+
+
+@pytest.mark.parametrize("repo_id", ["not a repo//x", "owner/name/extra", "", 42])
+def test_load_pretrained_with_a_malformed_repository_id_prints_one_line(repo_id, capsys):
+    assert vitlite.hub.load_pretrained(repo_id) is None
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "skipped" in out[0] and "'owner/name'" in out[0]
+
+
+def test_nan_batch_stops_fit_before_it_poisons_batchnorm():
+    data = ShapesWorld(image_size=32).classification(64, seed=0)
+    images, labels = data.images.clone(), data.targets
+    images[3, 0, 5, 5] = float("nan")
+    model = vitlite.create_model("resnet_tiny_shapes", num_classes=len(data.classes))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(FloatingPointError, match=r"batch 1 \(step 1\) has 1 image\(s\) with NaN or infinite pixels; the model was not run on it"):
+        fit(model, [(images[:16], labels[:16])], steps=1, progress=False, device="cpu")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), "the running statistics changed"
+    model.eval()
+    assert torch.isfinite(model(data.images[:4])).all()
+
+
+def test_fit_on_detection_targets_with_the_default_loss_names_the_detection_loss():
+    data = ShapesWorld(image_size=64).detection(8, seed=0)
+    model = vitlite.create_model("detr_tiny_shapes")
+    with pytest.raises(ValueError, match=r"these targets are detection targets.*loss_fn=vitlite.train.detection_loss"):
+        fit(model, data.loader(4), steps=1, progress=False, device="cpu")
+    history = fit(model, data.loader(4), steps=1, progress=False, device="cpu", loss_fn=vitlite.train.detection_loss)
+    assert len(history.loss) == 1
+
+
+def test_loader_with_a_fractional_batch_size():
+    data = ShapesWorld(image_size=32).classification(8, seed=0)
+    with pytest.raises(ValueError, match=r"batch_size must be an int >= 1 \(images per batch\), got 2.5"):
+        data.loader(2.5)
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5])
+def test_photo_of_no_size(size):
+    with pytest.raises(ValueError, match=r"size must be a positive int .* or None"):
+        vitlite.data.photo(vitlite.data.list_photos()[0], size=size)
+
+
+@pytest.mark.parametrize("name, size", [("dino_tiny_shapes", 64), ("dino_4scale_resnet50", 256)])
+def test_dino_runs_on_the_meta_device(name, size):
+    model = vitlite.create_model(name, device="meta")
+    out = model(torch.empty(1, 3, size, size, device="meta"))
+    assert out["pred_boxes"].shape == (1, model.num_queries, 4) and out["pred_boxes"].device.type == "meta"

@@ -763,7 +763,8 @@ def t2t_grids_at_384(answer: Any) -> None:
 
 def swin_influence(shifts: tuple[int, ...], row: int = 5, col: int = 5, size: int = 16, window: int = 4) -> int:
     """How many of the size x size input patches change output patch (row, col) after a stack of Swin
-    blocks (window ``window``, one block per entry of ``shifts``), measured with gradients."""
+    blocks (window ``window``, one block per entry of ``shifts``), computed from the window geometry
+    (:func:`vitlite.models.swin.token_reach`, which the tests check against gradients)."""
     from vitlite.models.swin import token_reach
 
     return int(token_reach(shifts, size, window, row, col).sum())
@@ -772,14 +773,13 @@ def swin_influence(shifts: tuple[int, ...], row: int = 5, col: int = 5, size: in
 @checker("Exercise 3: what the shift buys", answers="value")
 def swin_shift_reach(answer: Any) -> None:
     """``answer``: (without, with): how many of the 16 x 16 input patches can change output patch (5, 5)
-    after two Swin blocks with 4 x 4 windows, both regular (without) or regular then shifted by 2 (with).
-    Measured with gradients."""
+    after two Swin blocks with 4 x 4 windows, both regular (without) or regular then shifted by 2 (with)."""
     without, with_shift = (expect_int(v, "a number of patches") for v in _pair(answer, "(without, with)"))
     want = (swin_influence((0, 0)), swin_influence((0, 2)))
     if without != want[0]:
-        raise Mismatch(f"without the shift: measured {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?")
+        raise Mismatch(f"without the shift: the answer is {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?")
     if with_shift != want[1]:
-        raise Mismatch(f"with the shift: measured {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?")
+        raise Mismatch(f"with the shift: the answer is {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?")
 
 
 # ---------------------------------------------------------------- chapters 09 and 10

@@ -601,8 +601,8 @@ class Batches:
     _epoch: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be an int >= 1 (images per batch), got {self.batch_size!r}")
         if self.augment is not None and not isinstance(self.augment, Augment):
             raise ValueError(f"augment must be a vitlite.data.Augment, e.g. Augment(shift=2, flip=True); got {type(self.augment).__name__}")
         if self.augment is not None and self.dataset.task != "classification":
@@ -660,6 +660,8 @@ def photo(name: str, size: int | None = 224) -> torch.Tensor:
     names = list_photos()
     if name not in names:
         raise ValueError(f"unknown photo {name!r}; choose one of {names}")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise ValueError(f"size must be a positive int (the side, in pixels, of the square crop) or None for the photo as it is; got {size!r}")
     img = Image.open(asset_path("photos", f"{name}.jpg")).convert("RGB")
     if size is not None:
         w, h = img.size

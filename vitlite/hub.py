@@ -11,6 +11,7 @@ Both Hugging Face module layouts are understood: transformers 4.x (``encoder.lay
 from __future__ import annotations
 
 import os
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -492,6 +493,22 @@ def _head_class(config: Any, default: Any) -> Any:
     return default
 
 
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.\-]*/)?[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _repo_id_problem(repo_id: object) -> str | None:
+    """None if ``repo_id`` can name a Hugging Face repository ("owner/name" or "name": letters, digits,
+    '-', '_', '.'; at most 96 characters) or is a folder on disk; else what is wrong, in a few words."""
+    example = "e.g. 'google/vit-base-patch16-224'"
+    if not isinstance(repo_id, str):
+        return f"a repository id is a string, 'owner/name' ({example}); got {type(repo_id).__name__}"
+    if os.path.isdir(repo_id):
+        return None
+    if len(repo_id) > 96 or not _REPO_ID.match(repo_id) or ".." in repo_id or repo_id.endswith("."):
+        return f"not a Hugging Face repository id: write 'owner/name' with letters, digits, '-', '_' or '.' ({example}), or give a folder that save_pretrained wrote"
+    return None
+
+
 def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
     """A hub checkpoint (e.g. ``"google/vit-base-patch16-224"``) as a vitlite model, or None offline.
 
@@ -501,6 +518,10 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
     hub that does not answer within ``timeout`` seconds (to connect or to read) counts as
     offline, so the call never hangs.
     """
+    problem = _repo_id_problem(repo_id)
+    if problem:
+        print(f"load_pretrained({repo_id!r}): skipped, {problem}")
+        return None
     try:
         from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoModelForImageClassification
     except ImportError:

@@ -108,6 +108,16 @@ def square_size(img_size: Any, model: str) -> int:
     return check_positive("img_size", img_size)
 
 
+def check_tokens(x: torch.Tensor, dim: int, who: str) -> None:
+    """Raise a ValueError naming the fix unless ``x`` is a (batch, tokens, width) tensor of width ``dim``."""
+    if not torch.is_tensor(x) or x.ndim != 3 or x.shape[-1] != dim:
+        got = f"shape {tuple(x.shape)}" if torch.is_tensor(x) else type(x).__name__
+        raise ValueError(
+            f"{who} was built for tokens of width {dim} and got {got}; it takes (batch, tokens, width) tensors with width {dim}: "
+            f"build it with dim={x.shape[-1] if torch.is_tensor(x) and x.ndim else '...'} or project the tokens to width {dim} first (nn.Linear)"
+        )
+
+
 def check_heads(dim: int, num_heads: Any, what: str = "dim") -> int:
     """``num_heads`` if it is a positive int that divides ``dim``, else a ValueError that lists the choices."""
     check_positive("num_heads", num_heads)
@@ -194,6 +204,7 @@ class Attention(RecordsAttention, nn.Module):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None, return_attention: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        check_tokens(x, self.qkv.in_features, "Attention")
         q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.num_heads)
         explicit = return_attention or self._record is not None
         if explicit:
@@ -230,7 +241,9 @@ class DropPath(nn.Module):
 
     def __init__(self, p: float = 0.0):
         super().__init__()
-        self.p = p
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+            raise ValueError(f"a drop-path (stochastic depth) probability must be in [0, 1), got {p!r}; a model's drop_path_rate is its last block's probability (0.1 is typical, 0 turns it off)")
+        self.p = float(p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.p == 0.0 or not self.training:
@@ -267,6 +280,7 @@ class Block(nn.Module):
         self.mlp = Mlp(dim, mlp_hidden or int(dim * mlp_ratio), act_layer=act_layer, drop=drop)
 
     def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None) -> torch.Tensor:
+        check_tokens(x, self.norm1.normalized_shape[0], "Block")
         x = x + self.drop_path(self.attn(self.norm1(x), attn_bias=attn_bias))
         return x + self.drop_path(self.mlp(self.norm2(x)))
 

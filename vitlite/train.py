@@ -20,7 +20,7 @@ from torch import nn
 
 from vitlite import env
 
-__all__ = ["History", "fit", "classification_loss", "segmentation_loss", "depth_loss", "to_device"]
+__all__ = ["History", "fit", "classification_loss", "segmentation_loss", "depth_loss", "detection_loss", "to_device"]
 
 LossFn = Callable[[nn.Module, Any], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]
 
@@ -93,6 +93,10 @@ def to_device(obj: Any, device: torch.device | str) -> Any:
 def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """Cross-entropy of ``model(images)`` against integer labels: the default loss."""
     images, labels = batch
+    if not torch.is_tensor(labels):
+        kind = "detection targets (one dict of boxes and labels per image)" if isinstance(labels, (list, tuple, dict)) else type(labels).__name__
+        raise ValueError(f"the default loss is classification cross-entropy on (images, labels), and these targets are {kind}; "
+                         "for a detector pass loss_fn=vitlite.train.detection_loss (or another loss_fn for other tasks)")
     logits = model(images)
     if logits.ndim != 2:
         raise ValueError(f"the default loss expects class scores (B, num_classes) from the model, got shape {tuple(logits.shape)}; pass a loss_fn for other tasks")
@@ -143,6 +147,23 @@ def depth_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], kind:
     if kind == "l1":
         return depth_l1_loss(pred, depth)
     raise ValueError(f"kind must be 'ssi' or 'l1', got {kind!r}")
+
+
+def detection_loss(model: nn.Module, batch: tuple[torch.Tensor, list[dict[str, torch.Tensor]]]) -> tuple[torch.Tensor, dict[str, float]]:
+    """A set-prediction detector's own loss (``model.loss``: DETR's and DINO's Hungarian-matched losses)
+    on ``(images, targets)``, one dict of ``boxes`` and ``labels`` per image. Models that take the targets
+    in their forward pass (DINO's denoising queries: ``takes_targets``) get them."""
+    images, targets = batch
+    if not callable(getattr(model, "loss", None)):
+        raise ValueError(f"detection_loss needs a detector with a loss(outputs, targets) method (DETR, DINO); {type(model).__name__} has none")
+    outputs = model(images, targets) if getattr(model, "takes_targets", False) else model(images)
+    return model.loss(outputs, targets)
+
+
+def _images_of(batch: Any) -> torch.Tensor | None:
+    """The batch's input images, when the batch is a tensor or a tuple or list starting with one."""
+    first = batch[0] if isinstance(batch, (tuple, list)) and batch else batch
+    return first if torch.is_tensor(first) and first.is_floating_point() else None
 
 
 def _check_loss(out: Any) -> tuple[torch.Tensor, dict[str, float]]:
@@ -299,7 +320,15 @@ def fit(
         factor = _lr_factor(step, steps, warmup_steps, schedule)
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * factor
-        loss, logs = _check_loss(loss_fn(model, to_device(batch, device)))
+        batch = to_device(batch, device)
+        images = _images_of(batch)
+        if images is not None and images.device.type != "meta" and not bool(torch.isfinite(images).all()):
+            bad = int((~torch.isfinite(images)).flatten(1).any(1).sum()) if images.ndim > 1 else 1
+            raise FloatingPointError(
+                f"batch {seen} (step {step + 1}) has {bad} image(s) with NaN or infinite pixels; the model was not run on it, so its "
+                "weights and BatchNorm statistics are as before. Clean the data first (find them with ~torch.isfinite(images).flatten(1).all(1))"
+            )
+        loss, logs = _check_loss(loss_fn(model, batch))
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss.item()} at step {step + 1}; lower lr (now {lr}) or check the data")
         optimizer.zero_grad(set_to_none=True)

@@ -33,6 +33,8 @@ def create_model(name: str, *, device: str | torch.device | None = None, **overr
 
     ``device="meta"`` creates parameters without storage (count them, inspect shapes).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"create_model needs a model name, a string such as 'vit_tiny_shapes'; got {name!r} (vitlite.list_models() lists them all)")
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

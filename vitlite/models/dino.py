@@ -97,7 +97,7 @@ class MSDeformableAttention(nn.Module):
         offsets = self.sampling_offsets(query).view(b, q, h, lv, p, 2)
         weights = self.attention_weights(query).view(b, q, h, lv * p).softmax(-1).view(b, q, h, lv, p)
         if reference.shape[-1] == 2:  # offsets in pixels of each level
-            size = torch.stack([spatial_shapes[:, 1], spatial_shapes[:, 0]], -1).to(query.dtype)  # (L, 2): (W, H)
+            size = torch.stack([spatial_shapes[:, 1], spatial_shapes[:, 0]], -1).to(query.device, query.dtype)  # (L, 2): (W, H)
             locations = reference[:, :, None, :, None, :] + offsets / size[None, None, None, :, None, :]
         else:  # offsets in units of half the box, divided among the points
             locations = reference[:, :, None, :, None, :2] + offsets / p * reference[:, :, None, :, None, 2:] * 0.5
@@ -331,7 +331,7 @@ class DINO(nn.Module):
         """(memory (B, S, d), positions with level embeddings (B, S, d), spatial shapes (L, 2))."""
         srcs = self.levels(images)
         b = images.shape[0]
-        shapes = torch.tensor([s.shape[-2:] for s in srcs], device=images.device)
+        shapes = torch.tensor([s.shape[-2:] for s in srcs])  # on the CPU: Python reads it (and the meta device has no data)
         flat = torch.cat([s.flatten(2).transpose(1, 2) for s in srcs], 1)
         pos = torch.cat([
             (sine_position_encoding(b, *s.shape[-2:], self.dim // 2, temperature=20.0, device=images.device).flatten(2).transpose(1, 2).to(s.dtype) + self.level_embed[lv])

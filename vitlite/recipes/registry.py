@@ -15,7 +15,7 @@ from typing import Any, Callable
 import torch
 
 from vitlite.recipes.classic import SOFT_SPLIT, WINDOWS, comparison, data_hunger, outline_heads
-from vitlite.recipes.runner import CHECKPOINTS, Study
+from vitlite.recipes.runner import CHECKPOINTS, Study, checkpoint_checksums
 
 __all__ = ["Recipe", "RECIPES", "main"]
 
@@ -79,7 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--device", default="cpu", help="where to train (recorded in the manifest), e.g. cuda")
     parser.add_argument("--force", action="store_true", help="train again runs that already have a record")
+    parser.add_argument("--checksums", action="store_true", help="record every shipped checkpoint's SHA-256 in its manifest (after replacing a .pt by hand)")
     args = parser.parse_args(argv)
+    if args.checksums:
+        root = Path(__file__).resolve().parent.parent.parent / "assets" / CHECKPOINTS
+        for manifest_path in sorted(root.glob("*/manifest.json")):
+            sums = checkpoint_checksums(manifest_path.parent)
+            record = json.loads(manifest_path.read_text())
+            if sums and record.get("checksums") != sums:
+                record["checksums"] = sums
+                manifest_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+                print(f"{manifest_path.parent.name}: {len(sums)} checksums recorded")
+        return 0
     if args.list or not args.recipe:
         for name, recipe in RECIPES.items():
             print(f"{name:<18} {recipe.about}")
@@ -100,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     record.setdefault("threads", torch.get_num_threads())
     record.update(recipe=args.recipe, command=f"python -m vitlite.recipes {args.recipe}", torch=torch.__version__, python=platform.python_version(), date=date.today().isoformat(), machine=_machine())
     out.mkdir(parents=True, exist_ok=True)
+    sums = checkpoint_checksums(out)
+    if sums:  # load_checkpoint checks each file against these
+        record["checksums"] = sums
     (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
     from vitlite.recipes.claims import write_to_manifests
 

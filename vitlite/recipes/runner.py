@@ -11,6 +11,7 @@ loading more than one checkpoint per arm.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import textwrap
@@ -28,9 +29,9 @@ from vitlite.assets import asset_path
 from vitlite.data import Augment, ShapesDataset, ShapesWorld
 from vitlite.metrics import accuracy, depth_scores, detection_scores, segmentation_scores
 from vitlite.models import create_model
-from vitlite.train import History, classification_loss, depth_loss, fit, segmentation_loss
+from vitlite.train import History, classification_loss, depth_loss, detection_loss, fit, segmentation_loss
 
-__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "manifest", "provenance", "describe", "Arm", "Study", "TASKS", "summarize"]
+__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "checkpoint_checksums", "manifest", "provenance", "describe", "Arm", "Study", "TASKS", "summarize"]
 
 CHECKPOINTS = "checkpoints"
 
@@ -88,6 +89,22 @@ def load_checkpoint(*parts: str, device: torch.device | str = "cpu") -> tuple[nn
     return model.to(device).eval(), blob["meta"]
 
 
+def checkpoint_checksums(folder: Path) -> dict[str, str]:
+    """The SHA-256 of each checkpoint (``*.pt``) in a recipe's folder, by file name: what its manifest records
+    under ``"checksums"`` so that :func:`load_checkpoint` can tell a damaged file from a good one."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(Path(folder).glob("*.pt"))}
+
+
+def _recorded_checksum(path: Path) -> str | None:
+    manifest_path = path.parent / "manifest.json"
+    if not manifest_path.exists():
+        return None
+    try:
+        return json.loads(manifest_path.read_text()).get("checksums", {}).get(path.name)
+    except (json.JSONDecodeError, AttributeError):
+        return None
+
+
 def _read_checkpoint(path: Path, rebuild: str) -> dict[str, Any]:
     fix = f"rebuild it with `{rebuild}` (or restore it with `git checkout -- {path.name}` in its folder)"
     size = path.stat().st_size
@@ -97,6 +114,9 @@ def _read_checkpoint(path: Path, rebuild: str) -> dict[str, Any]:
         head = f.read(64)
     if head.startswith(b"version https://git-lfs"):
         raise OSError(f"checkpoint {path} is a Git LFS pointer ({size} bytes), not the weights; run `git lfs pull`, or {fix}")
+    expected = _recorded_checksum(path)
+    if expected is not None and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        raise OSError(f"checkpoint {path} is damaged: its bytes differ from the SHA-256 its manifest records ({expected[:12]}...); {fix}")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated zip, wrong format, unpickling refused
@@ -182,10 +202,7 @@ def _depth_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
     return depth_scores(model, data, align=True, band=2)
 
 
-def _detection_loss(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
-    images, targets = batch
-    outputs = model(images, targets) if getattr(model, "takes_targets", False) else model(images)
-    return model.loss(outputs, targets)
+_detection_loss = detection_loss
 
 
 class MatchingInstability:
