@@ -50,3 +50,19 @@ def test_ci_sets_the_strict_skip_flag_and_pytest_a_cell_timeout():
     ci = (HERE.parent / ".ci" / "run").read_text()
     assert "VITLITE_STRICT_SKIPS=1" in ci
     assert "--nbval-cell-timeout=" in (HERE.parent / "pyproject.toml").read_text()
+
+
+def test_every_explorer_is_exported():
+    import inspect
+
+    from vitlite import explore
+
+    defined = {name for name, obj in inspect.getmembers(explore, inspect.isfunction) if name.endswith("_explorer") and obj.__module__ == explore.__name__}
+    assert defined and defined <= set(explore.__all__), f"missing from explore.__all__: {sorted(defined - set(explore.__all__))}"
+
+
+def test_environment_yml_lists_no_dependency_twice():
+    """Conda brings Python and PyTorch; the rest comes from pyproject.toml through pip."""
+    text = (HERE.parent / "environment.yml").read_text()
+    listed = [line.strip()[2:] for line in text.partition("dependencies:")[2].splitlines() if line.strip().startswith("- ")]
+    assert [entry.split(">")[0].split("=")[0] for entry in listed] == ["python", "pytorch", "pip", "pip:", "-e .[dev]"]

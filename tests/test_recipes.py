@@ -185,6 +185,7 @@ def test_command_line_lists_and_rejects(capsys):
 STUDIES = [r.study for r in RECIPES.values() if r.study is not None and r.study.save_checkpoints]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("study", STUDIES, ids=lambda s: s.name)
 def test_shipped_checkpoints_score_what_their_records_say(study):
     """Each arm's checkpoint (float16 weights) on its test set generated again here: the recorded score."""

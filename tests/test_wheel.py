@@ -26,6 +26,7 @@ SOURCES = ("vitlite", "assets", "pyproject.toml", "README.md", "LICENSE")
 CHAPTER = "03_t2t_vit"  # the quickest chapter that loads recipe checkpoints (see assets/runtimes.json)
 
 pytest.importorskip("setuptools", minversion="77")
+pytestmark = pytest.mark.slow  # builds and installs the wheel, and runs a chapter from it
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -21,6 +21,7 @@ pytest.importorskip("ipywidgets")
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "chapters" / "04_swin.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+pytestmark = pytest.mark.slow  # runs chapter 04's explorer cells in a live kernel
 
 DRIVE = """
 import json

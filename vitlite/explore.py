@@ -20,7 +20,8 @@ from vitlite.viz import DPI, Figure
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer", "matching_explorer", "detr_attention_explorer"]
+__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer", "matching_explorer", "detr_attention_explorer",
+           "denoising_explorer", "deformable_sampling_explorer", "setr_explorer", "dpt_stage_explorer", "depth_error_explorer"]
 
 
 @dataclass(frozen=True)

@@ -203,10 +203,6 @@ class DPT(nn.Module):
         pos = resample_pos_embed(self.encoder.pos_embed, grid, (side, side), 1, mode="bilinear")
         return torch.cat([self.encoder.cls_token.expand(len(images), -1, -1), tokens], 1) + pos, grid, maps[:2]
 
-    def hooked_tokens(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """The raw outputs (B, 1 + N, D) of the hooked blocks."""
-        return self._tokens(self._embed(images)[0])
-
     def _tokens(self, x: torch.Tensor) -> list[torch.Tensor]:
         out = []
         for i, block in enumerate(self.encoder.blocks):

@@ -54,7 +54,7 @@ part did not hold, else ``inconclusive`` if a part is, else ``held, not robust``
 
 from __future__ import annotations
 
-import math
+import statistics
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -74,17 +74,13 @@ Runs = tuple[str, str]  # (study, arm label): the runs of one arm, one per seed
 
 
 def mean(values: Iterable[float]) -> float:
-    values = list(values)
-    return sum(values) / len(values)
+    return statistics.fmean(values)
 
 
 def stdev(values: Iterable[float]) -> float:
     """Sample standard deviation (0 for a single value)."""
     values = list(values)
-    if len(values) < 2:
-        return 0.0
-    m = mean(values)
-    return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 # ---------------------------------------------------------------- end points

@@ -29,6 +29,7 @@ from vitlite.assets import asset_path
 from vitlite.data import Augment, ShapesDataset, ShapesWorld
 from vitlite.metrics import accuracy, depth_scores, detection_scores, segmentation_scores
 from vitlite.models import create_model
+from vitlite.recipes.evidence import mean, stdev
 from vitlite.train import History, classification_loss, depth_loss, detection_loss, fit, segmentation_loss
 
 __all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "checkpoint_checksums", "manifest", "provenance", "describe", "Arm", "Study", "TASKS", "summarize"]
@@ -487,7 +488,5 @@ def summarize(records: list[dict[str, Any]], metric: str, split: str = "test") -
         entry["values"].append(record["scores"][split][metric])
         entry["seeds"].append(record["seed"])
     for entry in out.values():
-        values = torch.tensor(entry["values"], dtype=torch.float64)
-        entry["mean"] = values.mean().item()
-        entry["std"] = values.std().item() if len(values) > 1 else 0.0
+        entry["mean"], entry["std"] = mean(entry["values"]), stdev(entry["values"])
     return out
