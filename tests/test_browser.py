@@ -27,7 +27,7 @@ CHROMIUM = os.environ.get("VITLITE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RUN_ALL_TIMEOUT_S = 600
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _free_port() -> int:
@@ -162,3 +162,69 @@ def test_chapter_04_in_jupyterlab(lab, tmp_path):
             assert not [e for c in state["cells"] for e in c["errors"]]
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------- the website, in the same browser
+@pytest.fixture
+def served_site(tmp_path):
+    """The site built from the stored notebooks (no npm fetch: .ci/run fetched MathJax and the font
+    before the tests), served on localhost; yields the base URL."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)")
+    pytest.importorskip("playwright", reason="browser test skipped: playwright is not installed (pip install playwright)")
+    pytest.importorskip("sphinx", reason="site test skipped: pip install -e '.[site]'")
+    import functools
+    import http.server
+    import threading
+
+    from vitlite import site
+
+    try:
+        out = site.build(tmp_path / "site", fetch=False)
+    except site.MissingVendor as missing:
+        pytest.skip(str(missing))
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_site_chapter_page_shows_a_figure_an_equation_and_the_korean_card(served_site):
+    from playwright.sync_api import sync_playwright
+
+    requested = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{served_site}/{CHAPTER.replace('.ipynb', '.html')}", timeout=60_000)
+            page.wait_for_selector("mjx-container", timeout=60_000)  # MathJax, served by the site, typeset the equation
+            assert page.locator("mjx-container").count() >= 1
+            figure = page.locator("main img[src*='_images/']").first
+            figure.scroll_into_view_if_needed()
+            page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=figure.element_handle(), timeout=30_000)
+            card = page.locator("main h2", has_text="스터디 카드").first
+            card.scroll_into_view_if_needed()
+            assert card.is_visible()
+            page.evaluate("() => document.fonts.ready")
+            for weight in (400, 700):  # regular text and bold headers
+                korean = page.evaluate(f"""async () => {{ await document.fonts.load('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); return document.fonts.check('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); }}""")
+                assert korean, f"the site's Korean web font (weight {weight}) did not load"
+            family = page.evaluate("""() => getComputedStyle([...document.querySelectorAll('main th')].find(t => t.textContent.includes('한국어'))).fontFamily""")
+            assert family.startswith('"vitlite KR"'), f"Korean table headers are not drawn with the site's font: {family}"
+            if os.environ.get("VITLITE_SCREENSHOT"):  # a picture of the card for a maintainer to look at
+                page.screenshot(path=os.environ["VITLITE_SCREENSHOT"])
+        finally:
+            browser.close()
+    foreign = [url for url in requested if not url.startswith(served_site) and not url.startswith("data:")]
+    assert not foreign, f"the page asked other hosts for {foreign[:5]}"
