@@ -91,22 +91,37 @@ def _npm_package(cache: Path, spec: str, probe: str, fetch: bool = True) -> Path
     return folder
 
 
-def _vendor(static: Path, cache: Path, fetch: bool = True) -> None:
-    """MathJax (the combined TeX component, its fonts and the extensions it loads on demand) and the
-    Korean font's regular and bold weights, copied into the site's _static folder."""
+def vendor_mathjax(dest: Path, cache: Path, fetch: bool = True) -> Path:
+    """MathJax 3 (the combined TeX component, its fonts and the extensions it loads on demand) copied
+    into ``dest/mathjax``; returns the script's path."""
     mathjax = _npm_package(cache, MATHJAX, "es5/tex-mml-chtml.js", fetch) / "es5"
     for part in ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "a11y", "ui"):
-        source, target = mathjax / part, static / "mathjax" / part
+        source, target = mathjax / part, dest / "mathjax" / part
+        if target.exists():
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, target) if source.is_dir() else shutil.copy2(source, target)
+    return dest / "mathjax" / "tex-mml-chtml.js"
+
+
+def vendor_korean_font(dest: Path, cache: Path, fetch: bool = True) -> Path:
+    """The Korean font's regular and bold weights (Hangul only, family "vitlite KR") copied into
+    ``dest/noto-sans-kr``; returns the style sheet's path."""
     font = _npm_package(cache, KOREAN_FONT, "400.css", fetch)
-    (static / "noto-sans-kr" / "files").mkdir(parents=True)
+    (dest / "noto-sans-kr" / "files").mkdir(parents=True, exist_ok=True)
     css = []
     for weight in (400, 700):  # regular and bold (table headers, bold labels)
         css.append(_hangul_only((font / f"{weight}.css").read_text()))
     for name in sorted(set(re.findall(r"url\(\./files/([^)]+\.woff2)\)", "".join(css)))):  # only the files the rules use
-        shutil.copy2(font / "files" / name, static / "noto-sans-kr" / "files" / name)
-    (static / "noto-sans-kr" / "fonts.css").write_text("\n".join(css))
+        shutil.copy2(font / "files" / name, dest / "noto-sans-kr" / "files" / name)
+    sheet = dest / "noto-sans-kr" / "fonts.css"
+    sheet.write_text("\n".join(css))
+    return sheet
+
+
+def _vendor(static: Path, cache: Path, fetch: bool = True) -> None:
+    vendor_mathjax(static, cache, fetch)
+    vendor_korean_font(static, cache, fetch)
     (static / "vitlite.css").write_text(CSS)
 
 
