@@ -270,17 +270,25 @@ for name, count in published.items():
     assert ours == count
 
 # %% [markdown]
-# `vitlite.hub.from_transformers` converts Hugging Face's `SwinModel` and `SwinForImageClassification`.
-# The test suite compares outputs, hidden states and attention maps at several configurations (window
-# sizes 2, 4, 5 and 7, padded windows, the last stage at exactly the window size) to 1e-5. One case it
-# cannot cover: Hugging Face's Swin (versions 4.57 and 5.x) fails when a stage's resolution is *smaller*
-# than the window, because it sizes the bias table before shrinking the window. Our model follows the
-# official rule there, and the tests check it against two independent formulations of shifted windows.
-# Here, a randomly initialised Swin-T classifier:
+# `vitlite.hub.from_transformers` converts Hugging Face's `SwinModel` and `SwinForImageClassification`;
+# the tests compare outputs, hidden states and attention maps at several configurations to 1e-5. (Hugging
+# Face's Swin fails when a stage is *smaller* than the window; there our model follows the official rule,
+# checked against two independent formulations of shifted windows.) A random Swin-T classifier:
 
 # %%
 torch.manual_seed(0)
 difference = vitlite.hub.compare_with_transformers(lambda t: t.SwinForImageClassification(t.SwinConfig(num_labels=1000, attn_implementation="eager")), torch.randn(1, 3, 224, 224), "Swin-T at 224, random weights")
+
+# %% [markdown]
+# **Optional: official weights on real photos.** Set `LOAD_PRETRAINED = True` to download Swin-T
+# (ImageNet-1k, about 110 MB) into our model and see its top guesses for the course's photos; offline, one
+# line says so.
+
+# %%
+LOAD_PRETRAINED = False  # set to True to download microsoft/swin-tiny-patch4-window7-224
+
+pretrained = vitlite.hub.load_pretrained("microsoft/swin-tiny-patch4-window7-224") if LOAD_PRETRAINED else None
+vitlite.hub.show_top_classes(pretrained, k=3)  # each photo's three best guesses (offline: one line)
 
 # %% [markdown]
 # ## 5 · The cost of attention
@@ -699,17 +707,6 @@ for run in record["runs"]:
 print(f"{'':>7} {'steps':>6} {'train (s)':>10} {'accuracy':>9} {'images/s':>9} {'MB':>7}")
 for label, c in cost.items():
     print(f"{label:>7} {c['steps']:>6} {c['train_s']:>10.0f} {c['accuracy']:>9.3f} {c['images_per_s']:>9.0f} {c['memory']:>7.1f}")
-
-# %%
-names = {"swin": "Swin, 2x2 patches", "vit_p4": "ViT/4", "vit_p2": "ViT/2"}
-fig, axes = viz.figure(1, 3, panel=(3.0, 2.8))
-for ax, key, label in zip(axes[0], ["accuracy", "images_per_s", "memory"], ["test accuracy (textures, one seed)", "images/s at inference", "MB kept for backward"]):
-    bars = ax.bar([names[k] for k in cost], [c[key] for c in cost.values()], color=["C2", "C0", "C1"])
-    ax.bar_label(bars, fmt="%.3f" if key == "accuracy" else "%.0f", fontsize=8)
-    ax.set_title(label, fontsize=9)
-    ax.tick_params(axis="x", labelsize=8)
-axes[0, 0].set_ylim(0, 1.1)
-fig
 
 # %%
 names = {"swin": "Swin, 2x2 patches", "vit_p4": "ViT/4", "vit_p2": "ViT/2"}

@@ -263,18 +263,26 @@ for name, paper_m in {"deeplabv3_mobilevit_xxs": 1.9, "deeplabv3_mobilevit_xs": 
 
 # %% [markdown]
 # `vitlite.hub.from_transformers` converts Hugging Face's `MobileViTModel`, `MobileViTForImageClassification`
-# and `MobileViTForSemanticSegmentation`. The test suite compares outputs at several widths, expansion
-# ratios, head counts, image sizes (odd feature maps included) and output strides to 1e-5, stage by stage.
-# One difference it documents: when a segmentation model trades stride for dilation, the paper's code also
-# dilates the MobileViT block's 3×3 convolution and Hugging Face does not; vitlite follows the paper's code
-# and its converter switches the dilation off, so converted models still equal Hugging Face's. Here, a
-# MobileViT-XXS with random weights (redrawn from N(0, 0.1): Hugging Face's own initialisation makes this
+# and `MobileViTForSemanticSegmentation`; the tests compare outputs at several widths, head counts, image
+# sizes and output strides to 1e-5, stage by stage. (With dilation the paper's code also dilates the
+# block's 3×3 convolution and Hugging Face's does not; the converter switches it off.) Here, a
+# MobileViT-XXS with random weights (from N(0, 0.1): Hugging Face's own initialisation makes this
 # network's outputs vanish, near 1e-42, and any comparison would pass):
 
 # %%
 torch.manual_seed(0)
 xxs = dict(hidden_sizes=[64, 80, 96], neck_hidden_sizes=[16, 16, 24, 48, 64, 80, 320], expand_ratio=2.0, num_labels=1000)
 difference = vitlite.hub.compare_with_transformers(lambda t: t.MobileViTForImageClassification(t.MobileViTConfig(**xxs)), torch.randn(1, 3, 256, 256), "MobileViT-XXS at 256, random weights", weights_std=0.1)
+
+# %% [markdown]
+# **Optional: official weights on real photos.** Set `LOAD_PRETRAINED = True` to download MobileViT-S (ImageNet-1k, about 22 MB) into our
+# model and see its top guesses for the course's photos; offline, one line says so.
+
+# %%
+LOAD_PRETRAINED = False  # set to True to download apple/mobilevit-small
+
+pretrained = vitlite.hub.load_pretrained("apple/mobilevit-small") if LOAD_PRETRAINED else None
+vitlite.hub.show_top_classes(pretrained, k=3)  # each photo's three best guesses (offline: one line)
 
 # %% [markdown]
 # ## 6 · Experiment: light-weight, general-purpose, low-latency

@@ -181,7 +181,8 @@ with torch.no_grad():
 print(f"separable: the {len(others)} other tokens' changes, each divided by its own gain, agree to {spread:.1e}: one shared vector")
 print(f"self-attention: the {len(others)} other tokens' changes span {spanned(mha_changes)} directions of {d}")
 assert spread < 1e-5 and spanned(mha_changes) > 1
-#
+
+# %% [markdown]
 # ## 2 · The v2 block
 #
 # The v2 block keeps v1's local representation (with a *depthwise* 3×3 convolution) and its unfolding,
@@ -264,6 +265,16 @@ for name, (count, paper_m) in v3_code.items():
 # %%
 torch.manual_seed(0)
 difference = vitlite.hub.compare_with_transformers(lambda t: t.MobileViTV2ForImageClassification(t.MobileViTV2Config(width_multiplier=0.5, num_labels=1000)), torch.randn(1, 3, 256, 256), "MobileViT v2-0.5 at 256, random weights", weights_std=0.1)
+
+# %% [markdown]
+# **Optional: official weights on real photos.** Set `LOAD_PRETRAINED = True` to download MobileViT v2-1.0 (ImageNet-1k at 256×256, about 20 MB) into our
+# model and see its top guesses for the course's photos; offline, one line says so.
+
+# %%
+LOAD_PRETRAINED = False  # set to True to download apple/mobilevitv2-1.0-imagenet1k-256
+
+pretrained = vitlite.hub.load_pretrained("apple/mobilevitv2-1.0-imagenet1k-256") if LOAD_PRETRAINED else None
+vitlite.hub.show_top_classes(pretrained, k=3)  # each photo's three best guesses (offline: one line)
 
 # %% [markdown]
 # ## 5 · The cost of attention, measured
@@ -407,7 +418,7 @@ for label, arm in builds.items():
 # The verdicts, by the course's rule (the cell checks them against the manifests):
 
 # %%
-rows = claims.report(6)
+rows = claims.report(6, expected=False)  # the expectation was printed with the study above
 assert all(row.verdict == claims.recorded_verdict(row.claim.key) for row in rows), "records and manifests disagree: run python -m vitlite.recipes.claims --write"
 
 # %% [markdown]

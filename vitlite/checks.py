@@ -185,21 +185,32 @@ def sharpening_shifts(answer: Any) -> None:
         raise Mismatch("; ".join(parts))
 
 
+def _verdict_answer(answer: Any) -> str:
+    """A learner's verdict, lower-cased, or a Mismatch listing the four."""
+    from vitlite.recipes.evidence import VERDICTS
+
+    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
+        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    return answer.strip().lower()
+
+
+def _same_verdict(given: str, want: str, hints: dict[str, str], what: str = "the row would not be") -> None:
+    if given != want:
+        hint = hints.get(given, "")
+        raise Mismatch(f"by the rule {what} {given!r}" + (f": {hint}" if hint else ""))
+
+
 def verdict_by_rule(answer: Any, test: Any, traps: dict[str, str] | None = None) -> None:
     """Compare a learner's verdict (a string) with the course's rule applied to the values of ``test`` (a
     :class:`vitlite.recipes.evidence.Test`; its end points and controls are left out); ``traps`` maps a
     wrong verdict to the hint it deserves."""
     from dataclasses import replace
 
-    from vitlite.recipes.evidence import VERDICTS, Book, grade
+    from vitlite.recipes.evidence import Book, grade
 
-    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
-        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    given = _verdict_answer(answer)
     want = grade(replace(test, helps=(), hurts=(), controls=()), Book()).verdict  # the values alone: no end points, no controls
-    given = answer.strip().lower()
-    if given != want:
-        hint = (traps or {}).get(given, "")
-        raise Mismatch(f"by the rule this record is not {given!r}" + (f": {hint}" if hint else ""))
+    _same_verdict(given, want, traps or {}, "this record is not")
 
 
 @checker("Exercise 4: grade a record by the rule", answers="value")
@@ -565,22 +576,18 @@ def detr_trails_if_stopped(answer: Any) -> None:
     """``answer``: the verdict of chapter 07's first row (DETR trails the dense detector, and gains more over
     the last third) if every DETR run had been stopped by patience at the same scores."""
     from vitlite.recipes import claims
-    from vitlite.recipes.evidence import VERDICTS, Book, grade
+    from vitlite.recipes.evidence import Book, grade
 
-    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
-        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    given = _verdict_answer(answer)
     real = claims.book()
     records = [dict(r, stopped_by_patience=True) if r["label"] == "detr" else r for r in real.records("detr")]
     stopped = Book({"detr": records}, {"detr": real.budget("detr")})
     want = grade(claims.claim("07.slow").measure(stopped), stopped).verdict
-    given = answer.strip().lower()
-    if given != want:
-        hints = {
-            "inconclusive": "a run stopped by patience had stopped improving: its late gain counts as 0, so nothing is left that could reverse the row",
-            "did not hold": "DETR trails in every seed by more than 0.2 AP: the threshold is met",
-            "held, not robust": "every seed agrees in both parts",
-        }
-        raise Mismatch(f"by the rule the row would not be {given!r}" + (f": {hints[given]}" if given in hints else ""))
+    _same_verdict(given, want, {
+        "inconclusive": "a run stopped by patience had stopped improving: its late gain counts as 0, so nothing is left that could reverse the row",
+        "did not hold": "DETR trails in every seed by more than 0.2 AP: the threshold is met",
+        "held, not robust": "every seed agrees in both parts",
+    })
 
 
 # ---------------------------------------------------------------- chapter 08
@@ -721,21 +728,17 @@ def t2t_gap_at_3000(answer: Any) -> None:
     """``answer``: the verdict of chapter 03's generalisation row (T2T-ViT's train - test gap smaller than
     the ViT's, seed by seed) had it been read on the 3,000-step t2t study instead of t2t_long."""
     from vitlite.recipes import claims
-    from vitlite.recipes.evidence import VERDICTS, Book, grade
+    from vitlite.recipes.evidence import Book, grade
 
-    if not isinstance(answer, str) or answer.strip().lower() not in VERDICTS:
-        raise Mismatch(f"give one of the verdicts {list(VERDICTS)} as a string, got {answer!r}")
+    given = _verdict_answer(answer)
     real = claims.book()
     short = Book({"t2t_long": [r for r in real.records("t2t") if r["label"] in ("vit", "t2t")]}, {"t2t_long": real.budget("t2t")})
     want = grade(claims.claim("03.generalises").measure(short), short).verdict
-    given = answer.strip().lower()
-    if given != want:
-        hints = {
-            "held": "the mean gap is smaller for T2T-ViT, but look at seed 1, and at the T2T-ViT runs' late gains",
-            "held, not robust": "one seed disagrees, yes; but first ask whether every run had reached its end point",
-            "did not hold": "the mean difference is on the claim's side, so it cannot fail outright; what keeps it open?",
-        }
-        raise Mismatch(f"by the rule the row would not be {given!r}" + (f": {hints[given]}" if given in hints else ""))
+    _same_verdict(given, want, {
+        "held": "the mean gap is smaller for T2T-ViT, but look at seed 1, and at the T2T-ViT runs' late gains",
+        "held, not robust": "one seed disagrees, yes; but first ask whether every run had reached its end point",
+        "did not hold": "the mean difference is on the claim's side, so it cannot fail outright; what keeps it open?",
+    })
 
 
 @checker("Exercise 3: T2T-ViT-14 at 384 x 384", answers="value")

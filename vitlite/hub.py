@@ -20,7 +20,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-__all__ = ["from_transformers", "compare_with_transformers", "load_pretrained", "supported"]
+__all__ = ["from_transformers", "compare_with_transformers", "load_pretrained", "prepare_image", "top_classes", "show_top_classes", "supported"]
 
 _CONVERTERS: dict[str, Callable[[nn.Module], nn.Module]] = {}
 
@@ -549,15 +549,68 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
                 return None
     config, classifier, hf, processor = loaded
     model = from_transformers(hf)
-    size = getattr(processor, "size", None) or {}
-    model.pretrained_cfg = {
-        "repo_id": repo_id,
-        "labels": [config.id2label[i] for i in range(len(config.id2label))] if classifier else None,
-        "mean": list(getattr(processor, "image_mean", [0.5, 0.5, 0.5])),
-        "std": list(getattr(processor, "image_std", [0.5, 0.5, 0.5])),
-        "image_size": size.get("height") or size.get("shortest_edge") or getattr(config, "image_size", 224),
-    }
+    model.pretrained_cfg = {"repo_id": repo_id, "labels": [config.id2label[i] for i in range(len(config.id2label))] if classifier else None, **_input_settings(processor, config)}
     return model
+
+
+def _input_settings(processor: Any, config: Any) -> dict[str, Any]:
+    """What a checkpoint's image processor does to an image, as :func:`prepare_image` needs it: the side
+    of the square it feeds the model, the normalisation (none when the processor does not normalise, as
+    MobileViT's) and whether it flips RGB to BGR (MobileViT's checkpoints were trained on BGR)."""
+    size = getattr(processor, "size", None) or {}
+    crop = getattr(processor, "crop_size", None) or {}
+    side = (crop.get("height") if getattr(processor, "do_center_crop", False) and crop else None) or size.get("height") or size.get("shortest_edge") or getattr(config, "image_size", 224)
+    normalise = getattr(processor, "do_normalize", False) and getattr(processor, "image_mean", None) is not None
+    return {
+        "mean": list(processor.image_mean) if normalise else [0.0, 0.0, 0.0],
+        "std": list(processor.image_std) if normalise else [1.0, 1.0, 1.0],
+        "image_size": int(side),
+        "flip_channels": bool(getattr(processor, "do_flip_channel_order", False)),
+    }
+
+
+def prepare_image(model: nn.Module, image: torch.Tensor) -> torch.Tensor:
+    """A (3, H, W) image in [0, 1] (e.g. :func:`vitlite.data.photo`) as the (1, 3, S, S) input a model from
+    :func:`load_pretrained` expects: resized to its square side, channels flipped if its processor flips
+    them, normalised as its processor normalises."""
+    cfg = getattr(model, "pretrained_cfg", None)
+    if cfg is None:
+        raise ValueError("prepare_image needs a model from vitlite.hub.load_pretrained (it reads model.pretrained_cfg)")
+    if not torch.is_tensor(image) or image.ndim != 3 or image.shape[0] != 3:
+        raise ValueError(f"give one RGB image as a (3, H, W) tensor in [0, 1], e.g. vitlite.data.photo('coffee'); got {tuple(image.shape) if torch.is_tensor(image) else type(image).__name__}")
+    x = image.float()[None]
+    side = cfg["image_size"]
+    if tuple(x.shape[-2:]) != (side, side):
+        x = torch.nn.functional.interpolate(x, size=(side, side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+    if cfg.get("flip_channels"):
+        x = x.flip(1)
+    mean, std = torch.tensor(cfg["mean"]).view(1, 3, 1, 1), torch.tensor(cfg["std"]).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def show_top_classes(model: nn.Module | None, k: int = 3) -> None:
+    """Print a pretrained classifier's ``k`` best guesses for each of the course's photos; for None (a
+    download skipped or refused), the one line that says how to get the weights."""
+    from vitlite.data import list_photos, photo
+
+    if model is None:
+        print("pretrained weights: skipped (set LOAD_PRETRAINED = True above to download them)")
+        return
+    for name in list_photos():
+        print(f"{name:<10}", "; ".join(f"{label} {prob:.0%}" for prob, label in top_classes(model, photo(name), k=k)))
+
+
+def top_classes(model: nn.Module, image: torch.Tensor, k: int = 5) -> list[tuple[float, str]]:
+    """The ``k`` most probable classes of a classifier from :func:`load_pretrained` for one image:
+    (probability, label) pairs, most probable first."""
+    labels = (getattr(model, "pretrained_cfg", None) or {}).get("labels")
+    if not labels:
+        raise ValueError("top_classes needs an image classifier from vitlite.hub.load_pretrained (its checkpoint names the classes)")
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        probs = model.eval()(prepare_image(model, image).to(device)).softmax(-1)[0].cpu()
+    values, indices = probs.topk(min(k, len(labels)))
+    return [(float(v), labels[int(i)]) for v, i in zip(values, indices)]
 
 
 # ---------------------------------------------------------------------------- DPT
