@@ -24,7 +24,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/07_detr.ipynb)
 #
-# **Runtime:** about 54 s on a 2-core CPU (Intel(R) Xeon(R) Processor), measured by `python -m vitlite.bench`.
+# **Runtime:** about 54 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -322,15 +322,10 @@ fig
 # images), 80 steps each and no evaluation: scoring AP on the validation set takes longer than the training.
 
 # %%
-from vitlite.recipes.runner import TASKS
-from vitlite.train import fit
-
 live = {}
 for label in ("dense", "detr"):
     arm = study.arm(label)
-    model = study.build(arm, seed=0)
-    history = fit(model, study.dataset("train", 2000).loader(study.batch_size, seed=0), steps=80, lr=arm.lr, weight_decay=study.weight_decay,
-                  grad_clip=study.grad_clip, loss_fn=TASKS["detection"].loss, seed=0, device=device, desc=f"{label}, live")
+    model, history = study.train(arm, seed=0, steps=80, n_train=2000, evaluate=False, device=device)  # the recipe's own settings
     live[f"{names[label]}: {history.seconds:.0f} s for 80 steps"] = history
 fig = viz.plot_losses(live, title="live: 80 steps (each model's own loss, so compare shapes, not heights)")
 fig

@@ -22,7 +22,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/08_dino.ipynb)
 #
-# **Runtime:** about 50 s on a 2-core CPU (Intel(R) Xeon(R) Processor), measured by `python -m vitlite.bench`.
+# **Runtime:** about 50 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
@@ -305,8 +305,7 @@ from vitlite.recipes import manifest, provenance, summarize
 from vitlite.recipes.detr import DETR_VS_DENSE
 from vitlite.recipes.detr import PILOT as DETR_PILOT
 from vitlite.recipes.dino import ABLATION, DINO
-from vitlite.recipes.runner import TASKS, MatchingInstability
-from vitlite.train import fit
+from vitlite.recipes.runner import MatchingInstability
 
 study = DINO
 names = {"detr": "DETR (ch. 07)", "deformable": "deformable", "qs": "+ QS", "lft": "+ QS + LFT", "dino": "DINO (+ CDN)"}
@@ -315,9 +314,7 @@ for label in ("lft", "dino"):
     arm = study.arm(label)
     model = study.build(arm, seed=0)
     unstable = MatchingInstability(model, study.dataset("val"), n=100)
-    live[names[label]] = fit(model, study.dataset("train", 2000).loader(study.batch_size, seed=0), steps=60, lr=arm.lr, weight_decay=study.weight_decay,
-                             grad_clip=study.grad_clip, loss_fn=TASKS["detection"].loss, eval_fn=lambda m: {"instability": unstable(m)}, eval_every=10,
-                             seed=0, device=device, desc=f"{label}, live")
+    _, live[names[label]] = study.train(arm, seed=0, steps=60, n_train=2000, eval_fn=lambda m: {"instability": unstable(m)}, eval_every=10, model=model, device=device)
 fig, axes = viz.figure(1, 2, panel=(4.2, 3.0))
 for i, (name, history) in enumerate(live.items()):
     axes[0, 0].plot(history.step, history.loss, color=f"C{i + 3}", label=f"{name}: {history.seconds:.0f} s")

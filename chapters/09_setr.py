@@ -202,7 +202,6 @@ from vitlite.metrics import label_map_scores
 from vitlite.recipes import describe, manifest, provenance, summarize
 from vitlite.recipes.dense import SETR, band_drop
 from vitlite.recipes.runner import TASKS
-from vitlite.train import fit
 
 study = SETR
 test = study.dataset("test")
@@ -229,10 +228,7 @@ val = study.dataset("val", 200)
 live = {}
 for label in ("naive", "pup"):
     arm = study.arm(label)
-    model = study.build(arm, seed=0)
-    live[names[label]] = fit(model, study.dataset("train", 2000).loader(study.batch_size, seed=0), steps=100, lr=arm.lr or study.lr,
-                             weight_decay=study.weight_decay, grad_clip=study.grad_clip, loss_fn=TASKS["segmentation"].loss,
-                             eval_fn=lambda m: {"miou": TASKS["segmentation"].scores(m, val)["miou"]}, eval_every=20, seed=0, device=device, desc=f"{label}, live")
+    _, live[names[label]] = study.train(arm, seed=0, steps=100, n_train=2000, eval_fn=lambda m: {"miou": TASKS["segmentation"].scores(m, val)["miou"]}, eval_every=20, device=device)
 fig, axes = viz.figure(1, 2, panel=(4.2, 3.0))
 for i, (name, history) in enumerate(live.items()):
     axes[0, 0].plot(history.step, history.loss, color=f"C{i}", label=f"{name}: {history.seconds:.0f} s")

@@ -66,3 +66,17 @@ def test_environment_yml_lists_no_dependency_twice():
     text = (HERE.parent / "environment.yml").read_text()
     listed = [line.strip()[2:] for line in text.partition("dependencies:")[2].splitlines() if line.strip().startswith("- ")]
     assert [entry.split(">")[0].split("=")[0] for entry in listed] == ["python", "pytorch", "pip", "pip:", "-e .[dev]"]
+
+
+def test_no_heading_is_hidden_in_a_code_cell():
+    """A '# %% [markdown]' marker lost in a chapter's twin turns the next section's heading and prose into
+    comments of a code cell: the section vanishes from the rendered notebook, the site and the slides."""
+    import json
+    import re
+
+    hidden = []
+    for path in sorted((HERE.parent / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                hidden += [f"{path.name}: {line[:60]}" for line in "".join(cell["source"]).splitlines() if re.match(r"# #{1,4} \S", line)]
+    assert not hidden, hidden
