@@ -40,8 +40,12 @@ socket.socket.connect = _loopback_only
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium; runs after every other test")
-    config.addinivalue_line("markers", "notebook: a chapter run top to bottom under nbval (every cell of chapters/*.ipynb)")
-    config.addinivalue_line("markers", "slow: a unit test that takes more than about ten seconds (a wheel build, a training run)")
+    config.addinivalue_line(
+        "markers", "notebook: a chapter run top to bottom under nbval (every cell of chapters/*.ipynb)"
+    )
+    config.addinivalue_line(
+        "markers", "slow: a unit test that takes more than about ten seconds (a wheel build, a training run)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -109,4 +113,3 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-

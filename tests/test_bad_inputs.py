@@ -38,7 +38,9 @@ COURSE_MODELS = {
 def test_uint8_images_say_how_to_convert(name):
     channels, size = COURSE_MODELS[name]
     model = vitlite.create_model(name)
-    with pytest.raises(ValueError, match=r"floating-point images; got dtype torch\.uint8 \(pixels 0-255: use x\.float\(\) / 255\)"):
+    with pytest.raises(
+        ValueError, match=r"floating-point images; got dtype torch\.uint8 \(pixels 0-255: use x\.float\(\) / 255\)"
+    ):
         model(torch.randint(0, 256, (2, channels, size, size), dtype=torch.uint8))
 
 
@@ -46,7 +48,9 @@ def test_uint8_images_say_how_to_convert(name):
 def test_float64_images_say_how_to_convert(name):
     channels, size = COURSE_MODELS[name]
     model = vitlite.create_model(name)
-    with pytest.raises(ValueError, match=r"torch\.float32 weights but got torch\.float64 images; convert with x\.to\(torch\.float32\)"):
+    with pytest.raises(
+        ValueError, match=r"torch\.float32 weights but got torch\.float64 images; convert with x\.to\(torch\.float32\)"
+    ):
         model(torch.rand(2, channels, size, size, dtype=torch.float64))
     model.double()(torch.rand(1, channels, size, size, dtype=torch.float64))  # the other fix works
 
@@ -75,12 +79,21 @@ def test_misshapen_images(x, pattern):
 @pytest.mark.parametrize(
     "build, pattern",
     [
-        (lambda: Attention(10, num_heads=3), r"dim 10 must be divisible by num_heads 3; choose num_heads among \[1, 2, 5, 10\]"),
+        (
+            lambda: Attention(10, num_heads=3),
+            r"dim 10 must be divisible by num_heads 3; choose num_heads among \[1, 2, 5, 10\]",
+        ),
         (lambda: Attention(10, num_heads=0), r"num_heads must be an int >= 1, got 0"),
         (lambda: Block(48, num_heads=5), r"dim 48 must be divisible by num_heads 5"),
-        (lambda: patchify(torch.rand(1, 3, 30, 32), 8), r"H and W divisible by patch_size 8; got shape \(1, 3, 30, 32\)"),
+        (
+            lambda: patchify(torch.rand(1, 3, 30, 32), 8),
+            r"H and W divisible by patch_size 8; got shape \(1, 3, 30, 32\)",
+        ),
         (lambda: patchify(torch.rand(3, 32, 32), 8), r"patchify expects images \(B, C, H, W\)"),
-        (lambda: swin.window_partition(torch.rand(1, 10, 10, 3), 4), r"divisible by window_size 4; got shape \(1, 10, 10, 3\)"),
+        (
+            lambda: swin.window_partition(torch.rand(1, 10, 10, 3), 4),
+            r"divisible by window_size 4; got shape \(1, 10, 10, 3\)",
+        ),
         (lambda: swin.shifted_window_mask(8, 8, 4, 4), r"0 < shift_size < window_size \(4\), got 4"),
         (lambda: swin.shifted_window_mask(8, 8, 4, 6), r"0 < shift_size < window_size \(4\), got 6"),
         (lambda: swin.shifted_window_mask(8, 8, 4, -1), r"got -1"),
@@ -99,7 +112,9 @@ def test_heads_that_do_not_divide_the_width(name):
 
 
 def test_swin_heads_per_stage():
-    with pytest.raises(ValueError, match=r"num_heads must give one positive int per stage, e.g. num_heads=\(2, 4\); got 5"):
+    with pytest.raises(
+        ValueError, match=r"num_heads must give one positive int per stage, e.g. num_heads=\(2, 4\); got 5"
+    ):
         vitlite.create_model("swin_tiny_shapes", num_heads=5)
 
 
@@ -125,7 +140,10 @@ def test_vit_takes_rectangular_images():
 
 
 def test_unknown_setting_is_named_with_the_choices():
-    with pytest.raises(ValueError, match=r"vit_tiny_shapes has no setting 'num_head'; did you mean num_heads\? \(its settings: .*embed_dim"):
+    with pytest.raises(
+        ValueError,
+        match=r"vit_tiny_shapes has no setting 'num_head'; did you mean num_heads\? \(its settings: .*embed_dim",
+    ):
         vitlite.create_model("vit_tiny_shapes", num_head=2)
 
 
@@ -137,7 +155,10 @@ def _shapes(n=64, classes=("circle", "square", "triangle", "cross", "ring")):
 def test_fit_labels_outside_the_head_name_num_classes():
     data = ShapesWorld(image_size=32).classification(64, seed=0, variant="texture")  # six textures
     model = vitlite.create_model("resnet_tiny_shapes", num_classes=5)
-    with pytest.raises(ValueError, match=r"labels range over 0\.\.5 but the model predicts 5 classes \(0\.\.4\); build it with num_classes=6"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels range over 0\.\.5 but the model predicts 5 classes \(0\.\.4\); build it with num_classes=6",
+    ):
         fit(model, data.loader(32), steps=2, progress=False, device="cpu")
 
 
@@ -150,10 +171,22 @@ def test_fit_float_labels_say_long():
 @pytest.mark.parametrize(
     "loss_fn, pattern",
     [
-        (lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1], reduction="none"), r"one number for the batch, got a tensor of shape \(32,\); average it with loss\.mean\(\)"),
-        (lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]).item(), r"scalar torch\.Tensor.*got float \(return the tensor itself, not loss\.item\(\)\)"),
-        (lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]).detach(), r"does not depend on the model's weights"),
-        (lambda m, b: (torch.nn.functional.cross_entropy(m(b[0]), b[1]), 3.0), r"logs loss_fn returns beside the loss must be a dict"),
+        (
+            lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1], reduction="none"),
+            r"one number for the batch, got a tensor of shape \(32,\); average it with loss\.mean\(\)",
+        ),
+        (
+            lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]).item(),
+            r"scalar torch\.Tensor.*got float \(return the tensor itself, not loss\.item\(\)\)",
+        ),
+        (
+            lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]).detach(),
+            r"does not depend on the model's weights",
+        ),
+        (
+            lambda m, b: (torch.nn.functional.cross_entropy(m(b[0]), b[1]), 3.0),
+            r"logs loss_fn returns beside the loss must be a dict",
+        ),
     ],
 )
 def test_fit_loss_fn_returning_the_wrong_thing(loss_fn, pattern):
@@ -164,7 +197,10 @@ def test_fit_loss_fn_returning_the_wrong_thing(loss_fn, pattern):
 
 def test_fit_eval_fn_returning_a_float():
     model = vitlite.create_model("resnet_tiny_shapes")
-    with pytest.raises(ValueError, match=r"eval_fn must return a dict of metric name -> number, e\.g\. \{'accuracy': 0\.93\}; got float"):
+    with pytest.raises(
+        ValueError,
+        match=r"eval_fn must return a dict of metric name -> number, e\.g\. \{'accuracy': 0\.93\}; got float",
+    ):
         fit(model, _shapes().loader(32), steps=2, eval_fn=lambda m: 0.5, progress=False, device="cpu")
 
 
@@ -212,7 +248,11 @@ def test_fit_seed_leaves_the_initial_weights_to_the_caller():
 # ---------------------------------------------------------------- checkers
 def test_checker_given_the_result_instead_of_the_function():
     result = checks.patchify(torch.rand(2, 16, 48))
-    assert result.status == WRONG and "pass the function itself" in result.message and "Tensor of shape (2, 16, 48)" in result.message
+    assert (
+        result.status == WRONG
+        and "pass the function itself" in result.message
+        and "Tensor of shape (2, 16, 48)" in result.message
+    )
 
 
 def test_checker_given_a_correct_answer_that_works_in_place():
@@ -236,14 +276,20 @@ def test_checker_answer_of_the_wrong_type():
 
 def test_checker_function_with_the_wrong_signature():
     result = checks.conv2d_unfold(lambda x: x)
-    assert result.status == WRONG and "calls your function as fn(x, weight), but it is defined as <lambda>(x)" in result.message
+    assert (
+        result.status == WRONG
+        and "calls your function as fn(x, weight), but it is defined as <lambda>(x)" in result.message
+    )
 
 
 # ---------------------------------------------------------------- ShapesWorld
 def test_shapesworld_takes_lists_for_tuples():
     world = ShapesWorld(num_objects=[1, 2], size_range=[0.15, 0.2], shapes=["circle", "ring"])
     assert world.num_objects == (1, 2) and world.shapes == ("circle", "ring")
-    assert torch.equal(world.detection(4).images, ShapesWorld(num_objects=(1, 2), size_range=(0.15, 0.2), shapes=("circle", "ring")).detection(4).images)
+    assert torch.equal(
+        world.detection(4).images,
+        ShapesWorld(num_objects=(1, 2), size_range=(0.15, 0.2), shapes=("circle", "ring")).detection(4).images,
+    )
 
 
 @pytest.mark.parametrize(
@@ -253,7 +299,10 @@ def test_shapesworld_takes_lists_for_tuples():
         (dict(rotate=1), r"rotate must be True or False, got 1"),
         (dict(noise="0.1"), r"noise must be a number, got '0.1'"),
         (dict(min_visible=None), r"min_visible must be a number, got None"),
-        (dict(shapes="circle"), r"shapes must be a tuple of names, e\.g\. shapes=\('circle',\); got the string 'circle'"),
+        (
+            dict(shapes="circle"),
+            r"shapes must be a tuple of names, e\.g\. shapes=\('circle',\); got the string 'circle'",
+        ),
         (dict(image_size=True), r"image_size must be an int >= 8"),
     ],
 )
@@ -272,7 +321,9 @@ def test_large_images_are_rendered_without_gigabytes():
         "assert ds.images.shape == (3, 3, 512, 512)\n"
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)\n"
     )
-    grown_mb = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
+    grown_mb = float(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    )
     assert grown_mb < 600, f"rendering three 512 px scenes grew the process by {grown_mb:.0f} MB"
 
 
@@ -333,7 +384,10 @@ def checkpoint_dir(tmp_path, monkeypatch):
     "content, pattern",
     [
         (b"", r"is empty \(0 bytes\)"),
-        (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 208319\n", r"is a Git LFS pointer.*git lfs pull"),
+        (
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 208319\n",
+            r"is a Git LFS pointer.*git lfs pull",
+        ),
         (None, r"could not be read.*truncated or corrupt"),
         (b"not a checkpoint at all", r"could not be read.*truncated or corrupt"),
     ],
@@ -341,7 +395,9 @@ def checkpoint_dir(tmp_path, monkeypatch):
 def test_broken_checkpoint_names_the_file_and_the_recipe(checkpoint_dir, content, pattern):
     path = checkpoint_dir / "swin_texture.pt"
     if content is None:  # a real checkpoint, cut short
-        recipes.save_checkpoint(vitlite.create_model("resnet_tiny_shapes"), path, model_name="resnet_tiny_shapes", model_kwargs={}, meta={})
+        recipes.save_checkpoint(
+            vitlite.create_model("resnet_tiny_shapes"), path, model_name="resnet_tiny_shapes", model_kwargs={}, meta={}
+        )
         content = path.read_bytes()[: path.stat().st_size // 2]
     path.write_bytes(content)
     with pytest.raises(OSError, match=pattern) as info:
@@ -356,8 +412,12 @@ def test_checkpoint_with_damaged_tensor_bytes_is_refused(checkpoint_dir):
     from vitlite.recipes.runner import checkpoint_checksums
 
     path = checkpoint_dir / "resnet.pt"
-    recipes.save_checkpoint(vitlite.create_model("resnet_tiny_shapes"), path, model_name="resnet_tiny_shapes", model_kwargs={}, meta={})
-    (checkpoint_dir / "manifest.json").write_text(json.dumps({"runs": [], "checksums": checkpoint_checksums(checkpoint_dir)}))
+    recipes.save_checkpoint(
+        vitlite.create_model("resnet_tiny_shapes"), path, model_name="resnet_tiny_shapes", model_kwargs={}, meta={}
+    )
+    (checkpoint_dir / "manifest.json").write_text(
+        json.dumps({"runs": [], "checksums": checkpoint_checksums(checkpoint_dir)})
+    )
     recipes.load_checkpoint("windows", "resnet.pt")  # intact: loads
     data = bytearray(path.read_bytes())
     weights = data.find(b"data/0") + 200  # well inside the first tensor's bytes
@@ -380,12 +440,16 @@ def test_every_shipped_checkpoint_matches_its_manifest_checksum():
     assert folders
     for folder in folders:
         recorded = json.loads((folder / "manifest.json").read_text()).get("checksums")
-        assert recorded == checkpoint_checksums(folder), f"{folder.name}: run python -m vitlite.recipes --checksums after changing a checkpoint"
+        assert recorded == checkpoint_checksums(folder), (
+            f"{folder.name}: run python -m vitlite.recipes --checksums after changing a checkpoint"
+        )
 
 
 # ---------------------------------------------------------------- mistakes found by the house audit
 def test_tokens_of_the_wrong_width_name_both_widths():
-    with pytest.raises(ValueError, match=r"Attention was built for tokens of width 32 and got shape \(2, 5, 16\).*dim=16"):
+    with pytest.raises(
+        ValueError, match=r"Attention was built for tokens of width 32 and got shape \(2, 5, 16\).*dim=16"
+    ):
         Attention(32, 4)(torch.randn(2, 5, 16))
     with pytest.raises(ValueError, match=r"Block was built for tokens of width 32 and got shape \(2, 5, 16\)"):
         Block(32, 4)(torch.randn(2, 5, 16))
@@ -394,7 +458,10 @@ def test_tokens_of_the_wrong_width_name_both_widths():
 
 
 def test_width_that_the_heads_do_not_divide_lists_the_choices():
-    with pytest.raises(ValueError, match=r"dim 30 must be divisible by num_heads 4; choose num_heads among \[1, 2, 3, 5, 6, 10, 15, 30\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"dim 30 must be divisible by num_heads 4; choose num_heads among \[1, 2, 3, 5, 6, 10, 15, 30\]",
+    ):
         vitlite.create_model("vit_tiny_shapes", embed_dim=30)
 
 
@@ -405,7 +472,9 @@ def test_drop_path_rate_outside_its_range(rate):
 
 
 def test_create_model_without_a_name():
-    with pytest.raises(TypeError, match=r"create_model needs a model name, a string such as 'vit_tiny_shapes'; got None"):
+    with pytest.raises(
+        TypeError, match=r"create_model needs a model name, a string such as 'vit_tiny_shapes'; got None"
+    ):
         vitlite.create_model(None)
 
 
@@ -422,7 +491,10 @@ def test_nan_batch_stops_fit_before_it_poisons_batchnorm():
     images[3, 0, 5, 5] = float("nan")
     model = vitlite.create_model("resnet_tiny_shapes", num_classes=len(data.classes))
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    with pytest.raises(FloatingPointError, match=r"batch 1 \(step 1\) has 1 image\(s\) with NaN or infinite pixels; the model was not run on it"):
+    with pytest.raises(
+        FloatingPointError,
+        match=r"batch 1 \(step 1\) has 1 image\(s\) with NaN or infinite pixels; the model was not run on it",
+    ):
         fit(model, [(images[:16], labels[:16])], steps=1, progress=False, device="cpu")
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), "the running statistics changed"
     model.eval()

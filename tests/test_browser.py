@@ -24,7 +24,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "04_swin.ipynb"
 CHROMIUM = os.environ.get("VITLITE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUN_ALL_TIMEOUT_S = 600
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,20 +48,45 @@ def _free_port() -> int:
 def lab(tmp_path):
     """A JupyterLab server on localhost serving a copy of the chapter; yields its URL, stops it afterwards."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)")
-    pytest.importorskip("playwright", reason="browser test skipped: playwright is not installed (pip install playwright)")
+        pytest.skip(
+            f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)"
+        )
+    pytest.importorskip(
+        "playwright", reason="browser test skipped: playwright is not installed (pip install playwright)"
+    )
     pytest.importorskip("jupyterlab", reason="browser test skipped: jupyterlab is not installed")
     work = tmp_path / "notebooks"
     work.mkdir()
     shutil.copy2(ROOT / "chapters" / CHAPTER, work / CHAPTER)
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != "VITLITE_HEADLESS"}  # live widgets, as a learner sees them
-    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    env.update(
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+    )
     log = open(tmp_path / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-         "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--ServerApp.shutdown_no_activity_timeout=900", "--LabApp.extension_manager=readonly", "--allow-root"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.shutdown_no_activity_timeout=900",
+            "--LabApp.extension_manager=readonly",
+            "--allow-root",
+        ],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -108,13 +141,15 @@ def _settled_box(locator, timeout_s: float = 20.0) -> dict:
 def test_chapter_04_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(lab, timeout=120_000)
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.sessionContext && window.jupyterapp.shell.currentWidget.sessionContext.session && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'", timeout=120_000)
+            page.wait_for_function(
+                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.sessionContext && window.jupyterapp.shell.currentWidget.sessionContext.session && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                timeout=120_000,
+            )
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
             deadline, state = time.monotonic() + RUN_ALL_TIMEOUT_S, None
@@ -129,7 +164,11 @@ def test_chapter_04_in_jupyterlab(lab, tmp_path):
             else:
                 pytest.fail(f"Run All did not finish within {RUN_ALL_TIMEOUT_S} s: {state}")
 
-            slider = page.locator(".widget-slider, .widget-hslider").filter(has=page.locator(".widget-label", has_text="shift")).first
+            slider = (
+                page.locator(".widget-slider, .widget-hslider")
+                .filter(has=page.locator(".widget-label", has_text="shift"))
+                .first
+            )
             slider.scroll_into_view_if_needed()
             output = page.locator(".jp-Cell").filter(has=slider).locator(".jp-OutputArea-output img").first
             output.wait_for(timeout=60_000)
@@ -156,8 +195,12 @@ def test_chapter_04_in_jupyterlab(lab, tmp_path):
             while time.monotonic() < deadline and output.get_attribute("src") == before:
                 time.sleep(0.5)
             value_after = readout.inner_text().strip()
-            assert value_after != value_before, f"the slider did not move (readout {value_before} -> {value_after}); screenshot: {tmp_path / 'slider.png'}"
-            assert output.get_attribute("src") != before, f"dragging the shift slider ({value_before} -> {value_after}) did not change the figure"
+            assert value_after != value_before, (
+                f"the slider did not move (readout {value_before} -> {value_after}); screenshot: {tmp_path / 'slider.png'}"
+            )
+            assert output.get_attribute("src") != before, (
+                f"dragging the shift slider ({value_before} -> {value_after}) did not change the figure"
+            )
             state = page.evaluate(NOTEBOOK_STATE)
             assert not [e for c in state["cells"] for e in c["errors"]]
         finally:
@@ -170,8 +213,12 @@ def served_site(tmp_path):
     """The site built from the stored notebooks (no npm fetch: .ci/run fetched MathJax and the font
     before the tests), served on localhost; yields the base URL."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)")
-    pytest.importorskip("playwright", reason="browser test skipped: playwright is not installed (pip install playwright)")
+        pytest.skip(
+            f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)"
+        )
+    pytest.importorskip(
+        "playwright", reason="browser test skipped: playwright is not installed (pip install playwright)"
+    )
     pytest.importorskip("sphinx", reason="site test skipped: pip install -e '.[site]'")
     import functools
     import http.server
@@ -183,6 +230,7 @@ def served_site(tmp_path):
         out = site.build(tmp_path / "site", fetch=False)
     except site.MissingVendor as missing:
         pytest.skip(str(missing))
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -212,16 +260,24 @@ def test_site_chapter_page_shows_a_figure_an_equation_and_the_korean_card(served
             assert page.locator("mjx-container").count() >= 1
             figure = page.locator("main img[src*='_images/']").first
             figure.scroll_into_view_if_needed()
-            page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=figure.element_handle(), timeout=30_000)
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 100", arg=figure.element_handle(), timeout=30_000
+            )
             card = page.locator("main h2", has_text="스터디 카드").first
             card.scroll_into_view_if_needed()
             assert card.is_visible()
             page.evaluate("() => document.fonts.ready")
             for weight in (400, 700):  # regular text and bold headers
-                korean = page.evaluate(f"""async () => {{ await document.fonts.load('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); return document.fonts.check('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); }}""")
+                korean = page.evaluate(
+                    f"""async () => {{ await document.fonts.load('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); return document.fonts.check('{weight} 16px "vitlite KR"', '스터디 카드 한국어'); }}"""
+                )
                 assert korean, f"the site's Korean web font (weight {weight}) did not load"
-            family = page.evaluate("""() => getComputedStyle([...document.querySelectorAll('main th')].find(t => t.textContent.includes('한국어'))).fontFamily""")
-            assert family.startswith('"vitlite KR"'), f"Korean table headers are not drawn with the site's font: {family}"
+            family = page.evaluate(
+                """() => getComputedStyle([...document.querySelectorAll('main th')].find(t => t.textContent.includes('한국어'))).fontFamily"""
+            )
+            assert family.startswith('"vitlite KR"'), (
+                f"Korean table headers are not drawn with the site's font: {family}"
+            )
             if os.environ.get("VITLITE_SCREENSHOT"):  # a picture of the card for a maintainer to look at
                 page.screenshot(path=os.environ["VITLITE_SCREENSHOT"])
         finally:

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG, Result
 
-
 CHECKERS = [checks.conv2d_unfold, checks.attention_weights, checks.sharpening_shifts]
 
 
@@ -54,7 +53,12 @@ def not_implemented(*args):
 
 # ---------------------------------------------------------------- statuses
 # Exercise 4's answer is a list, so a stub function is not one of its "not attempted" forms.
-UNATTEMPTED = [(c, a) for c in CHECKERS for a in (None, ..., not_implemented) if not (c is checks.sharpening_shifts and a is not_implemented)]
+UNATTEMPTED = [
+    (c, a)
+    for c in CHECKERS
+    for a in (None, ..., not_implemented)
+    if not (c is checks.sharpening_shifts and a is not_implemented)
+]
 
 
 @pytest.mark.parametrize(("checker", "answer"), UNATTEMPTED, ids=lambda v: getattr(v, "__name__", repr(v)))
@@ -93,9 +97,16 @@ def test_conv2d_unfold_wrong():
     # no padding: the output is smaller
     wrong(checks.conv2d_unfold(lambda x, w: F.conv2d(x, w)), "should have shape (2, 4, 7, 6)", "got (2, 4, 5, 4)")
     # cross-correlation with a flipped kernel: right shape, wrong values
-    wrong(checks.conv2d_unfold(lambda x, w: F.conv2d(x, w.flip(-1, -2), padding=w.shape[-1] // 2)), "differs from the expected values", "largest difference")
+    wrong(
+        checks.conv2d_unfold(lambda x, w: F.conv2d(x, w.flip(-1, -2), padding=w.shape[-1] // 2)),
+        "differs from the expected values",
+        "largest difference",
+    )
     # a numpy array instead of a tensor
-    wrong(checks.conv2d_unfold(lambda x, w: conv2d_unfold_answer(x, w).numpy()), "should be a torch.Tensor, got ndarray")
+    wrong(
+        checks.conv2d_unfold(lambda x, w: conv2d_unfold_answer(x, w).numpy()), "should be a torch.Tensor, got ndarray"
+    )
+
     # only the second case differs: the message names that case
     def first_only(x, w):
         out = conv2d_unfold_answer(x, w)
@@ -105,9 +116,17 @@ def test_conv2d_unfold_wrong():
 
 
 def test_attention_weights_wrong():
-    wrong(checks.attention_weights(lambda q, k: torch.softmax(q @ k.T, -1)), "differs from the expected values")  # no scaling
-    wrong(checks.attention_weights(lambda q, k: torch.softmax(q @ k.T / 8**0.5, 0)), "row (one query) should sum to 1")  # wrong axis
-    wrong(checks.attention_weights(lambda q, k: torch.softmax(k @ q.T / 8**0.5, -1)), "should have shape (5, 7)", "got (7, 5)")
+    wrong(
+        checks.attention_weights(lambda q, k: torch.softmax(q @ k.T, -1)), "differs from the expected values"
+    )  # no scaling
+    wrong(
+        checks.attention_weights(lambda q, k: torch.softmax(q @ k.T / 8**0.5, 0)), "row (one query) should sum to 1"
+    )  # wrong axis
+    wrong(
+        checks.attention_weights(lambda q, k: torch.softmax(k @ q.T / 8**0.5, -1)),
+        "should have shape (5, 7)",
+        "got (7, 5)",
+    )
     wrong(checks.attention_weights(lambda q, k: (q @ k.T).tolist()), "should be a torch.Tensor, got list")
 
 
@@ -146,7 +165,11 @@ def test_sharpening_shifts_wrong(answer, fragments):
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("answer", [42, "text", lambda *a: None, lambda *a: 1 / 0, lambda: 0, object()], ids=["int", "str", "returns-none", "zerodiv", "no-args", "object"])
+@pytest.mark.parametrize(
+    "answer",
+    [42, "text", lambda *a: None, lambda *a: 1 / 0, lambda: 0, object()],
+    ids=["int", "str", "returns-none", "zerodiv", "no-args", "object"],
+)
 def test_checkers_never_raise(checker, answer):
     result = checker(answer)
     assert result.status == WRONG

@@ -16,7 +16,12 @@ def run(label, seed, curve=FLAT, train=None, metric="accuracy", **test):
     scores = {"test": test}
     if train is not None:
         scores["train"] = {metric: train}
-    return {"label": label, "seed": seed, "scores": scores, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {metric: list(curve)}}}
+    return {
+        "label": label,
+        "seed": seed,
+        "scores": scores,
+        "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {metric: list(curve)}},
+    }
 
 
 def one(key, records, budgets=None):
@@ -26,7 +31,12 @@ def one(key, records, budgets=None):
 
 def test_hunger_claims_on_hand_made_records():
     accuracy = {"cnn": {1000: 0.70, 3000: 0.80, 10000: 0.88}, "vit": {1000: 0.40, 3000: 0.55, 10000: 0.70}}
-    records = [run(f"{m}_n{n}", k, train=0.9, accuracy=a + 0.01 * k) for m, by in accuracy.items() for n, a in by.items() for k in range(3)]
+    records = [
+        run(f"{m}_n{n}", k, train=0.9, accuracy=a + 0.01 * k)
+        for m, by in accuracy.items()
+        for n, a in by.items()
+        for k in range(3)
+    ]
     records += [run(f"cnn_perm_n{n}", k, train=0.6, accuracy=0.45) for n in (1000, 10000) for k in range(3)]
     data = {"hunger_long": records}
     assert one("02.lead", data).verdict == "held"  # leads 0.30, 0.25, 0.18 in every seed
@@ -34,7 +44,9 @@ def test_hunger_claims_on_hand_made_records():
     assert one("02.prior", data).verdict == "held"  # 0.45 below halfway 0.56 and 0.80
     for r in records:
         if r["label"] == "vit_n1000" and r["seed"] == 2:
-            r["history"]["metrics"]["accuracy"] = RISING  # the ViT at 1,000 still improving could shrink the small-data gap
+            r["history"]["metrics"]["accuracy"] = (
+                RISING  # the ViT at 1,000 still improving could shrink the small-data gap
+            )
     got = one("02.catch_up", data)
     assert got.verdict == "inconclusive" and "vit_n1000 (hunger_long) seed 2" in got.note
     for r in records:
@@ -45,13 +57,20 @@ def test_hunger_claims_on_hand_made_records():
 
 
 def test_t2t_rows_pair_by_seed_and_check_the_control_trained():
-    t2t = [run("vit", k, train=0.7, accuracy=0.62) for k in range(3)] + [run("t2t", k, train=0.8, accuracy=0.75 + 0.01 * k) for k in range(3)]
+    t2t = [run("vit", k, train=0.7, accuracy=0.62) for k in range(3)] + [
+        run("t2t", k, train=0.8, accuracy=0.75 + 0.01 * k) for k in range(3)
+    ]
     no_overlap = [run("t2t_no_overlap", k, train=0.6, accuracy=0.55) for k in range(3)]
-    data = {"t2t_long": [dict(r) for r in t2t], "t2t": t2t + no_overlap}  # the headline reads the long study, the overlap control the 3,000-step one
+    data = {
+        "t2t_long": [dict(r) for r in t2t],
+        "t2t": t2t + no_overlap,
+    }  # the headline reads the long study, the overlap control the 3,000-step one
     assert one("03.headline", data).verdict == "held"
     assert one("03.generalises", data).verdict == "held"  # gaps 0.05/0.04/0.03 against 0.08
     assert one("03.no_overlap", data).verdict == "held"  # 0.55 below halfway 0.685-0.695
-    data["t2t_long"][4] = run("t2t", 1, train=0.8, accuracy=0.60)  # seed 1 of T2T-ViT below the ViT; the mean gain +0.077 still past 0.05
+    data["t2t_long"][4] = run(
+        "t2t", 1, train=0.8, accuracy=0.60
+    )  # seed 1 of T2T-ViT below the ViT; the mean gain +0.077 still past 0.05
     assert one("03.headline", data).verdict == "held, not robust"
     for r in no_overlap:
         r["scores"]["train"]["accuracy"], r["scores"]["test"]["accuracy"] = 0.23, 0.21
@@ -68,12 +87,18 @@ def test_mechanism_rows_follow_their_control():
     def seg(label, seed, band, away, curve=FLAT):
         return run(label, seed, curve=curve, metric="miou", miou=(band + away) / 2, miou_band=band, miou_interior=away)
 
-    data = {"setr": [seg("naive", k, 0.30, 0.90) for k in range(3)] + [seg("pup", k, 0.60, 0.92) for k in range(3)] + [seg("mla", k, 0.65, 0.93) for k in range(3)]}
+    data = {
+        "setr": [seg("naive", k, 0.30, 0.90) for k in range(3)]
+        + [seg("pup", k, 0.60, 0.92) for k in range(3)]
+        + [seg("mla", k, 0.65, 0.93) for k in range(3)]
+    }
     budgets = {"setr": Budget(4000, "miou")}
     rows = C.verdicts((C.claim("09.resolution"), C.claim("09.band")), Book(data, budgets))
     assert [r.verdict for r in rows] == ["held", "held"]  # Naive as good away from the band: its loss is at the edges
     for r in data["setr"][:3]:
-        r["scores"]["test"]["miou_interior"] = 0.60  # Naive far behind away from the band too: recognition, not resolution
+        r["scores"]["test"]["miou_interior"] = (
+            0.60  # Naive far behind away from the band too: recognition, not resolution
+        )
     control, band = C.verdicts((C.claim("09.resolution"), C.claim("09.band")), Book(data, budgets))
     assert control.verdict == "did not hold" and band.verdict == "inconclusive" and "its test alone: held" in band.note
     with pytest.raises(ValueError, match="must come before it"):
@@ -84,23 +109,33 @@ def test_dpt_rows_on_hand_made_records():
     def depth(label, seed, abs_rel, band, away):
         return run(label, seed, metric="abs_rel", abs_rel=abs_rel, abs_rel_band=band, abs_rel_interior=away, delta1=0.9)
 
-    data = {"dpt": [depth("dpt", k, 0.03 + 0.001 * k, 0.16, 0.015) for k in range(3)] + [depth("setr", k, 0.10, 0.48, 0.06) for k in range(3)]}
+    data = {
+        "dpt": [depth("dpt", k, 0.03 + 0.001 * k, 0.16, 0.015) for k in range(3)]
+        + [depth("setr", k, 0.10, 0.48, 0.06) for k in range(3)]
+    }
     budgets = {"dpt": Budget(4000, "abs_rel", minimize=True), "dpt_readout": Budget(4000, "abs_rel", minimize=True)}
     for r in data["dpt"]:
         r["history"]["metrics"]["abs_rel"] = [0.3, 0.2, 0.100, 0.099]  # finished
     got = C.verdicts((C.claim("10.depth"),), Book(data, budgets))[0]
     assert got.verdict == "held" and "+0.700, +0.690, +0.680" in got.result  # 1 - 0.030/0.10 ...
     rows = C.verdicts((C.claim("10.edges_control"), C.claim("10.edges")), Book(data, budgets))
-    assert [r.verdict for r in rows] == ["did not hold", "did not hold"]  # the band keeps 0.33 of the error, away 0.25: the gain is not at the edges
+    assert [r.verdict for r in rows] == [
+        "did not hold",
+        "did not hold",
+    ]  # the band keeps 0.33 of the error, away 0.25: the gain is not at the edges
     for r in data["dpt"][:3]:
         r["scores"]["test"]["abs_rel_band"] = 0.10  # band ratio 0.21 below 0.25: now the edges gain most
     rows = C.verdicts((C.claim("10.edges_control"), C.claim("10.edges")), Book(data, budgets))
     assert [r.verdict for r in rows] == ["held", "held"]
-    data["dpt_readout"] = [depth("dpt_ignore", k, 0.029, 0, 0) for k in range(3)] + [depth("dpt_add", k, 0.033, 0, 0) for k in range(3)]
+    data["dpt_readout"] = [depth("dpt_ignore", k, 0.029, 0, 0) for k in range(3)] + [
+        depth("dpt_add", k, 0.033, 0, 0) for k in range(3)
+    ]
     for r in data["dpt_readout"]:
         r["history"]["metrics"]["abs_rel"] = [0.3, 0.2, 0.100, 0.099]
     assert C.verdicts((C.claim("10.readout"),), Book(data, budgets))[0].verdict == "held"  # spread 0.004 in every seed
-    data["dpt_readout"][3]["scores"]["test"]["abs_rel"] = 0.045  # seed 0 of add: spread 0.016, the mean of 0.005 - spread -0.003
+    data["dpt_readout"][3]["scores"]["test"]["abs_rel"] = (
+        0.045  # seed 0 of add: spread 0.016, the mean of 0.005 - spread -0.003
+    )
     assert C.verdicts((C.claim("10.readout"),), Book(data, budgets))[0].verdict == "did not hold"
 
 
@@ -124,7 +159,7 @@ def test_claims_say_where_their_threshold_came_from_and_check_their_own_form():
         assert all(study in RECIPES for study in c.studies), c.key
         assert c.key.startswith(f"{c.chapter:02d}."), c.key
         if c.source.startswith("pilot: "):
-            assert c.source[len("pilot: "):] in RECIPES, f"{c.key}: the pilot {c.source} is not a recipe"
+            assert c.source[len("pilot: ") :] in RECIPES, f"{c.key}: the pilot {c.source} is not a recipe"
 
 
 def test_a_verdict_cannot_change_in_a_manifest_without_its_note():
@@ -173,7 +208,9 @@ def test_every_shipped_manifest_carries_its_claims_as_the_records_give_them_now(
             continue
         if record.get("claims") != entries.get(name):
             stale.append(name)
-    assert not stale, f"manifests out of date with their records: {stale}; run `python -m vitlite.recipes.claims --write`"
+    assert not stale, (
+        f"manifests out of date with their records: {stale}; run `python -m vitlite.recipes.claims --write`"
+    )
     assert sum(len(v) for v in entries.values()) == sum(r.verdict != "no record" for r in C.verdicts())
 
 
@@ -191,11 +228,22 @@ def test_outline_heads_summary_applies_every_threshold():
     from vitlite.recipes.classic import OUTLINE_HEADS
 
     def fake(alpha, shift, mass_before=0.1, mass_after=0.7, f1=0.8):
-        return {"seed": 0, "alpha": torch.tensor(alpha), "shift": torch.tensor(shift), "before": {"mass": torch.tensor([mass_before]), "F1": 0.2}, "after": {"mass": torch.tensor([mass_after]), "F1": f1}}
+        return {
+            "seed": 0,
+            "alpha": torch.tensor(alpha),
+            "shift": torch.tensor(shift),
+            "before": {"mass": torch.tensor([mass_before]), "F1": 0.2},
+            "after": {"mass": torch.tensor([mass_after]), "F1": f1},
+        }
 
     near = [[0.0, 1.0], [1.0, 0.0], [-1.0, 0.0], [0.0, -1.0], [3.0, 3.0]]
     good = OUTLINE_HEADS.summary(fake([5.0, 5.0, 5.0, 5.0, 1.0], near))
-    assert good["held"] and good["sharp_heads"] == 4 and good["farthest_sharp_px"] == 1.0 and good["taps"] == [(-1, 0), (0, -1), (0, 1), (1, 0)]
+    assert (
+        good["held"]
+        and good["sharp_heads"] == 4
+        and good["farthest_sharp_px"] == 1.0
+        and good["taps"] == [(-1, 0), (0, -1), (0, 1), (1, 0)]
+    )
     assert not OUTLINE_HEADS.summary(fake([5.0, 5.0, 5.0, 1.0, 1.0], near))["held"]  # three sharp heads
     assert not OUTLINE_HEADS.summary(fake([5.0] * 5, near))["held"]  # a sharp head 3 px away
     assert not OUTLINE_HEADS.summary(fake([5.0, 5.0, 5.0, 5.0, 1.0], near, mass_before=0.5))["held"]  # gained only 0.2
@@ -212,8 +260,15 @@ def test_every_verdict_a_chapter_printed_is_the_ledgers():
     ledger = {r.claim.key: r.verdict for r in C.verdicts()}
     printed = {}
     for path in sorted((Path(__file__).resolve().parent.parent / "chapters").glob("[0-9][0-9]_*.ipynb")):
-        text = "".join("".join(o.get("text", "")) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-        for key, verdict in re.findall(r"^\[(\d\d\.[\w.]+)\][^\n]*\n(?:.*\n)*?  verdict: ([A-Z ,]+)$", text, re.MULTILINE):
+        text = "".join(
+            "".join(o.get("text", ""))
+            for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code"
+            for o in c.get("outputs", [])
+        )
+        for key, verdict in re.findall(
+            r"^\[(\d\d\.[\w.]+)\][^\n]*\n(?:.*\n)*?  verdict: ([A-Z ,]+)$", text, re.MULTILINE
+        ):
             printed[key] = (path.stem, verdict.lower())
     assert printed, "no chapter prints its verdicts with claims.report"
     for key, (chapter, verdict) in printed.items():

@@ -8,10 +8,10 @@ backend-info listing (mid-2026); update them when Colab moves.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -48,7 +48,9 @@ def test_python_floor_admits_colabs_python():
     spec = _project()["requires-python"]
     from packaging.specifiers import SpecifierSet
 
-    assert SpecifierSet(spec).contains(Version(COLAB["python"])), f"requires-python {spec!r} excludes Colab's Python {COLAB['python']}"
+    assert SpecifierSet(spec).contains(Version(COLAB["python"])), (
+        f"requires-python {spec!r} excludes Colab's Python {COLAB['python']}"
+    )
 
 
 def test_every_chapter_bootstraps_colab_with_the_same_text():

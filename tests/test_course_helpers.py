@@ -14,7 +14,16 @@ from vitlite import checks
 from vitlite.checks import CORRECT, NOT_ATTEMPTED, WRONG
 from vitlite.models import swin
 from vitlite.models.t2t import soft_split_footprint
-from vitlite.models.vit import attention_rollout, collect_attention, mean_attention_distance, patchify, pos_embed_similarity, resample_pos_embed, uniform_attention_distance, unpatchify
+from vitlite.models.vit import (
+    attention_rollout,
+    collect_attention,
+    mean_attention_distance,
+    patchify,
+    pos_embed_similarity,
+    resample_pos_embed,
+    uniform_attention_distance,
+    unpatchify,
+)
 from vitlite.profile import measure, saved_bytes
 from vitlite.recipes import load_checkpoint, save_checkpoint
 
@@ -46,7 +55,9 @@ def test_mean_attention_distance_on_hand_made_maps():
     a[:, :, :, 0] = 0.5  # weight on the class token is ignored: rows are renormalised over the patches
     d = mean_attention_distance([a], grid, p)
     assert d.shape == (1, 3)
-    assert torch.allclose(d[0], torch.tensor([0.0, 6 / 9 * 4, uniform_attention_distance(grid, p)], dtype=torch.float32), atol=1e-5)
+    assert torch.allclose(
+        d[0], torch.tensor([0.0, 6 / 9 * 4, uniform_attention_distance(grid, p)], dtype=torch.float32), atol=1e-5
+    )
     with pytest.raises(ValueError, match="does not match"):
         mean_attention_distance([a], (4, 4), p)
 
@@ -170,7 +181,19 @@ def _not_implemented(*args):
 RIGHT = {
     "patchify": lambda x, p: rearrange(x, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=p, p2=p),
     "resize_pos_embed": lambda pos, grid: torch.cat(
-        [pos[:, :1], rearrange(F.interpolate(rearrange(pos[:, 1:], "1 (h w) d -> 1 d h w", h=math.isqrt(pos.shape[1] - 1)), size=grid, mode="bicubic", align_corners=False), "1 d h w -> 1 (h w) d")], 1
+        [
+            pos[:, :1],
+            rearrange(
+                F.interpolate(
+                    rearrange(pos[:, 1:], "1 (h w) d -> 1 d h w", h=math.isqrt(pos.shape[1] - 1)),
+                    size=grid,
+                    mode="bicubic",
+                    align_corners=False,
+                ),
+                "1 d h w -> 1 (h w) d",
+            ),
+        ],
+        1,
     ),
     "pool_tokens": lambda t, mode: t[:, 0] if mode == "token" else t[:, 1:].mean(1),
     "soft_split_tokens": lambda n, k, s, p: ((n + 2 * p - k) // s + 1) ** 2,
@@ -206,7 +229,9 @@ def test_window_partition_checker_takes_two_functions():
     assert right.status == CORRECT
     assert checks.window_partition(swin.window_partition, None).status == NOT_ATTEMPTED
     assert checks.window_partition(swin.window_partition, _not_implemented).status == NOT_ATTEMPTED
-    wrong = checks.window_partition(lambda x, m: rearrange(x, "b (nh m1) (nw m2) c -> (b nw nh) (m1 m2) c", m1=m, m2=m), swin.window_reverse)
+    wrong = checks.window_partition(
+        lambda x, m: rearrange(x, "b (nh m1) (nw m2) c -> (b nw nh) (m1 m2) c", m1=m, m2=m), swin.window_reverse
+    )
     assert wrong.status == WRONG and "windows" in wrong.message
 
 
@@ -216,7 +241,18 @@ def test_compare_with_transformers(capsys):
     from vitlite.hub import compare_with_transformers
 
     def build(t):
-        return t.ViTForImageClassification(t.ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, num_labels=3, attn_implementation="eager"))
+        return t.ViTForImageClassification(
+            t.ViTConfig(
+                image_size=32,
+                patch_size=8,
+                hidden_size=32,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                intermediate_size=64,
+                num_labels=3,
+                attn_implementation="eager",
+            )
+        )
 
     diff = compare_with_transformers(build, torch.randn(2, 3, 32, 32), "tiny ViT")
     assert diff is not None and diff < 1e-5
@@ -247,12 +283,23 @@ def test_recipe_runners_save_what_the_chapters_load(tmp_path, monkeypatch, capsy
 
     small = recipes.DataHunger(sizes=(8, 16), steps=2, batch_size=4)
     monkeypatch.setattr(recipes.classic, "DATA_HUNGER", small)
-    tiny = recipes.Comparison(entries=(recipes.Entry("a", "vit_tiny_shapes", (("depth", 1),), steps=2), recipes.Entry("b", "resnet_tiny_shapes", steps=3)), variants=("texture",), n=8, batch_size=4)
+    tiny = recipes.Comparison(
+        entries=(
+            recipes.Entry("a", "vit_tiny_shapes", (("depth", 1),), steps=2),
+            recipes.Entry("b", "resnet_tiny_shapes", steps=3),
+        ),
+        variants=("texture",),
+        n=8,
+        batch_size=4,
+    )
     monkeypatch.setattr(recipes.runner, "asset_path", lambda *parts: tmp_path.joinpath(*parts[1:]))
     hunger = recipes.data_hunger(tmp_path / "data_hunger")
     comparison = recipes.comparison(tiny)(tmp_path / "tiny")
     assert [(r["model"], r["n"]) for r in hunger["runs"]] == [(m, n) for n in (8, 16) for m in small.models]
-    assert [(r["label"], r["variant"], r["steps"]) for r in comparison["runs"]] == [("a", "texture", 2), ("b", "texture", 3)]
+    assert [(r["label"], r["variant"], r["steps"]) for r in comparison["runs"]] == [
+        ("a", "texture", 2),
+        ("b", "texture", 3),
+    ]
     for run in comparison["runs"]:
         model, meta = recipes.load_checkpoint("tiny", tiny.checkpoint(run["label"], run["variant"]))
         assert meta == run and model(torch.rand(2, 3, 32, 32)).shape == (2, len(tiny.test_set("texture").classes))
@@ -264,17 +311,41 @@ def test_recipe_runners_save_what_the_chapters_load(tmp_path, monkeypatch, capsy
 def test_provenance_names_command_and_both_times():
     from vitlite.recipes import provenance
 
-    line = provenance({"command": "python -m vitlite.recipes x", "date": "2026-01-02", "wall_seconds": 600, "cpu_seconds": 1140, "threads": 2, "torch": "2.13.0"})
+    line = provenance(
+        {
+            "command": "python -m vitlite.recipes x",
+            "date": "2026-01-02",
+            "wall_seconds": 600,
+            "cpu_seconds": 1140,
+            "threads": 2,
+            "torch": "2.13.0",
+        }
+    )
     assert "`python -m vitlite.recipes x`" in line and "10 min wall" in line and "19 min CPU on 2 threads" in line
     assert line.startswith("records made by")  # no run kept a checkpoint
-    line = provenance({"command": "c", "date": "d", "wall_seconds": 60, "cpu_seconds": 60, "threads": 1, "torch": "t", "runs": [{"seed": 0, "checkpoint": "a.pt"}, {"seed": 1}]})
+    line = provenance(
+        {
+            "command": "c",
+            "date": "d",
+            "wall_seconds": 60,
+            "cpu_seconds": 60,
+            "threads": 1,
+            "torch": "t",
+            "runs": [{"seed": 0, "checkpoint": "a.pt"}, {"seed": 1}],
+        }
+    )
     assert line.startswith("checkpoints made by")
 
 
 def test_study_curves_with_extra_metric_panels():
     from vitlite import viz
 
-    history = {"step": [1, 2, 3], "loss": [3.0, 2.0, 1.0], "eval_step": [2, 3], "metrics": {"AP": [0.1, 0.2], "AP_small": [0.0, 0.1]}}
+    history = {
+        "step": [1, 2, 3],
+        "loss": [3.0, 2.0, 1.0],
+        "eval_step": [2, 3],
+        "metrics": {"AP": [0.1, 0.2], "AP_small": [0.0, 0.1]},
+    }
     records = [{"label": arm, "seed": s, "best_step": 3, "history": history} for arm in ("a", "b") for s in (0, 1)]
     fig = viz.plot_study_curves(records, "AP", also=("AP_small",))
     assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "validation AP_small"
@@ -286,8 +357,16 @@ def test_study_curves_with_extra_metric_panels():
 def test_describe_prints_provenance_then_the_fixed_expectation():
     from vitlite.recipes import describe
 
-    record = {"command": "c", "date": "d", "wall_seconds": 60, "cpu_seconds": 60, "threads": 1, "torch": "t",
-              "expectation": "word " * 40, "expectation_fixed": "2026-12-06"}
+    record = {
+        "command": "c",
+        "date": "d",
+        "wall_seconds": 60,
+        "cpu_seconds": 60,
+        "threads": 1,
+        "torch": "t",
+        "expectation": "word " * 40,
+        "expectation_fixed": "2026-12-06",
+    }
     lines = describe(record, width=50).splitlines()
     assert lines[0].startswith("records made by `c`") and lines[1] == "expectation, fixed on 2026-12-06:"
     assert all(len(line) <= 50 for line in lines[2:]) and " ".join(lines[2:]).split() == ["word"] * 40

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 import re
 
 import pytest
@@ -11,7 +10,6 @@ import torch
 
 from vitlite import data
 from vitlite.data import CHUNK, SHAPES, TEXTURES, Batches, ShapesDataset, ShapesWorld, outlines
-
 
 WORLD = ShapesWorld()  # the defaults: 32x32, 1 to 3 objects, every shape
 SMALL = ShapesWorld(image_size=16, size_range=(0.13, 0.25))  # cheap scenes for the size-heavy tests
@@ -388,7 +386,10 @@ def test_batches_is_a_plain_iterable():
         (lambda: SMALL.segmentation(3, seed=-2), r"seed must be a non-negative int.*-2"),
         (lambda: SMALL.depth(3, seed=1.5), r"seed.*1\.5"),
         (lambda: SMALL.dataset("nope", 3), r"unknown task 'nope'.*classification.*detection.*segmentation.*depth"),
-        (lambda: SMALL.classification(3, variant="colour"), r"unknown classification variant 'colour'.*shape.*texture.*count.*relation"),
+        (
+            lambda: SMALL.classification(3, variant="colour"),
+            r"unknown classification variant 'colour'.*shape.*texture.*count.*relation",
+        ),
         (lambda: SMALL.scenes(3, layout="sky"), r"layout.*'sky'"),
         (lambda: ShapesWorld(shapes=("circle",)).classification(3, variant="relation"), r"at least two shapes"),
         (lambda: ShapesWorld(size_range=(0.2, 0.3)).classification(3, variant="relation"), r"size_range\[1\] <= 0.25"),

@@ -44,11 +44,11 @@ def deformable_loop(value, shapes, locations, weights):
             for m in range(heads):
                 acc = torch.zeros(d, dtype=value.dtype)
                 for level, (h, w) in enumerate(shapes):
-                    image = value[n, starts[level]:starts[level + 1], m].T.reshape(d, h, w)
+                    image = value[n, starts[level] : starts[level + 1], m].T.reshape(d, h, w)
                     for p in range(points):
                         x, y = locations[n, i, m, level, p].tolist()
                         acc += weights[n, i, m, level, p] * bilinear_zero_padded(image, x, y)
-                out[n, i, m * d:(m + 1) * d] = acc
+                out[n, i, m * d : (m + 1) * d] = acc
     return out
 
 
@@ -57,12 +57,14 @@ def random_inputs(b, heads, d, shapes, q, points, seed=0, spread=0.3):
     s = sum(h * w for h, w in shapes)
     value = torch.randn(b, s, heads, d, generator=gen, dtype=torch.float64)
     # locations from -spread to 1 + spread: some points fall outside the map on purpose
-    locations = torch.rand(b, q, heads, len(shapes), points, 2, generator=gen, dtype=torch.float64) * (1 + 2 * spread) - spread
+    locations = (
+        torch.rand(b, q, heads, len(shapes), points, 2, generator=gen, dtype=torch.float64) * (1 + 2 * spread) - spread
+    )
     if spread:
         locations[0, 0, 0, 0, 0] = torch.tensor([-0.2, 0.5], dtype=torch.float64)  # left of the map
         locations[-1, -1, -1, -1, -1] = torch.tensor([0.5, 1.2], dtype=torch.float64)  # below it
     weights = torch.rand(b, q, heads, len(shapes), points, generator=gen, dtype=torch.float64)
-    weights = (weights / weights.sum((-2, -1), keepdim=True))
+    weights = weights / weights.sum((-2, -1), keepdim=True)
     return value, torch.tensor(shapes), locations, weights
 
 
@@ -88,9 +90,13 @@ def test_a_point_far_outside_reads_zero_and_a_pixel_centre_reads_the_pixel():
 @pytest.mark.parametrize("config", SHAPES, ids=lambda c: f"L{len(c[3])}h{c[1]}p{c[5]}")
 def test_equal_to_hugging_face(config):
     modeling = pytest.importorskip("transformers.models.deformable_detr.modeling_deformable_detr")
-    value, shapes, locations, weights = (t.float() if t.is_floating_point() else t for t in random_inputs(*config, seed=1))
+    value, shapes, locations, weights = (
+        t.float() if t.is_floating_point() else t for t in random_inputs(*config, seed=1)
+    )
     starts = torch.cat([torch.zeros(1, dtype=torch.long), (shapes[:, 0] * shapes[:, 1]).cumsum(0)[:-1]])
-    theirs = modeling.MultiScaleDeformableAttention()(value, shapes, [tuple(s) for s in shapes.tolist()], starts, locations, weights, 64)
+    theirs = modeling.MultiScaleDeformableAttention()(
+        value, shapes, [tuple(s) for s in shapes.tolist()], starts, locations, weights, 64
+    )
     ours = multi_scale_deformable_attention(value, shapes, locations, weights)
     assert (ours - theirs).abs().max() < 1e-5
 

@@ -47,12 +47,16 @@ def test_mean_iou_equals_torchmetrics(seed):
     gen = torch.Generator().manual_seed(seed)
     k = 2 + seed
     target = torch.randint(0, k, (4, 16, 16), generator=gen)
-    pred = torch.where(torch.rand(4, 16, 16, generator=gen) < 0.6, target, torch.randint(0, k, (4, 16, 16), generator=gen))
+    pred = torch.where(
+        torch.rand(4, 16, 16, generator=gen) < 0.6, target, torch.randint(0, k, (4, 16, 16), generator=gen)
+    )
     ours = metrics.mean_iou(metrics.confusion_matrix(pred, target, k))
     ref = torchmetrics.classification.MulticlassJaccardIndex(num_classes=k, average="macro")(pred, target).item()
     assert abs(ours - ref) < 1e-6
     per_class = torchmetrics.classification.MulticlassJaccardIndex(num_classes=k, average="none")(pred, target)
-    assert torch.allclose(metrics.iou_per_class(metrics.confusion_matrix(pred, target, k)).float(), per_class, atol=1e-6)
+    assert torch.allclose(
+        metrics.iou_per_class(metrics.confusion_matrix(pred, target, k)).float(), per_class, atol=1e-6
+    )
 
 
 def test_segmentation_scores_and_loss():

@@ -79,8 +79,14 @@ def test_segmentation_scores_in_and_out_of_the_band():
     # erase the band: every band pixel predicted as background, the rest right
     band = boundary_band(truth, 2)
     worse = torch.where(band, torch.zeros_like(truth), truth)
-    scores = segmentation_scores(Constant(torch.nn.functional.one_hot(worse, 6).permute(0, 3, 1, 2).float()), data, 6, band=2)
-    assert scores["pixel_accuracy_interior"] == 1.0 and scores["pixel_accuracy_band"] < 0.8 and scores["miou_band"] < scores["miou"]
+    scores = segmentation_scores(
+        Constant(torch.nn.functional.one_hot(worse, 6).permute(0, 3, 1, 2).float()), data, 6, band=2
+    )
+    assert (
+        scores["pixel_accuracy_interior"] == 1.0
+        and scores["pixel_accuracy_band"] < 0.8
+        and scores["miou_band"] < scores["miou"]
+    )
 
 
 def test_alignment_recovers_scale_and_shift_exactly():
@@ -218,7 +224,9 @@ def test_depth_map_scores_equal_the_models():
     data = vitlite.data.ShapesWorld(image_size=32).depth(4, seed=0)
     pred = 2 * data.targets + 0.5 + 0.1 * torch.rand(data.targets.shape, generator=torch.Generator().manual_seed(0))
     for align in (False, True):
-        assert depth_map_scores(pred, data, align=align, band=2) == depth_scores(Constant(pred), data, align=align, band=2)
+        assert depth_map_scores(pred, data, align=align, band=2) == depth_scores(
+            Constant(pred), data, align=align, band=2
+        )
     assert depth_map_scores(pred[:, 0], data) == depth_scores(Constant(pred), data)  # (N, H, W) maps too
 
 

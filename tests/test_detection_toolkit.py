@@ -37,7 +37,9 @@ def test_iou_and_giou_properties():
     assert iou.shape == giou.shape == (15, 11)
     assert torch.allclose(iou, B.box_iou(b, a).T) and torch.allclose(giou, B.generalized_box_iou(b, a).T)  # symmetric
     assert (iou >= 0).all() and (iou <= 1).all() and (giou >= -1).all() and (giou <= iou + 1e-6).all()
-    assert torch.allclose(B.box_iou(a, a).diag(), torch.ones(15)) and torch.allclose(B.generalized_box_iou(a, a).diag(), torch.ones(15))
+    assert torch.allclose(B.box_iou(a, a).diag(), torch.ones(15)) and torch.allclose(
+        B.generalized_box_iou(a, a).diag(), torch.ones(15)
+    )
 
 
 def test_giou_of_disjoint_boxes_is_negative_and_falls_with_distance():
@@ -113,9 +115,25 @@ def _pycocotools(preds, targets, areas=None):
     for i, (p, t) in enumerate(zip(preds, targets)):
         images.append({"id": i + 1, "width": 100, "height": 100})
         for b, label in zip(t["boxes"].tolist(), t["labels"].tolist()):
-            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": int(label) + 1, "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "area": (b[2] - b[0]) * (b[3] - b[1]), "iscrowd": 0})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": i + 1,
+                    "category_id": int(label) + 1,
+                    "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+                    "area": (b[2] - b[0]) * (b[3] - b[1]),
+                    "iscrowd": 0,
+                }
+            )
         for b, s, label in zip(p["boxes"].tolist(), p["scores"].tolist(), p["labels"].tolist()):
-            dets.append({"image_id": i + 1, "category_id": int(label) + 1, "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "score": s})
+            dets.append(
+                {
+                    "image_id": i + 1,
+                    "category_id": int(label) + 1,
+                    "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+                    "score": s,
+                }
+            )
     gt = coco.COCO()
     gt.dataset = {"images": images, "annotations": anns, "categories": [{"id": c} for c in range(1, 6)]}
     with contextlib.redirect_stdout(io.StringIO()):
@@ -138,9 +156,19 @@ def _random_detections(rng: np.random.Generator, ties: bool):
         k = rng.integers(0, 14)
         src = gt[rng.integers(0, max(g, 1), k)] if g else rng.uniform(0, 80, (k, 4))
         jit = src + rng.normal(0, rng.choice([1, 5, 15]), (k, 4))
-        det = np.stack([np.minimum(jit[:, 0], jit[:, 2]), np.minimum(jit[:, 1], jit[:, 3]), np.maximum(jit[:, 0], jit[:, 2]) + 0.5, np.maximum(jit[:, 1], jit[:, 3]) + 0.5], 1)
+        det = np.stack(
+            [
+                np.minimum(jit[:, 0], jit[:, 2]),
+                np.minimum(jit[:, 1], jit[:, 3]),
+                np.maximum(jit[:, 0], jit[:, 2]) + 0.5,
+                np.maximum(jit[:, 1], jit[:, 3]) + 0.5,
+            ],
+            1,
+        )
         scores = np.round(rng.uniform(0, 1, k), 1 if ties else 5)
-        preds.append({"boxes": torch.tensor(det), "scores": torch.tensor(scores), "labels": torch.tensor(rng.integers(0, 3, k))})
+        preds.append(
+            {"boxes": torch.tensor(det), "scores": torch.tensor(scores), "labels": torch.tensor(rng.integers(0, 3, k))}
+        )
         targets.append({"boxes": torch.tensor(gt), "labels": torch.tensor(rng.integers(0, 3, g))})
     return preds, targets
 
@@ -149,7 +177,11 @@ def _random_detections(rng: np.random.Generator, ties: bool):
 def test_coco_ap_equals_pycocotools(trial):
     rng = np.random.default_rng(100 + trial)
     preds, targets = _random_detections(rng, ties=trial % 2 == 0)
-    areas = None if trial % 3 else {"all": (0, 1e10), "small": (0, 20.0**2), "medium": (20.0**2, 40.0**2), "large": (40.0**2, 1e10)}
+    areas = (
+        None
+        if trial % 3
+        else {"all": (0, 1e10), "small": (0, 20.0**2), "medium": (20.0**2, 40.0**2), "large": (40.0**2, 1e10)}
+    )
     ref = _pycocotools(preds, targets, areas)
     ours = coco_ap(preds, targets, box_format="xyxy", areas=areas)
     assert np.abs(np.array(list(ours.values())) - ref).max() < 1e-9, (ours, ref)
@@ -157,14 +189,21 @@ def test_coco_ap_equals_pycocotools(trial):
 
 def test_coco_ap_hand_made():
     target = [{"boxes": torch.tensor([[0.5, 0.5, 0.2, 0.2]]), "labels": torch.tensor([0])}]
-    perfect = [{"boxes": torch.tensor([[0.5, 0.5, 0.2, 0.2]]), "scores": torch.tensor([0.9]), "labels": torch.tensor([0])}]
+    perfect = [
+        {"boxes": torch.tensor([[0.5, 0.5, 0.2, 0.2]]), "scores": torch.tensor([0.9]), "labels": torch.tensor([0])}
+    ]
     result = coco_ap(perfect, target, image_size=64)
     assert result["AP"] == pytest.approx(1.0) and result["AR100"] == pytest.approx(1.0)
-    assert result["AP_small"] == pytest.approx(1.0) and result["AP_large"] == -1  # a 12.8 px box is small in COCO's bands
+    assert (
+        result["AP_small"] == pytest.approx(1.0) and result["AP_large"] == -1
+    )  # a 12.8 px box is small in COCO's bands
     wrong_class = [{**perfect[0], "labels": torch.tensor([1])}]
     assert coco_ap(wrong_class, target, image_size=64)["AP"] == 0.0
     shifted = [{**perfect[0], "boxes": torch.tensor([[0.53, 0.5, 0.2, 0.2]])}]  # IoU 0.739: counts at 0.50-0.70 only
-    assert coco_ap(shifted, target, image_size=64)["AP"] == pytest.approx(0.5) and coco_ap(shifted, target, image_size=64)["AP75"] == 0.0
+    assert (
+        coco_ap(shifted, target, image_size=64)["AP"] == pytest.approx(0.5)
+        and coco_ap(shifted, target, image_size=64)["AP75"] == 0.0
+    )
     bands = scaled_areas(64)
     assert bands["small"][1] == pytest.approx((32 * 0.1) ** 2) and bands["large"][1] == 1e10
     with pytest.raises(ValueError, match="lacks 'scores'"):

@@ -53,15 +53,27 @@ def test_hungarian_match_and_set_loss():
     logits = torch.full((4, 4), -5.0)
     logits[:, -1] = 5.0  # every query says "no object"...
     boxes = torch.tensor([[0.5, 0.5, 0.1, 0.1], [0.7, 0.6, 0.3, 0.2], [0.1, 0.9, 0.1, 0.1], [0.3, 0.3, 0.2, 0.2]])
-    logits[3, 2], logits[1, 0], logits[3, -1], logits[1, -1] = 5.0, 5.0, -5.0, -5.0  # ... except the two that sit on the objects
+    logits[3, 2], logits[1, 0], logits[3, -1], logits[1, -1] = (
+        5.0,
+        5.0,
+        -5.0,
+        -5.0,
+    )  # ... except the two that sit on the objects
     rows, cols = detr.hungarian_match(logits, boxes, target)
     assert dict(zip(rows.tolist(), cols.tolist())) == {1: 1, 3: 0}
     criterion = detr.SetCriterion(num_classes=3)
     loss, logs = criterion({"pred_logits": logits[None], "pred_boxes": boxes[None]}, [target])
-    assert logs["l1"] == pytest.approx(0.0, abs=1e-6) and logs["giou"] == pytest.approx(0.0, abs=1e-6) and logs["ce"] < 0.05
+    assert (
+        logs["l1"] == pytest.approx(0.0, abs=1e-6)
+        and logs["giou"] == pytest.approx(0.0, abs=1e-6)
+        and logs["ce"] < 0.05
+    )
     worse, _ = criterion({"pred_logits": logits[None], "pred_boxes": boxes.flip(0)[None]}, [target])
     assert worse > loss
-    empty = criterion({"pred_logits": logits[None], "pred_boxes": boxes[None]}, [{"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.long)}])[0]
+    empty = criterion(
+        {"pred_logits": logits[None], "pred_boxes": boxes[None]},
+        [{"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.long)}],
+    )[0]
     assert torch.isfinite(empty)
     with pytest.raises(ValueError, match="built for 5"):
         detr.SetCriterion(num_classes=5)({"pred_logits": logits[None], "pred_boxes": boxes[None]}, [target])
@@ -79,14 +91,26 @@ def test_training_reduces_the_loss():
 
     data = ShapesWorld(image_size=64).detection(32, seed=0)
     model = _model(dim=32, ffn_dim=64, num_heads=2)
-    history = fit(model, data.loader(16), steps=20, lr=1e-3, loss_fn=lambda m, b: m.loss(m(b[0]), b[1]), progress=False, device="cpu", warmup=0)
+    history = fit(
+        model,
+        data.loader(16),
+        steps=20,
+        lr=1e-3,
+        loss_fn=lambda m, b: m.loss(m(b[0]), b[1]),
+        progress=False,
+        device="cpu",
+        warmup=0,
+    )
     assert sum(history.loss[-5:]) < sum(history.loss[:5])
 
 
 def test_paper_sizes_and_the_freezing_rule():
     from vitlite.layers import count_parameters
 
-    for name, total, trainable in (("detr_resnet50", 41_524_768, 41_302_368), ("detr_resnet101", 60_464_672, 60_242_272)):
+    for name, total, trainable in (
+        ("detr_resnet50", 41_524_768, 41_302_368),
+        ("detr_resnet101", 60_464_672, 60_242_272),
+    ):
         model = vitlite.create_model(name, device="meta")
         assert count_parameters(model) == total
         model.backbone.freeze_like_detr()

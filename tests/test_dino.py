@@ -14,7 +14,10 @@ from vitlite.models import dino as D
 
 
 def test_official_parameter_counts():
-    for name, total, trainable in (("dino_4scale_resnet50", 46_893_182, 46_670_782), ("dino_5scale_resnet50", 47_255_806, 47_033_406)):
+    for name, total, trainable in (
+        ("dino_4scale_resnet50", 46_893_182, 46_670_782),
+        ("dino_5scale_resnet50", 47_255_806, 47_033_406),
+    ):
         model = vitlite.create_model(name, device="meta")
         assert count_parameters(model) == total
         model.backbone.freeze_like_detr()
@@ -35,7 +38,14 @@ def test_deformable_layer_equals_hugging_face(ref_dim):
     starts = torch.cat([torch.zeros(1, dtype=torch.long), shapes.prod(1).cumsum(0)[:-1]])
     query, value = torch.randn(2, 7, 32), torch.randn(2, int(shapes.prod(1).sum()), 32)
     reference = torch.rand(2, 7, 3, ref_dim) * 0.8 + 0.1
-    expected = theirs(query, encoder_hidden_states=value, reference_points=reference, spatial_shapes=shapes, spatial_shapes_list=[tuple(s) for s in shapes.tolist()], level_start_index=starts)[0]
+    expected = theirs(
+        query,
+        encoder_hidden_states=value,
+        reference_points=reference,
+        spatial_shapes=shapes,
+        spatial_shapes_list=[tuple(s) for s in shapes.tolist()],
+        level_start_index=starts,
+    )[0]
     assert (ours(query, reference, value, shapes) - expected).abs().max() < 1e-5
 
 
@@ -63,7 +73,10 @@ def test_proposals_are_cell_centred_and_level_sized():
 
 def _targets():
     return [
-        {"labels": torch.tensor([0, 3, 1]), "boxes": torch.tensor([[0.3, 0.3, 0.2, 0.2], [0.7, 0.6, 0.3, 0.4], [0.5, 0.5, 0.1, 0.1]])},
+        {
+            "labels": torch.tensor([0, 3, 1]),
+            "boxes": torch.tensor([[0.3, 0.3, 0.2, 0.2], [0.7, 0.6, 0.3, 0.4], [0.5, 0.5, 0.1, 0.1]]),
+        },
         {"labels": torch.tensor([2]), "boxes": torch.tensor([[0.4, 0.6, 0.5, 0.3]])},
     ]
 
@@ -82,8 +95,12 @@ def test_denoising_layout_groups_and_slots():
 
 def test_denoising_noise_stays_within_its_bounds():
     gen = torch.Generator().manual_seed(0)
-    targets = [{"labels": torch.zeros(50, dtype=torch.long), "boxes": torch.tensor([[0.5, 0.5, 0.2, 0.4]]).repeat(50, 1)}]
-    dn = D.denoising_queries(targets, num_classes=5, dn_number=200, label_noise_ratio=0.5, box_noise_scale=0.4, generator=gen)
+    targets = [
+        {"labels": torch.zeros(50, dtype=torch.long), "boxes": torch.tensor([[0.5, 0.5, 0.2, 0.4]]).repeat(50, 1)}
+    ]
+    dn = D.denoising_queries(
+        targets, num_classes=5, dn_number=200, label_noise_ratio=0.5, box_noise_scale=0.4, generator=gen
+    )
     clean = cxcywh_to_xyxy(targets[0]["boxes"][:1])[0]
     half = torch.tensor([0.1, 0.2, 0.1, 0.2])
     moved = (cxcywh_to_xyxy(dn["boxes"][0]) - clean).abs() / (half * 0.4)  # in units of lambda * half side
@@ -99,15 +116,18 @@ def test_denoising_noise_stays_within_its_bounds():
 
 def test_attention_mask_against_a_hand_made_case():
     # two groups of two denoising queries, then three matching queries; True = blocked
-    expected = torch.tensor([
-        [0, 0, 1, 1, 0, 0, 0],
-        [0, 0, 1, 1, 0, 0, 0],
-        [1, 1, 0, 0, 0, 0, 0],
-        [1, 1, 0, 0, 0, 0, 0],
-        [1, 1, 1, 1, 0, 0, 0],
-        [1, 1, 1, 1, 0, 0, 0],
-        [1, 1, 1, 1, 0, 0, 0],
-    ], dtype=torch.bool)
+    expected = torch.tensor(
+        [
+            [0, 0, 1, 1, 0, 0, 0],
+            [0, 0, 1, 1, 0, 0, 0],
+            [1, 1, 0, 0, 0, 0, 0],
+            [1, 1, 0, 0, 0, 0, 0],
+            [1, 1, 1, 1, 0, 0, 0],
+            [1, 1, 1, 1, 0, 0, 0],
+            [1, 1, 1, 1, 0, 0, 0],
+        ],
+        dtype=torch.bool,
+    )
     assert torch.equal(D.denoising_attention_mask(2, 2, 3), expected)
 
 

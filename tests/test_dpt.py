@@ -14,7 +14,9 @@ def test_readout_modes_by_hand():
     assert torch.equal(D.Readout("ignore", 6)(tokens), tokens[:, 1:])
     assert torch.equal(D.Readout("add", 6)(tokens), tokens[:, 1:] + tokens[:, :1])
     project = D.Readout("project", 6)
-    expected = torch.nn.functional.gelu(project.project[0](torch.cat([tokens[:, 1:], tokens[:, :1].expand(-1, 4, -1)], -1)))
+    expected = torch.nn.functional.gelu(
+        project.project[0](torch.cat([tokens[:, 1:], tokens[:, :1].expand(-1, 4, -1)], -1))
+    )
     torch.testing.assert_close(project(tokens), expected)
     with pytest.raises(ValueError, match="readout"):
         D.Readout("mean", 6)
@@ -26,7 +28,12 @@ def test_reassemble_shapes_match_the_model():
         feats = model.features(torch.rand(1, 3, size, size))
         got = [tuple(m.shape[1:]) for m in feats["reassembled"]]
         assert got == D.reassemble_shapes((size, size), 8, (2, 1, 0.5, 0.25), (32, 64, 128, 128))
-    assert D.reassemble_shapes((384, 384), 16, (4, 2, 1, 0.5), (96, 192, 384, 768)) == [(96, 96, 96), (192, 48, 48), (384, 24, 24), (768, 12, 12)]
+    assert D.reassemble_shapes((384, 384), 16, (4, 2, 1, 0.5), (96, 192, 384, 768)) == [
+        (96, 96, 96),
+        (192, 48, 48),
+        (384, 24, 24),
+        (768, 12, 12),
+    ]
 
 
 def test_heads_return_the_input_size():
@@ -68,13 +75,24 @@ def test_same_padding_and_weight_standardisation():
     x = torch.randn(1, 3, 9, 8)
     assert conv(x).shape == (1, 4, 5, 4)  # ceil(9 / 2), ceil(8 / 2)
     w = conv.weight.flatten(1)
-    standard = ((w - w.mean(1, keepdim=True)) / torch.sqrt(w.var(1, unbiased=False, keepdim=True) + 1e-8)).view_as(conv.weight)
+    standard = ((w - w.mean(1, keepdim=True)) / torch.sqrt(w.var(1, unbiased=False, keepdim=True) + 1e-8)).view_as(
+        conv.weight
+    )
     padded = torch.nn.functional.pad(x, (0, 1, 1, 1))  # width 8 pads (0, 1), height 9 pads (1, 1)
     torch.testing.assert_close(conv(x), torch.nn.functional.conv2d(padded, standard, stride=2))
 
 
 def test_hybrid_reads_bit_for_its_two_finest_maps():
-    model = vitlite.create_model("dpt_hybrid", embed_dim=64, depth=4, num_heads=2, hooks=(0, 1, 2, 3), neck_channels=(256, 512, 64, 64), fusion_channels=32, img_size=64).eval()
+    model = vitlite.create_model(
+        "dpt_hybrid",
+        embed_dim=64,
+        depth=4,
+        num_heads=2,
+        hooks=(0, 1, 2, 3),
+        neck_channels=(256, 512, 64, 64),
+        fusion_channels=32,
+        img_size=64,
+    ).eval()
     maps = model.features(torch.rand(1, 3, 64, 64))["reassembled"]
     assert [tuple(m.shape[1:]) for m in maps] == [(256, 16, 16), (512, 8, 8), (64, 4, 4), (64, 2, 2)]
     assert not hasattr(model.encoder, "patch_embed")  # the tokens come from BiT's stride-16 map

@@ -14,8 +14,13 @@ RISING = [0.50, 0.60, 0.70, 0.75]  # +0.05 after three quarters: still improving
 
 
 def run(label, seed, test, train=0.9, curve=FLAT, **extra):
-    return {"label": label, "seed": seed, "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}},
-            "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": list(curve)}}, **extra}
+    return {
+        "label": label,
+        "seed": seed,
+        "scores": {"train": {"accuracy": train}, "test": {"accuracy": test}},
+        "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"accuracy": list(curve)}},
+        **extra,
+    }
 
 
 def book(a_tests, b_tests, a_curves=None, b_curves=None, b_train=0.9):
@@ -42,7 +47,11 @@ def test_late_gain_tells_a_finished_cosine_curve_from_a_rising_one():
     assert E.late_gain(exactly, BUDGET) > E.MARGIN and not E.still_improving(exactly, BUDGET)
     assert E.late_gain(run("a", 0, 0.8, curve=RISING, stopped_by_patience=True), BUDGET) == 0.0
     lower = E.Budget(4000, "abs_rel", minimize=True)
-    falling = {"label": "d", "seed": 0, "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"abs_rel": [0.3, 0.2, 0.10, 0.05]}}}
+    falling = {
+        "label": "d",
+        "seed": 0,
+        "history": {"eval_step": [1000, 2000, 3000, 4000], "metrics": {"abs_rel": [0.3, 0.2, 0.10, 0.05]}},
+    }
     assert E.late_gain(falling, lower) == pytest.approx(0.05) and E.still_improving(falling, lower)
     with pytest.raises(ValueError, match="both sides"):
         E.late_gain(run("a", 0, 0.8), E.Budget(6000, "accuracy"))
@@ -55,7 +64,11 @@ def test_superiority_needs_the_mean_and_every_seed():
     assert E.grade(diff(b, 0.03), b).verdict == "held"  # +0.05 in every seed
     b = book([0.95, 0.86, 0.80], [0.80, 0.81, 0.82])  # mean +0.06, seed 2 below
     graded = E.grade(diff(b, 0.03), b)
-    assert graded.verdict == "held, not robust" and "+0.150, +0.050, -0.020" in graded.result and "mean +0.060" in graded.result
+    assert (
+        graded.verdict == "held, not robust"
+        and "+0.150, +0.050, -0.020" in graded.result
+        and "mean +0.060" in graded.result
+    )
     b = book([0.82, 0.83, 0.84], [0.80, 0.81, 0.82])  # every seed +0.02, short of +0.03
     assert E.grade(diff(b, 0.03), b).verdict == "did not hold"
 
@@ -75,13 +88,19 @@ def test_a_climbing_loser_makes_a_held_comparison_inconclusive_a_climbing_winner
     assert graded.verdict == "inconclusive" and "could reverse it: b (s) seed 1 +0.050" in graded.notes[0]
     b = book([0.85, 0.86, 0.87], [0.80, 0.81, 0.82], a_curves=[RISING, RISING, FLAT])
     graded = E.grade(diff(b, 0.03), b)
-    assert graded.verdict == "held" and graded.notes[0].startswith("conservative") and "a (s) seed 0 +0.050, seed 1 +0.050" in graded.notes[0]
+    assert (
+        graded.verdict == "held"
+        and graded.notes[0].startswith("conservative")
+        and "a (s) seed 0 +0.050, seed 1 +0.050" in graded.notes[0]
+    )
 
 
 def test_a_climbing_winner_makes_a_verdict_against_the_claim_inconclusive():
     b = book([0.80, 0.81, 0.82], [0.80, 0.81, 0.82], a_curves=[FLAT, FLAT, RISING])
     assert E.grade(diff(b, 0.03), b).verdict == "inconclusive"
-    b = book([0.80, 0.81, 0.82], [0.80, 0.81, 0.82], b_curves=[RISING] * 3)  # only the loser climbs: the failure can only widen
+    b = book(
+        [0.80, 0.81, 0.82], [0.80, 0.81, 0.82], b_curves=[RISING] * 3
+    )  # only the loser climbs: the failure can only widen
     graded = E.grade(diff(b, 0.03), b)
     assert graded.verdict == "did not hold" and graded.notes[0].startswith("conservative")
 
@@ -103,12 +122,20 @@ def test_a_control_that_does_not_train_isolates_nothing():
 
 def test_every_seed_kind_for_a_single_arm_and_a_claim_of_several_parts():
     b = book([0.85, 0.86, 0.87], [0.80, 0.81, 0.82])
-    single = E.Test("A above 0.8", {k: v - 0.8 for k, v in b.values(("s", "a"), "accuracy").items()}, 0.0, kind="every seed", helps=(("s", "a"),))
+    single = E.Test(
+        "A above 0.8",
+        {k: v - 0.8 for k, v in b.values(("s", "a"), "accuracy").items()},
+        0.0,
+        kind="every seed",
+        helps=(("s", "a"),),
+    )
     assert E.grade(single, b).verdict == "held"
     spotty = E.Test("x", {0: 0.1, 1: -0.02, 2: 0.1}, 0.0, kind="every seed")
     assert E.grade(spotty, b).verdict == "held, not robust"
     both = E.grade([single, spotty], b)
-    assert both.verdict == "held, not robust" and "(1) A above 0.8" in both.result and "[held, not robust]" in both.result
+    assert (
+        both.verdict == "held, not robust" and "(1) A above 0.8" in both.result and "[held, not robust]" in both.result
+    )
     assert E.weakest(["held", "inconclusive", "did not hold"]) == "did not hold"
     assert E.weakest(["held", "inconclusive"]) == "inconclusive"
     assert E.weakest(["held", "held"]) == "held"
@@ -125,6 +152,8 @@ def test_pairs_need_the_same_seeds_and_tests_need_values():
 
 
 def test_a_study_without_an_end_point_budget_is_graded_on_its_values():
-    b = E.Book({"s": [run("a", k, 0.9, curve=RISING) for k in range(3)] + [run("b", k, 0.8, curve=RISING) for k in range(3)]})
+    b = E.Book(
+        {"s": [run("a", k, 0.9, curve=RISING) for k in range(3)] + [run("b", k, 0.8, curve=RISING) for k in range(3)]}
+    )
     assert b.improving(("s", "b")) == {}
     assert E.grade(diff(b, 0.03), b).verdict == "held"

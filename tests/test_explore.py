@@ -10,7 +10,6 @@ import torch
 from vitlite.explore import Checkbox, Dropdown, Explorer, FloatSlider, IntSlider, conv_attention_explorer
 from vitlite.viz import Figure
 
-
 PNG = b"\x89PNG"
 SHARPEN = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
 
@@ -133,8 +132,8 @@ def test_log_slider_ends_are_accepted():
     calls = []
     ex = Explorer(lambda fig, a: calls.append(a), {"a": FloatSlider(0.3, 7.0, value=1.0, log=True)})
     (a,) = controls_of(ex.widget())
-    a.value = a.base ** a.min  # where the front end puts a slider dragged to its left end
-    a.value = a.base ** a.max
+    a.value = a.base**a.min  # where the front end puts a slider dragged to its left end
+    a.value = a.base**a.max
     assert len(calls) == 3
 
 
@@ -150,7 +149,9 @@ def test_show_headless_prints_one_line_and_builds_no_widgets(recorder, monkeypat
     ex.show()
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("[explorer]")]
-    assert lines == ["[explorer] A test explorer: controls n, a, lr, kind, mode, flag. Run the notebook live to use them; default view below."]
+    assert lines == [
+        "[explorer] A test explorer: controls n, a, lr, kind, mode, flag. Run the notebook live to use them; default view below."
+    ]
     assert calls == [ex.values()]  # the default view was drawn
     ex._ipython_display_()
     assert len(calls) == 2
@@ -190,7 +191,9 @@ def test_conv_attention_explorer_titles_show_output_near_convolution():
     title = fig.axes[2].get_title()
     out = float(title.split("output ")[1].split(",")[0])
     conv = float(title.split("convolution ")[1])
-    want = torch.nn.functional.conv2d(image[None, None].double(), SHARPEN[None, None].double(), padding=1)[0, 0, 2, 1].item()
+    want = torch.nn.functional.conv2d(image[None, None].double(), SHARPEN[None, None].double(), padding=1)[
+        0, 0, 2, 1
+    ].item()
     assert conv == pytest.approx(want, abs=1e-3)
     assert out == pytest.approx(want, abs=2e-3)
 
@@ -214,8 +217,8 @@ def test_conv_attention_explorer_widget():
     row.value = 3
     head.value = 0
     alpha.value = 50.0
-    alpha.value = alpha.base ** alpha.min  # both ends of the log slider are valid values here
-    alpha.value = alpha.base ** alpha.max
+    alpha.value = alpha.base**alpha.min  # both ends of the log slider are valid values here
+    alpha.value = alpha.base**alpha.max
 
 
 def test_images_with_the_same_title_stay_selectable():
@@ -249,7 +252,10 @@ def test_dense_explorers_render_and_check_their_controls():
 
     seg = vitlite.data.ShapesWorld(image_size=64).segmentation(2, seed=1)
     small = dict(embed_dim=32, depth=2, num_heads=2)
-    models = {"Naive": vitlite.create_model("setr_naive_tiny_shapes", **small), "PUP": vitlite.create_model("setr_pup_tiny_shapes", **small)}
+    models = {
+        "Naive": vitlite.create_model("setr_naive_tiny_shapes", **small),
+        "PUP": vitlite.create_model("setr_pup_tiny_shapes", **small),
+    }
     ex = setr_explorer(models, seg)
     assert len(ex.figure(row=1, col=2).axes) == 5 + 1  # image, truth, two predictions, attention; its colour bar
     with pytest.raises(ValueError, match="row"):
@@ -257,6 +263,8 @@ def test_dense_explorers_render_and_check_their_controls():
     dpt = vitlite.create_model("dpt_depth_tiny_shapes", embed_dim=32, depth=4, num_heads=2, hooks=(0, 1, 2, 3))
     assert len(dpt_stage_explorer(dpt, seg.images).figure(stage=3).axes) == 4 + 1  # and the depth colour bar
     dep = vitlite.data.ShapesWorld(image_size=64).depth(2, seed=1)
-    assert len(depth_error_explorer({"DPT": dpt}, dep).figure(image=1).axes) == 4 + 2  # and the colour bars of depth and error
+    assert (
+        len(depth_error_explorer({"DPT": dpt}, dep).figure(image=1).axes) == 4 + 2
+    )  # and the colour bars of depth and error
     with pytest.raises(ValueError, match="at least one model"):
         depth_error_explorer({}, dep)

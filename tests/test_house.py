@@ -19,7 +19,14 @@ def _run(tmp_path: Path, body: str, strict: bool) -> subprocess.CompletedProcess
     (tmp_path / "test_sample.py").write_text(body)
     (tmp_path / "test_other.py").write_text("def test_b():\n    pass\n")  # something that runs, beside the skip
     env = {**os.environ, "VITLITE_STRICT_SKIPS": "1" if strict else "0"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval", str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,14 +64,22 @@ def test_every_explorer_is_exported():
 
     from vitlite import explore
 
-    defined = {name for name, obj in inspect.getmembers(explore, inspect.isfunction) if name.endswith("_explorer") and obj.__module__ == explore.__name__}
-    assert defined and defined <= set(explore.__all__), f"missing from explore.__all__: {sorted(defined - set(explore.__all__))}"
+    defined = {
+        name
+        for name, obj in inspect.getmembers(explore, inspect.isfunction)
+        if name.endswith("_explorer") and obj.__module__ == explore.__name__
+    }
+    assert defined and defined <= set(explore.__all__), (
+        f"missing from explore.__all__: {sorted(defined - set(explore.__all__))}"
+    )
 
 
 def test_environment_yml_lists_no_dependency_twice():
     """Conda brings Python and PyTorch; the rest comes from pyproject.toml through pip."""
     text = (HERE.parent / "environment.yml").read_text()
-    listed = [line.strip()[2:] for line in text.partition("dependencies:")[2].splitlines() if line.strip().startswith("- ")]
+    listed = [
+        line.strip()[2:] for line in text.partition("dependencies:")[2].splitlines() if line.strip().startswith("- ")
+    ]
     assert [entry.split(">")[0].split("=")[0] for entry in listed] == ["python", "pytorch", "pip", "pip:", "-e .[dev]"]
 
 
@@ -78,5 +93,9 @@ def test_no_heading_is_hidden_in_a_code_cell():
     for path in sorted((HERE.parent / "chapters").glob("[0-9][0-9]_*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code":
-                hidden += [f"{path.name}: {line[:60]}" for line in "".join(cell["source"]).splitlines() if re.match(r"# #{1,4} \S", line)]
+                hidden += [
+                    f"{path.name}: {line[:60]}"
+                    for line in "".join(cell["source"]).splitlines()
+                    if re.match(r"# #{1,4} \S", line)
+                ]
     assert not hidden, hidden

@@ -74,12 +74,16 @@ def test_patch_embed_validation_messages():
 
 def test_check_image():
     check_image(torch.zeros(1, 2, 6, 9), 2, multiple_of=(3, 3))
-    with pytest.raises(ValueError, match=r"Net expects \(B, 2, H, W\) with H divisible by 2 and W by 4; got shape \(1, 2, 6, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"Net expects \(B, 2, H, W\) with H divisible by 2 and W by 4; got shape \(1, 2, 6, 6\)"
+    ):
         check_image(torch.zeros(1, 2, 6, 6), 2, multiple_of=(2, 4), model="Net")
 
 
 # ---------------------------------------------------------------- attention
-def reference_attention(attn: Attention, x: torch.Tensor, bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def reference_attention(
+    attn: Attention, x: torch.Tensor, bias: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Multi-head attention written out with explicit slicing of the qkv weights."""
     b, n, _ = x.shape
     h, d = attn.num_heads, attn.head_dim
@@ -243,7 +247,7 @@ def test_sincos_1d_formula():
             assert table[pos, 2 * i].item() == pytest.approx(math.sin(angle), abs=1e-6)
             assert table[pos, 2 * i + 1].item() == pytest.approx(math.cos(angle), abs=1e-6)
     small_t = sincos_1d(3, 4, temperature=100.0)
-    assert small_t[2, 2].item() == pytest.approx(math.sin(2 / 100 ** 0.5), abs=1e-6)
+    assert small_t[2, 2].item() == pytest.approx(math.sin(2 / 100**0.5), abs=1e-6)
 
 
 def test_sincos_2d_halves():

@@ -45,7 +45,9 @@ def test_v2_layout_is_the_same_unfolding():
 def test_make_divisible():
     assert [mv.make_divisible(v) for v in (8, 12, 20, 33, 100)] == [8, 16, 24, 32, 104]
     assert mv.make_divisible(3) == 8  # never below the divisor
-    assert mv.make_divisible(19, 16) == 32 and mv.make_divisible(17, 16) == 16  # 16 is more than 10% below 19, not below 17
+    assert (
+        mv.make_divisible(19, 16) == 32 and mv.make_divisible(17, 16) == 16
+    )  # 16 is more than 10% below 19, not below 17
 
 
 def test_inverted_residual_shapes_residual_and_count():
@@ -172,7 +174,9 @@ def test_attended_pixels_only_at_the_same_place_in_their_patch():
     same[r % 2 :: 2, c % 2 :: 2] = True
     assert (weights[~same] == 0).all() and torch.isclose(weights[same].sum(), torch.tensor(1.0), atol=1e-5)
     with pytest.raises(ValueError, match="no attention layers"):
-        mv.attended_pixels(vitlite.create_model("mobilevit_tiny_shapes", attention=False), torch.rand(3, 64, 64), 0, 0, 0)
+        mv.attended_pixels(
+            vitlite.create_model("mobilevit_tiny_shapes", attention=False), torch.rand(3, 64, 64), 0, 0, 0
+        )
 
 
 def test_context_scores_sum_to_one_per_sequence():
@@ -193,7 +197,10 @@ def test_linformer_is_linear_and_self_attention_quadratic():
             unit(x)
         return counter.get_total_flops()
 
-    a, b = macs(v2.LinformerAttention(16, 512, k=32), torch.zeros(1, 512, 16)), macs(v2.LinformerAttention(16, 1024, k=32), torch.zeros(1, 1024, 16))
+    a, b = (
+        macs(v2.LinformerAttention(16, 512, k=32), torch.zeros(1, 512, 16)),
+        macs(v2.LinformerAttention(16, 1024, k=32), torch.zeros(1, 1024, 16)),
+    )
     assert b == 2 * a
     assert v2.LinformerAttention(16, 10, k=32)(torch.zeros(2, 10, 16)).shape == (2, 10, 16)  # k is capped at N
 
@@ -244,26 +251,48 @@ def _unfold(x, p):
 
 def _fold(patches, grid, p):
     nh, nw = grid
-    return patches.reshape(-1, p, p, nh, nw, patches.shape[-1]).permute(0, 5, 3, 1, 4, 2).reshape(-1, patches.shape[-1], nh * p, nw * p)
+    return (
+        patches.reshape(-1, p, p, nh, nw, patches.shape[-1])
+        .permute(0, 5, 3, 1, 4, 2)
+        .reshape(-1, patches.shape[-1], nh * p, nw * p)
+    )
 
 
 def _separable(x, wq, bq, wo, bo):
     d = wo.shape[0]
     q, k, v = (torch.einsum("oc,bcpn->bopn", wq, x) + bq[None, :, None, None]).split([1, d, d], 1)
-    return torch.einsum("oc,bcpn->bopn", wo, torch.relu(v) * (k * q.softmax(-1)).sum(-1, keepdim=True)) + bo[None, :, None, None]
+    return (
+        torch.einsum("oc,bcpn->bopn", wo, torch.relu(v) * (k * q.softmax(-1)).sum(-1, keepdim=True))
+        + bo[None, :, None, None]
+    )
 
 
 def _separable_wrong_axis(x, wq, bq, wo, bo):
     d = wo.shape[0]
     q, k, v = (torch.einsum("oc,bcpn->bopn", wq, x) + bq[None, :, None, None]).split([1, d, d], 1)
-    return torch.einsum("oc,bcpn->bopn", wo, torch.relu(v) * (k * q.softmax(2)).sum(-1, keepdim=True)) + bo[None, :, None, None]
+    return (
+        torch.einsum("oc,bcpn->bopn", wo, torch.relu(v) * (k * q.softmax(2)).sum(-1, keepdim=True))
+        + bo[None, :, None, None]
+    )
 
 
 CASES = {
-    "inverted_residual_params": (_ir_params, lambda cin, cout, t, s: _ir_params(cin, cout, t, s) - 2 * (2 * mv.make_divisible(int(round(cin * t))) + cout), "BatchNorm has 2 parameters per channel"),
-    "patch_attention_macs": (lambda h, w, d, p: 2 * h * w * h * w * d // (p * p), lambda h, w, d, p: h * w * h * w * d // (p * p), "one of the two products"),
+    "inverted_residual_params": (
+        _ir_params,
+        lambda cin, cout, t, s: _ir_params(cin, cout, t, s) - 2 * (2 * mv.make_divisible(int(round(cin * t))) + cout),
+        "BatchNorm has 2 parameters per channel",
+    ),
+    "patch_attention_macs": (
+        lambda h, w, d, p: 2 * h * w * h * w * d // (p * p),
+        lambda h, w, d, p: h * w * h * w * d // (p * p),
+        "one of the two products",
+    ),
     "separable_attention": (_separable, _separable_wrong_axis, "softmax over the N tokens"),
-    "separable_macs": (lambda n, d: (1 + 2 * d) * d * n + d * d * n + 2 * d * n, lambda n, d: (1 + 2 * d) * d * n + d * d * n, "the two projections only"),
+    "separable_macs": (
+        lambda n, d: (1 + 2 * d) * d * n + d * d * n + 2 * d * n,
+        lambda n, d: (1 + 2 * d) * d * n + d * d * n,
+        "the two projections only",
+    ),
 }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,7 +28,6 @@ from vitlite.models.attnconv import (
     window_mass,
 )
 from vitlite.models.resnet import ResNet
-
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +54,9 @@ def test_list_models_sorted_and_filtered():
 
 
 def test_create_model_unknown_name_suggests_close_matches():
-    with pytest.raises(ValueError, match=r"unknown model 'resnet18_cifra'; did you mean resnet18_cifar\b.*\?.*list_models"):
+    with pytest.raises(
+        ValueError, match=r"unknown model 'resnet18_cifra'; did you mean resnet18_cifar\b.*\?.*list_models"
+    ):
         vitlite.create_model("resnet18_cifra")
     with pytest.raises(ValueError) as info:
         vitlite.create_model("zzzz")
@@ -98,7 +99,11 @@ def test_relative_offsets_and_conv_shifts():
     assert d[5, 19].tolist() == [1.0, 1.0]
     assert d[0, 6].tolist() == [0.0, 0.0]  # query (0, 0) sits at padded key (1, 1) = index 6
     assert conv_shifts(3).tolist() == [[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 0], [0, 1], [1, -1], [1, 0], [1, 1]]
-    assert conv_shifts(5).shape == (25, 2) and conv_shifts(5)[0].tolist() == [-2, -2] and conv_shifts(1).tolist() == [[0, 0]]
+    assert (
+        conv_shifts(5).shape == (25, 2)
+        and conv_shifts(5)[0].tolist() == [-2, -2]
+        and conv_shifts(1).tolist() == [[0, 0]]
+    )
 
 
 # ---------------------------------------------------------------- attention as convolution
@@ -287,7 +292,10 @@ def test_course_urls_follow_pyproject():
     m = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+)", repo)
     assert m, repo
     url = course.colab_url("01_attention_vs_convolution")
-    assert url == f"https://colab.research.google.com/github/{m[1]}/{m[2]}/blob/main/chapters/01_attention_vs_convolution.ipynb"
+    assert (
+        url
+        == f"https://colab.research.google.com/github/{m[1]}/{m[2]}/blob/main/chapters/01_attention_vs_convolution.ipynb"
+    )
     assert course.install_command() == f'pip install -q "vitlite @ git+{repo}"'
     assert list(course.CHAPTER_TITLES)[0] == "01_attention_vs_convolution" and len(course.CHAPTER_TITLES) == 10
     for stem in course.CHAPTER_TITLES:
@@ -305,7 +313,9 @@ def test_every_asset_folder_ships_with_the_package():
         patterns = tool["package-data"].get(name, [])
         for file in folder.iterdir():
             if file.is_file():
-                assert any(file.match(pattern) for pattern in patterns), f"{file} matches no package-data pattern of {name!r}"
+                assert any(file.match(pattern) for pattern in patterns), (
+                    f"{file} matches no package-data pattern of {name!r}"
+                )
 
 
 def test_every_declared_asset_folder_is_committed():
@@ -320,4 +330,6 @@ def test_every_declared_asset_folder_is_committed():
     for name in tool["packages"]:
         if name.startswith("vitlite._assets"):
             folder = "/".join(["assets", *name.split(".")[2:]])
-            assert folder in committed or any(c.startswith(folder + "/") for c in committed), f"pyproject declares {name!r} but {folder}/ has no committed file: commit it or drop the entry"
+            assert folder in committed or any(c.startswith(folder + "/") for c in committed), (
+                f"pyproject declares {name!r} but {folder}/ has no committed file: commit it or drop the entry"
+            )

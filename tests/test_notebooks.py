@@ -15,7 +15,9 @@ from vitlite.course import CHAPTER_TITLES, colab_url, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-RUNTIMES = json.loads((ROOT / "assets" / "runtimes.json").read_text()) if (ROOT / "assets" / "runtimes.json").exists() else {}
+RUNTIMES = (
+    json.loads((ROOT / "assets" / "runtimes.json").read_text()) if (ROOT / "assets" / "runtimes.json").exists() else {}
+)
 MAX_BYTES = 3_000_000
 BUDGET_S, COURSE_BUDGET_S = 180, 25 * 60
 
@@ -33,7 +35,9 @@ def code_cells(nb: dict) -> list[dict]:
 
 
 def _without_jupytext_version(text: str) -> str:
-    return "\n".join(line for line in text.strip().splitlines() if not line.lstrip("# ").startswith("jupytext_version:"))
+    return "\n".join(
+        line for line in text.strip().splitlines() if not line.lstrip("# ").startswith("jupytext_version:")
+    )
 
 
 def test_there_are_chapters():
@@ -51,18 +55,27 @@ class TestChapterFile:
         assert twin.exists(), f"{path.name} has no jupytext twin {twin.name}"
         expected = jupytext.writes(jupytext.read(path), fmt="py:percent")
         # jupytext stamps its own version into the header; a new jupytext release must not fail this test.
-        assert _without_jupytext_version(expected) == _without_jupytext_version(twin.read_text()), f"{twin.name} is out of sync with {path.name}: run python -m vitlite.bench --write {path.stem[:2]}"
+        assert _without_jupytext_version(expected) == _without_jupytext_version(twin.read_text()), (
+            f"{twin.name} is out of sync with {path.name}: run python -m vitlite.bench --write {path.stem[:2]}"
+        )
 
     def test_executed_top_to_bottom(self, path):
         counts = [c["execution_count"] for c in code_cells(load(path))]
-        assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}: execute the notebook once, top to bottom"
+        assert counts == list(range(1, len(counts) + 1)), (
+            f"execution counts {counts}: execute the notebook once, top to bottom"
+        )
 
     def test_no_errors_and_no_widget_state(self, path):
         nb = load(path)
         errors = [o for c in code_cells(nb) for o in c["outputs"] if o["output_type"] == "error"]
         assert not errors, f"stored outputs contain errors: {[e['ename'] for e in errors]}"
         assert "widgets" not in nb["metadata"], "widget state is saved in the notebook metadata"
-        widget_views = [o for c in code_cells(nb) for o in c["outputs"] if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        widget_views = [
+            o
+            for c in code_cells(nb)
+            for o in c["outputs"]
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        ]
         assert not widget_views, "stored outputs contain widget views; execute headless (VITLITE_HEADLESS=1)"
 
     def test_small(self, path):
@@ -76,7 +89,9 @@ class TestChapterFile:
         nb = load(path)
         first = "".join(nb["cells"][0]["source"])
         assert first.startswith("# Chapter "), "the first cell must start with the chapter's title"
-        assert colab_url(path.stem) in first, "the Colab badge must point at this notebook in the repository of pyproject's [project.urls]"
+        assert colab_url(path.stem) in first, (
+            "the Colab badge must point at this notebook in the repository of pyproject's [project.urls]"
+        )
         runtime = re.search(r"\*\*Runtime:\*\* about (\d+) s", first)
         assert runtime, "the title cell must state the measured runtime (python -m vitlite.bench --write)"
         assert int(runtime.group(1)) <= BUDGET_S
@@ -88,13 +103,26 @@ class TestChapterFile:
         text = markdown(nb)
         for heading in ("Study card", "Setup", "Explore", "Exercises", "Summary", "References"):
             assert re.search(rf"^#+ .*{heading}", text, re.MULTILINE), f"missing section '{heading}'"
-        for label in ("목적", "방법", "장점", "한계", "검증방법", "Purpose", "Method", "Strengths", "Limitations", "Evaluation"):
+        for label in (
+            "목적",
+            "방법",
+            "장점",
+            "한계",
+            "검증방법",
+            "Purpose",
+            "Method",
+            "Strengths",
+            "Limitations",
+            "Evaluation",
+        ):
             assert label in text, f"the study card lacks '{label}'"
         assert "Take-home" in text or "take-home" in text
 
     def test_setup_cell(self, path):
         setup = "".join(code_cells(load(path))[0]["source"])
-        assert f"vitlite @ git+{repository_url()}" in setup, "the setup cell must install from pyproject's repository URL on Colab"
+        assert f"vitlite @ git+{repository_url()}" in setup, (
+            "the setup cell must install from pyproject's repository URL on Colab"
+        )
         assert "vitlite.env.setup(" in setup
 
     def test_experiment_and_checks(self, path):
@@ -109,7 +137,9 @@ class TestChapterFile:
 
     def test_runtime_recorded(self, path):
         assert path.stem in RUNTIMES, "no recorded runtime: python -m vitlite.bench --write"
-        assert RUNTIMES[path.stem] <= BUDGET_S, f"{path.stem} took {RUNTIMES[path.stem]} s, over the {BUDGET_S} s budget"
+        assert RUNTIMES[path.stem] <= BUDGET_S, (
+            f"{path.stem} took {RUNTIMES[path.stem]} s, over the {BUDGET_S} s budget"
+        )
 
 
 def test_course_budget():
@@ -121,7 +151,9 @@ def test_readme_table_lists_every_chapter():
     for path in CHAPTERS:
         row = next((line for line in readme.splitlines() if f"chapters/{path.stem}.ipynb" in line), None)
         assert row is not None, f"README's chapter table lacks {path.stem}"
-        assert f"{RUNTIMES[path.stem]:.0f} s" in row, f"README's runtime for {path.stem} differs from assets/runtimes.json"
+        assert f"{RUNTIMES[path.stem]:.0f} s" in row, (
+            f"README's runtime for {path.stem} differs from assets/runtimes.json"
+        )
 
 
 def test_ci_runs_the_readme_test_command():

@@ -19,8 +19,12 @@ def test_permute_patches_moves_whole_patches():
     assert torch.equal(permute_patches(shuffled, inverse, 4), images)
     for j, source in enumerate(perm.tolist()):  # place j holds patch perm[j], pixels inside unchanged
         (r, c), (sr, sc) = divmod(j, 3), divmod(source, 3)
-        assert torch.equal(shuffled[..., 4 * r : 4 * r + 4, 4 * c : 4 * c + 4], images[..., 4 * sr : 4 * sr + 4, 4 * sc : 4 * sc + 4])
-    assert torch.equal(patch_permutation(64, 5), patch_permutation(64, 5)) and not torch.equal(patch_permutation(64, 5), patch_permutation(64, 6))
+        assert torch.equal(
+            shuffled[..., 4 * r : 4 * r + 4, 4 * c : 4 * c + 4], images[..., 4 * sr : 4 * sr + 4, 4 * sc : 4 * sc + 4]
+        )
+    assert torch.equal(patch_permutation(64, 5), patch_permutation(64, 5)) and not torch.equal(
+        patch_permutation(64, 5), patch_permutation(64, 6)
+    )
 
 
 def _pair(name: str, **kwargs):

@@ -83,14 +83,31 @@ def test_the_seed_fixes_the_run(assets):
 
 
 def test_segmentation_study(assets):
-    study = tiny_study(task="segmentation", variant=None, arms=(Arm("s", "mobilevit_deeplabv3_tiny_shapes", (("img_size", 32),)),), seeds=(0,), world=(("image_size", 32),))
+    study = tiny_study(
+        task="segmentation",
+        variant=None,
+        arms=(Arm("s", "mobilevit_deeplabv3_tiny_shapes", (("img_size", 32),)),),
+        seeds=(0,),
+        world=(("image_size", 32),),
+    )
     record = study.run(assets / "checkpoints" / "tiny")
     scores = record["runs"][0]["scores"]["test"]
     assert set(scores) >= {"miou", "pixel_accuracy", "miou_band", "miou_interior"} and 0 <= scores["miou"] <= 1
 
 
 def test_detection_study_with_per_arm_learning_rates(assets):
-    study = tiny_study(task="detection", variant=None, world=(("image_size", 64),), seeds=(0,), arms=(Arm("detr", "detr_tiny_shapes", (("dim", 32), ("ffn_dim", 32), ("num_heads", 2)), lr=1e-4), Arm("dense", "dense_tiny_shapes", (("width", 16),), lr=1e-3)), steps=2, eval_every=2)
+    study = tiny_study(
+        task="detection",
+        variant=None,
+        world=(("image_size", 64),),
+        seeds=(0,),
+        arms=(
+            Arm("detr", "detr_tiny_shapes", (("dim", 32), ("ffn_dim", 32), ("num_heads", 2)), lr=1e-4),
+            Arm("dense", "dense_tiny_shapes", (("width", 16),), lr=1e-3),
+        ),
+        steps=2,
+        eval_every=2,
+    )
     record = study.run(assets / "checkpoints" / "tiny")
     assert {r["label"] for r in record["runs"]} == {"detr", "dense"}
     assert set(record["runs"][0]["scores"]["test"]) >= {"AP", "AP50", "AP75", "AP_small", "AP_large", "AR100"}
@@ -106,7 +123,9 @@ def test_study_train_is_the_recipe_run_shortened_for_a_live_demo():
     assert quiet.loss == history.loss  # the same model, batches and optimiser: the same run, evaluated or not
     own = study.build("a", seed=0)
     calls = []
-    _, mine = study.train("a", seed=0, steps=4, eval_every=2, model=own, eval_fn=lambda m: calls.append(1) or {"x": 1.0})
+    _, mine = study.train(
+        "a", seed=0, steps=4, eval_every=2, model=own, eval_fn=lambda m: calls.append(1) or {"x": 1.0}
+    )
     assert mine.metrics == {"x": [1.0, 1.0]} and mine.best_step == 0 and len(calls) == 2 and mine.loss == history.loss
     with pytest.raises(ValueError, match="not both"):
         study.train("a", seed=0, eval_fn=lambda m: {"x": 1.0}, evaluate=False)
@@ -114,7 +133,18 @@ def test_study_train_is_the_recipe_run_shortened_for_a_live_demo():
 
 def test_dino_study_trains_with_targets_and_records_matching_instability(assets):
     small = (("dim", 32), ("ffn_dim", 32), ("num_heads", 2))
-    study = tiny_study(task="detection", variant=None, world=(("image_size", 64),), seeds=(0,), arms=(Arm("dino", "dino_tiny_shapes", small), Arm("plain", "dino_tiny_shapes", small + (("denoising", False),))), steps=2, eval_every=1)
+    study = tiny_study(
+        task="detection",
+        variant=None,
+        world=(("image_size", 64),),
+        seeds=(0,),
+        arms=(
+            Arm("dino", "dino_tiny_shapes", small),
+            Arm("plain", "dino_tiny_shapes", small + (("denoising", False),)),
+        ),
+        steps=2,
+        eval_every=1,
+    )
     record = study.run(assets / "checkpoints" / "tiny")
     for run in study.results():
         shares = run["history"]["metrics"]["instability"]
@@ -129,7 +159,11 @@ def test_matching_instability_counts_changed_assignments():
         def __init__(self):
             super().__init__()
             self.w = torch.nn.Parameter(torch.zeros(1))
-            self.answers = [[torch.tensor([0, 1]), torch.tensor([2])], [torch.tensor([0, 1]), torch.tensor([3])], [torch.tensor([1, 0]), torch.tensor([3])]]
+            self.answers = [
+                [torch.tensor([0, 1]), torch.tensor([2])],
+                [torch.tensor([0, 1]), torch.tensor([3])],
+                [torch.tensor([1, 0]), torch.tensor([3])],
+            ]
 
         def assign(self, images, targets):
             return self.answers.pop(0)
@@ -151,18 +185,34 @@ def test_matching_instability_counts_changed_assignments():
 
 
 def test_depth_study_keeps_the_smallest_abs_rel_and_scores_the_band(assets):
-    arms = (Arm("dpt", "dpt_depth_tiny_shapes", (("embed_dim", 32), ("depth", 4), ("hooks", (0, 1, 2, 3)), ("neck_channels", (8, 8, 16, 16)), ("fusion_channels", 8))), Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1), ("embed_dim", 32), ("depth", 2))))
-    study = tiny_study(task="depth", variant=None, world=(("image_size", 64),), seeds=(0,), arms=arms, steps=3, eval_every=1)
+    arms = (
+        Arm(
+            "dpt",
+            "dpt_depth_tiny_shapes",
+            (
+                ("embed_dim", 32),
+                ("depth", 4),
+                ("hooks", (0, 1, 2, 3)),
+                ("neck_channels", (8, 8, 16, 16)),
+                ("fusion_channels", 8),
+            ),
+        ),
+        Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1), ("embed_dim", 32), ("depth", 2))),
+    )
+    study = tiny_study(
+        task="depth", variant=None, world=(("image_size", 64),), seeds=(0,), arms=arms, steps=3, eval_every=1
+    )
     record = study.run(assets / "checkpoints" / "tiny")
     for run in study.results():
         history = run["history"]["metrics"]["abs_rel"]
-        assert run["scores"]["val"]["abs_rel"] == pytest.approx(min(history), abs=1e-3)  # the kept step is the smallest (histories are rounded)
+        assert run["scores"]["val"]["abs_rel"] == pytest.approx(
+            min(history), abs=1e-3
+        )  # the kept step is the smallest (histories are rounded)
         assert {"abs_rel_band", "delta1_interior"} <= set(run["scores"]["test"])
     assert len(record["runs"]) == 2
 
 
 def test_study_errors():
-
 
     with pytest.raises(ValueError, match="arm labels must be unique"):
         tiny_study(arms=(Arm("a", "vit_tiny_shapes"), Arm("a", "vit_tiny_shapes")))
@@ -200,7 +250,9 @@ def test_shipped_checkpoints_score_what_their_records_say(study):
     for arm in study.arms:
         model, meta = study.load(arm.label)
         score = study.scores(model, "test")[primary]
-        assert abs(score - meta["scores"]["test"][primary]) < 0.005, f"{study.name}/{arm.label}: {score:.4f} now, {meta['scores']['test'][primary]:.4f} recorded"
+        assert abs(score - meta["scores"]["test"][primary]) < 0.005, (
+            f"{study.name}/{arm.label}: {score:.4f} now, {meta['scores']['test'][primary]:.4f} recorded"
+        )
     manifest = recipes.manifest(study.name)
     assert manifest["expectation"] == study.expectation and len(manifest["runs"]) == len(study.arms) * len(study.seeds)
     assert json.loads(json.dumps(manifest["settings"]))["steps"] == study.steps
@@ -208,7 +260,10 @@ def test_shipped_checkpoints_score_what_their_records_say(study):
 
 def test_study_with_arms_of_their_own_size_augmentation_and_patience(assets):
     study = tiny_study(
-        arms=(Arm("small", "resnet_tiny_shapes", (("widths", (8, 8, 8)),), n_train=12), Arm("all", "resnet_tiny_shapes", (("widths", (8, 8, 8)),))),
+        arms=(
+            Arm("small", "resnet_tiny_shapes", (("widths", (8, 8, 8)),), n_train=12),
+            Arm("all", "resnet_tiny_shapes", (("widths", (8, 8, 8)),)),
+        ),
         seeds=(0,),
         steps=12,
         eval_every=2,
@@ -223,7 +278,9 @@ def test_study_with_arms_of_their_own_size_augmentation_and_patience(assets):
     for run in (small, full):
         assert run["stopped_by_patience"] == (run["steps"] < 12)
     seen, original = [], study.scores  # watch which images the run is scored on
-    object.__setattr__(study, "scores", lambda model, split, n=None: (seen.append((split, n)), original(model, split, n))[1])
+    object.__setattr__(
+        study, "scores", lambda model, split, n=None: (seen.append((split, n)), original(model, split, n))[1]
+    )
     study.run_one(assets / "again", study.arm("small"), 0)
     assert ("train", 12) in seen  # an arm's own training images, not the study's first n_score
 

@@ -14,10 +14,52 @@ from vitlite.hub import from_transformers  # noqa: E402
 TOL = 1e-5
 
 CONFIGS = [
-    dict(backbone=dict(depths=[1, 1, 1, 1], hidden_sizes=[16, 32, 64, 128], embedding_size=8), d_model=32, encoder_layers=1, decoder_layers=2, heads=2, ffn=64, num_queries=5, num_labels=3, size=(64, 64)),
-    dict(backbone=dict(depths=[2, 1, 2, 1], hidden_sizes=[16, 32, 48, 64], embedding_size=16), d_model=48, encoder_layers=2, decoder_layers=3, heads=4, ffn=96, num_queries=7, num_labels=5, size=(96, 64)),
-    dict(backbone=dict(depths=[1, 2, 1, 1], hidden_sizes=[8, 16, 24, 32], embedding_size=8, layer_type="basic"), d_model=24, encoder_layers=1, decoder_layers=1, heads=3, ffn=48, num_queries=3, num_labels=2, size=(64, 128)),
-    dict(backbone=dict(depths=[1, 1, 1, 1], hidden_sizes=[16, 32, 64, 128], embedding_size=8, downsample_in_first_stage=True), d_model=32, encoder_layers=2, decoder_layers=2, heads=8, ffn=32, num_queries=11, num_labels=4, size=(128, 96)),
+    dict(
+        backbone=dict(depths=[1, 1, 1, 1], hidden_sizes=[16, 32, 64, 128], embedding_size=8),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=2,
+        heads=2,
+        ffn=64,
+        num_queries=5,
+        num_labels=3,
+        size=(64, 64),
+    ),
+    dict(
+        backbone=dict(depths=[2, 1, 2, 1], hidden_sizes=[16, 32, 48, 64], embedding_size=16),
+        d_model=48,
+        encoder_layers=2,
+        decoder_layers=3,
+        heads=4,
+        ffn=96,
+        num_queries=7,
+        num_labels=5,
+        size=(96, 64),
+    ),
+    dict(
+        backbone=dict(depths=[1, 2, 1, 1], hidden_sizes=[8, 16, 24, 32], embedding_size=8, layer_type="basic"),
+        d_model=24,
+        encoder_layers=1,
+        decoder_layers=1,
+        heads=3,
+        ffn=48,
+        num_queries=3,
+        num_labels=2,
+        size=(64, 128),
+    ),
+    dict(
+        backbone=dict(
+            depths=[1, 1, 1, 1], hidden_sizes=[16, 32, 64, 128], embedding_size=8, downsample_in_first_stage=True
+        ),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        heads=8,
+        ffn=32,
+        num_queries=11,
+        num_labels=4,
+        size=(128, 96),
+    ),
 ]
 IDS = ["r-tiny-64", "r-deeper-96x64", "basic-64x128", "first-stage-stride-128x96"]
 
@@ -25,8 +67,19 @@ IDS = ["r-tiny-64", "r-deeper-96x64", "basic-64x128", "first-stage-stride-128x96
 def _hf(config: dict):
     backbone = transformers.ResNetConfig(out_features=["stage4"], **config["backbone"])
     cfg = transformers.DetrConfig(
-        use_timm_backbone=False, use_pretrained_backbone=False, backbone_config=backbone, d_model=config["d_model"], encoder_layers=config["encoder_layers"], decoder_layers=config["decoder_layers"],
-        encoder_attention_heads=config["heads"], decoder_attention_heads=config["heads"], encoder_ffn_dim=config["ffn"], decoder_ffn_dim=config["ffn"], num_queries=config["num_queries"], num_labels=config["num_labels"], attn_implementation="eager",
+        use_timm_backbone=False,
+        use_pretrained_backbone=False,
+        backbone_config=backbone,
+        d_model=config["d_model"],
+        encoder_layers=config["encoder_layers"],
+        decoder_layers=config["decoder_layers"],
+        encoder_attention_heads=config["heads"],
+        decoder_attention_heads=config["heads"],
+        encoder_ffn_dim=config["ffn"],
+        decoder_ffn_dim=config["ffn"],
+        num_queries=config["num_queries"],
+        num_labels=config["num_labels"],
+        attn_implementation="eager",
     )
     model = transformers.DetrForObjectDetection(cfg).eval()
     gen = torch.Generator().manual_seed(0)
@@ -59,12 +112,28 @@ def test_detr_r50_matches_the_hugging_face_count():
     from vitlite.layers import count_parameters
 
     with torch.device("meta"):
-        hf = transformers.DetrForObjectDetection(transformers.DetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, num_labels=91))
+        hf = transformers.DetrForObjectDetection(
+            transformers.DetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, num_labels=91)
+        )
     assert count_parameters(vitlite.create_model("detr_resnet50", device="meta")) == count_parameters(hf) == 41_524_768
 
 
 def test_timm_backbone_is_refused():
-    cfg = transformers.DetrConfig(use_timm_backbone=False, use_pretrained_backbone=False, backbone_config=transformers.ResNetConfig(depths=[1, 1, 1, 1], hidden_sizes=[8, 8, 8, 8], embedding_size=8, out_features=["stage4"]), d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=16, decoder_ffn_dim=16, num_queries=2)
+    cfg = transformers.DetrConfig(
+        use_timm_backbone=False,
+        use_pretrained_backbone=False,
+        backbone_config=transformers.ResNetConfig(
+            depths=[1, 1, 1, 1], hidden_sizes=[8, 8, 8, 8], embedding_size=8, out_features=["stage4"]
+        ),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=16,
+        decoder_ffn_dim=16,
+        num_queries=2,
+    )
     hf = transformers.DetrForObjectDetection(cfg)
     hf.config.use_timm_backbone = True
     with pytest.raises(ValueError, match="use_timm_backbone=False"):

@@ -13,10 +13,37 @@ from vitlite.hub import from_transformers  # noqa: E402
 TOL = 1e-5
 
 CONFIGS = [
-    dict(image_size=64, hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64], num_attention_heads=2, expand_ratio=2.0),
-    dict(image_size=96, hidden_sizes=[32, 40, 48], neck_hidden_sizes=[16, 16, 24, 32, 40, 48, 96], num_attention_heads=4, expand_ratio=4.0, mlp_ratio=3.0),
-    dict(image_size=80, hidden_sizes=[24, 24, 36], neck_hidden_sizes=[8, 16, 16, 24, 24, 32, 48], num_attention_heads=1, expand_ratio=3.0, qkv_bias=False),  # 80: odd maps at the last stages
-    dict(image_size=64, hidden_sizes=[16, 32, 48], neck_hidden_sizes=[8, 8, 16, 24, 32, 40, 80], num_attention_heads=8, expand_ratio=2.0, num_channels=1),
+    dict(
+        image_size=64,
+        hidden_sizes=[16, 24, 32],
+        neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64],
+        num_attention_heads=2,
+        expand_ratio=2.0,
+    ),
+    dict(
+        image_size=96,
+        hidden_sizes=[32, 40, 48],
+        neck_hidden_sizes=[16, 16, 24, 32, 40, 48, 96],
+        num_attention_heads=4,
+        expand_ratio=4.0,
+        mlp_ratio=3.0,
+    ),
+    dict(
+        image_size=80,
+        hidden_sizes=[24, 24, 36],
+        neck_hidden_sizes=[8, 16, 16, 24, 24, 32, 48],
+        num_attention_heads=1,
+        expand_ratio=3.0,
+        qkv_bias=False,
+    ),  # 80: odd maps at the last stages
+    dict(
+        image_size=64,
+        hidden_sizes=[16, 32, 48],
+        neck_hidden_sizes=[8, 8, 16, 24, 32, 40, 80],
+        num_attention_heads=8,
+        expand_ratio=2.0,
+        num_channels=1,
+    ),
 ]
 IDS = ["xxs-like-64", "4heads-mlp3-96", "odd-maps-80-nobias", "8heads-1ch"]
 
@@ -67,7 +94,13 @@ def test_other_input_size_equal():
 @pytest.mark.parametrize("output_stride", [32, 16, 8])
 @pytest.mark.parametrize("config", CONFIGS[:3], ids=IDS[:3])
 def test_segmentation_equal(config, output_stride):
-    hf = _hf(config, "MobileViTForSemanticSegmentation", output_stride=output_stride, aspp_out_channels=32, atrous_rates=[2, 3, 4])
+    hf = _hf(
+        config,
+        "MobileViTForSemanticSegmentation",
+        output_stride=output_stride,
+        aspp_out_channels=32,
+        atrous_rates=[2, 3, 4],
+    )
     ours = from_transformers(hf)
     x = _x(config)
     with torch.no_grad():
@@ -82,9 +115,17 @@ def test_official_dilation_differs_from_hugging_face_only_when_dilated():
     """ml-cvnets dilates the MobileViT block's local 3x3 convolution in dilated stages; Hugging Face does
     not. Both agree at output stride 32, where nothing is dilated."""
     for output_stride, same in ((32, True), (8, False)):
-        hf = _hf(CONFIGS[0], "MobileViTForSemanticSegmentation", output_stride=output_stride, aspp_out_channels=32, atrous_rates=[2, 3, 4])
+        hf = _hf(
+            CONFIGS[0],
+            "MobileViTForSemanticSegmentation",
+            output_stride=output_stride,
+            aspp_out_channels=32,
+            atrous_rates=[2, 3, 4],
+        )
         ours = from_transformers(hf)
-        official = type(ours.backbone)(**{**_backbone_kwargs(CONFIGS[0]), "output_stride": output_stride, "local_dilation": True})
+        official = type(ours.backbone)(
+            **{**_backbone_kwargs(CONFIGS[0]), "output_stride": output_stride, "local_dilation": True}
+        )
         official.load_state_dict(ours.backbone.state_dict())
         official.eval()
         x = _x(CONFIGS[0])
@@ -94,15 +135,31 @@ def test_official_dilation_differs_from_hugging_face_only_when_dilated():
 
 
 def _backbone_kwargs(config: dict) -> dict:
-    return dict(img_size=config["image_size"], num_classes=0, channels=tuple(config["neck_hidden_sizes"][:6]), dims=tuple(config["hidden_sizes"]), exp_channels=0, num_heads=config["num_attention_heads"], expand_ratio=config["expand_ratio"])
+    return dict(
+        img_size=config["image_size"],
+        num_classes=0,
+        channels=tuple(config["neck_hidden_sizes"][:6]),
+        dims=tuple(config["hidden_sizes"]),
+        exp_channels=0,
+        num_heads=config["num_attention_heads"],
+        expand_ratio=config["expand_ratio"],
+    )
 
 
 def test_paper_sizes_match_hugging_face_counts():
     import vitlite
     from vitlite.layers import count_parameters
 
-    sizes = {"mobilevit_xxs": ([64, 80, 96], [16, 16, 24, 48, 64, 80, 320], 2.0), "mobilevit_xs": ([96, 120, 144], [16, 32, 48, 64, 80, 96, 384], 4.0), "mobilevit_s": ([144, 192, 240], [16, 32, 64, 96, 128, 160, 640], 4.0)}
+    sizes = {
+        "mobilevit_xxs": ([64, 80, 96], [16, 16, 24, 48, 64, 80, 320], 2.0),
+        "mobilevit_xs": ([96, 120, 144], [16, 32, 48, 64, 80, 96, 384], 4.0),
+        "mobilevit_s": ([144, 192, 240], [16, 32, 64, 96, 128, 160, 640], 4.0),
+    }
     for name, (hidden, neck, expand) in sizes.items():
         with torch.device("meta"):
-            hf = transformers.MobileViTForImageClassification(transformers.MobileViTConfig(hidden_sizes=hidden, neck_hidden_sizes=neck, expand_ratio=expand, num_labels=1000))
+            hf = transformers.MobileViTForImageClassification(
+                transformers.MobileViTConfig(
+                    hidden_sizes=hidden, neck_hidden_sizes=neck, expand_ratio=expand, num_labels=1000
+                )
+            )
         assert count_parameters(vitlite.create_model(name, device="meta")) == count_parameters(hf)

@@ -99,7 +99,10 @@ def test_separable_attention_by_hand():
     qkv = torch.einsum("oc,bcpn->bopn", w, x) + b[None, :, None, None]
     scores = qkv[:, :1].softmax(-1)
     context = (qkv[:, 1:9] * scores).sum(-1, keepdim=True)
-    out = torch.einsum("oc,bcpn->bopn", attn.out_proj.weight[:, :, 0, 0], torch.relu(qkv[:, 9:]) * context) + attn.out_proj.bias[None, :, None, None]
+    out = (
+        torch.einsum("oc,bcpn->bopn", attn.out_proj.weight[:, :, 0, 0], torch.relu(qkv[:, 9:]) * context)
+        + attn.out_proj.bias[None, :, None, None]
+    )
     assert max_diff(attn(x), out) < 1e-5
 
 

@@ -17,14 +17,60 @@ from helpers import random_weights  # noqa: E402
 
 LABELS = {i: f"class {i}" for i in range(6)}
 CASES = {
-    "swin": (lambda: transformers.SwinForImageClassification(transformers.SwinConfig(image_size=32, patch_size=2, embed_dim=8, depths=[2, 2], num_heads=[1, 2], window_size=4, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}, attn_implementation="eager")),
-             lambda: transformers.ViTImageProcessor(size={"height": 32, "width": 32})),
-    "mobilevit": (lambda: transformers.MobileViTForImageClassification(transformers.MobileViTConfig(image_size=64, hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64], num_attention_heads=2, expand_ratio=2.0, id2label=LABELS, label2id={v: k for k, v in LABELS.items()})),
-                  lambda: transformers.MobileViTImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64})),
-    "mobilevitv2": (lambda: transformers.MobileViTV2ForImageClassification(transformers.MobileViTV2Config(image_size=64, width_multiplier=0.5, id2label=LABELS, label2id={v: k for k, v in LABELS.items()})),
-                    lambda: transformers.MobileViTImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64})),
-    "vit": (lambda: transformers.ViTForImageClassification(transformers.ViTConfig(image_size=32, patch_size=8, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}, attn_implementation="eager")),
-            lambda: transformers.ViTImageProcessor(size={"height": 32, "width": 32})),
+    "swin": (
+        lambda: transformers.SwinForImageClassification(
+            transformers.SwinConfig(
+                image_size=32,
+                patch_size=2,
+                embed_dim=8,
+                depths=[2, 2],
+                num_heads=[1, 2],
+                window_size=4,
+                id2label=LABELS,
+                label2id={v: k for k, v in LABELS.items()},
+                attn_implementation="eager",
+            )
+        ),
+        lambda: transformers.ViTImageProcessor(size={"height": 32, "width": 32}),
+    ),
+    "mobilevit": (
+        lambda: transformers.MobileViTForImageClassification(
+            transformers.MobileViTConfig(
+                image_size=64,
+                hidden_sizes=[16, 24, 32],
+                neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64],
+                num_attention_heads=2,
+                expand_ratio=2.0,
+                id2label=LABELS,
+                label2id={v: k for k, v in LABELS.items()},
+            )
+        ),
+        lambda: transformers.MobileViTImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64}),
+    ),
+    "mobilevitv2": (
+        lambda: transformers.MobileViTV2ForImageClassification(
+            transformers.MobileViTV2Config(
+                image_size=64, width_multiplier=0.5, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}
+            )
+        ),
+        lambda: transformers.MobileViTImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64}),
+    ),
+    "vit": (
+        lambda: transformers.ViTForImageClassification(
+            transformers.ViTConfig(
+                image_size=32,
+                patch_size=8,
+                hidden_size=16,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=32,
+                id2label=LABELS,
+                label2id={v: k for k, v in LABELS.items()},
+                attn_implementation="eager",
+            )
+        ),
+        lambda: transformers.ViTImageProcessor(size={"height": 32, "width": 32}),
+    ),
 }
 
 
@@ -49,7 +95,9 @@ def test_saved_checkpoint_loads_and_classifies_a_photo_as_transformers_does(name
     pil = (photo.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     theirs_input = processor(images=pil, return_tensors="pt")["pixel_values"]
     ours_input = vitlite.hub.prepare_image(model, photo)
-    assert torch.allclose(ours_input, theirs_input, atol=1e-5), f"preprocessing differs by {(ours_input - theirs_input).abs().max():.2e}"
+    assert torch.allclose(ours_input, theirs_input, atol=1e-5), (
+        f"preprocessing differs by {(ours_input - theirs_input).abs().max():.2e}"
+    )
     with torch.no_grad():
         theirs = hf(pixel_values=theirs_input).logits.softmax(-1)[0]
     top = vitlite.hub.top_classes(model, photo, k=3)
@@ -64,4 +112,6 @@ def test_top_classes_needs_a_pretrained_classifier():
 
 def test_show_top_classes_offline_prints_one_line(capsys):
     vitlite.hub.show_top_classes(None)
-    assert capsys.readouterr().out == "pretrained weights: skipped (set LOAD_PRETRAINED = True above to download them)\n"
+    assert (
+        capsys.readouterr().out == "pretrained weights: skipped (set LOAD_PRETRAINED = True above to download them)\n"
+    )

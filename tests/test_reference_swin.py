@@ -21,9 +21,22 @@ TOL = 1e-5
 
 CONFIGS = [
     dict(image_size=32, patch_size=2, embed_dim=8, depths=[2, 2], num_heads=[1, 2], window_size=4),
-    dict(image_size=224, patch_size=4, embed_dim=12, depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4], window_size=7),  # last stage 7x7: no shift
-    dict(image_size=48, patch_size=2, embed_dim=8, depths=[2, 2], num_heads=[2, 2], window_size=5),  # 24 and 12 tokens: padded windows
-    dict(image_size=16, patch_size=2, embed_dim=8, depths=[1, 3, 2], num_heads=[1, 2, 4], window_size=2, qkv_bias=False, mlp_ratio=2.0),
+    dict(
+        image_size=224, patch_size=4, embed_dim=12, depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4], window_size=7
+    ),  # last stage 7x7: no shift
+    dict(
+        image_size=48, patch_size=2, embed_dim=8, depths=[2, 2], num_heads=[2, 2], window_size=5
+    ),  # 24 and 12 tokens: padded windows
+    dict(
+        image_size=16,
+        patch_size=2,
+        embed_dim=8,
+        depths=[1, 3, 2],
+        num_heads=[1, 2, 4],
+        window_size=2,
+        qkv_bias=False,
+        mlp_ratio=2.0,
+    ),
 ]
 IDS = ["32-w4", "224-w7", "48-w5-padded", "16-w2-nobias"]
 

@@ -15,9 +15,34 @@ TOL = 1e-5
 
 CONFIGS = [
     dict(image_size=32, patch_size=8, hidden_size=48, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96),
-    dict(image_size=32, patch_size=4, hidden_size=64, num_hidden_layers=3, num_attention_heads=8, intermediate_size=100, qkv_bias=False),
-    dict(image_size=48, patch_size=16, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, num_channels=1, hidden_act="gelu_new"),
-    dict(image_size=64, patch_size=16, hidden_size=96, num_hidden_layers=4, num_attention_heads=6, intermediate_size=384, layer_norm_eps=1e-6),
+    dict(
+        image_size=32,
+        patch_size=4,
+        hidden_size=64,
+        num_hidden_layers=3,
+        num_attention_heads=8,
+        intermediate_size=100,
+        qkv_bias=False,
+    ),
+    dict(
+        image_size=48,
+        patch_size=16,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_channels=1,
+        hidden_act="gelu_new",
+    ),
+    dict(
+        image_size=64,
+        patch_size=16,
+        hidden_size=96,
+        num_hidden_layers=4,
+        num_attention_heads=6,
+        intermediate_size=384,
+        layer_norm_eps=1e-6,
+    ),
 ]
 
 
@@ -35,7 +60,9 @@ def _compare(hf, ours, x, interpolate=False):
     return ref, feats, hidden, out, maps
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"p{c['patch_size']}-d{c['hidden_size']}-L{c['num_hidden_layers']}")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: f"p{c['patch_size']}-d{c['hidden_size']}-L{c['num_hidden_layers']}"
+)
 def test_vit_model_equal(config):
     hf = _hf(config, "ViTModel")
     ours = from_transformers(hf)

@@ -10,11 +10,12 @@ def _texts(fig):
     return [t.get_text() for t in fig.axes[0].texts]
 
 
-
 def test_attention_as_convolution_schematic_follows_the_layer_widths():
     texts = _texts(schematics.attention_as_convolution(vitlite.create_model("attnconv_edges")))
     assert "(1024, 27)" in texts and "32x32x32" in texts and "3x34x34" in texts
-    assert any("head 0:" in t and "(-1, -1)" in t for t in texts) and any("head 8:" in t and "(+1, +1)" in t for t in texts)
+    assert any("head 0:" in t and "(-1, -1)" in t for t in texts) and any(
+        "head 8:" in t and "(+1, +1)" in t for t in texts
+    )
     assert any("9 heads x 1024 queries" in t and "1156 keys" in t for t in texts)
     texts = _texts(schematics.attention_as_convolution(vitlite.create_model("attnconv_edges", hidden=8), img_size=16))
     assert "(256, 27)" in texts and "8x16x16" in texts
@@ -30,7 +31,13 @@ def test_vit_schematic_shows_patches_tokens_and_block():
 
 def test_t2t_schematic_shows_the_soft_splits():
     texts = _texts(schematics.t2t(vitlite.create_model("t2t_vit_tiny_shapes")))
-    assert "(256, 75)" in texts and "24x16x16" in texts and "(64, 216)" in texts and "24x8x8" in texts and "(65, 64)" in texts
+    assert (
+        "(256, 75)" in texts
+        and "24x16x16" in texts
+        and "(64, 216)" in texts
+        and "24x8x8" in texts
+        and "(65, 64)" in texts
+    )
     assert any("k5 s2 p2" in t for t in texts) and "16x16 tokens" in texts
     texts = _texts(schematics.t2t(vitlite.create_model("t2t_vit_tiny_shapes", strides=(2, 2, 2))))
     assert "(16, 216)" in texts and "(17, 64)" in texts
@@ -43,6 +50,7 @@ def test_swin_schematic_shows_stages_and_windows():
     assert any("SW-MSA" in t and "shift 2" in t for t in texts) and any("64x16x16" in t for t in texts)
     texts = _texts(schematics.swin(vitlite.create_model("swin_tiny_shapes", window_size=8)))
     assert any("16 windows" in t and "64 tokens" in t for t in texts) and any("shift 4" in t for t in texts)
+
 
 def test_dino_schematic_shows_the_levels_and_queries():
     texts = _texts(schematics.dino(vitlite.create_model("dino_tiny_shapes")))

@@ -10,7 +10,10 @@ from vitlite.layers import count_parameters
 from vitlite.models import setr as S
 
 
-@pytest.mark.parametrize("name,count", [("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large", 309_596_947), ("setr_mla_vit_large", 310_737_427)])
+@pytest.mark.parametrize(
+    "name,count",
+    [("setr_naive_vit_large", 305_728_019), ("setr_pup_vit_large", 309_596_947), ("setr_mla_vit_large", 310_737_427)],
+)
 def test_official_counts(name, count):
     """ViT-L/16 at 768x768 with 19 classes; no auxiliary heads, no unused conv_seg (wave2_facts)."""
     model = vitlite.create_model(name, device="meta")
@@ -49,7 +52,9 @@ def test_naive_decoder_by_hand():
     patches = model.decoder.norm(tokens[:, 1:])  # the class token is dropped, then LayerNorm
     grid = patches.transpose(1, 2).reshape(1, -1, 8, 8)
     head = model.decoder
-    expected = torch.nn.functional.interpolate(head.conv_1(torch.relu(head.bn_0(head.conv_0(grid)))), size=(64, 64), mode="bilinear", align_corners=False)
+    expected = torch.nn.functional.interpolate(
+        head.conv_1(torch.relu(head.bn_0(head.conv_0(grid)))), size=(64, 64), mode="bilinear", align_corners=False
+    )
     torch.testing.assert_close(model(x), expected)
 
 
@@ -98,11 +103,15 @@ def test_auxiliary_heads_train_beside_the_decoder_and_leave_inference_alone():
     model.eval()
     assert torch.allclose(model(images), model.forward_aux(images)[0])
     ce = torch.nn.functional.cross_entropy
-    assert torch.isclose(segmentation_loss(model, (images, masks)), ce(model(images), masks))  # eval mode: the decoder's loss alone
+    assert torch.isclose(
+        segmentation_loss(model, (images, masks)), ce(model(images), masks)
+    )  # eval mode: the decoder's loss alone
     model.train()
     main, aux = model.forward_aux(images)
     want = ce(main, masks) + 0.4 * sum(ce(a, masks) for a in aux)
-    assert torch.isclose(segmentation_loss(model, (images, masks)), want, rtol=1e-5)  # train mode: decoder + 0.4 x each head
+    assert torch.isclose(
+        segmentation_loss(model, (images, masks)), want, rtol=1e-5
+    )  # train mode: decoder + 0.4 x each head
     with pytest.raises(ValueError, match="aux_layers must be block indices"):
         vitlite.create_model("setr_naive_tiny_shapes", aux_layers=(8,))
     with pytest.raises(ValueError, match="aux_weight must be positive"):

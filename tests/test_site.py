@@ -47,8 +47,10 @@ def test_no_page_loads_anything_from_another_host(built):
 
 
 def test_external_resources_finds_what_a_page_would_load(tmp_path):
-    (tmp_path / "a.html").write_text('<script src="https://cdn.example.org/x.js"></script><a href="https://arxiv.org/abs/1">paper</a>'
-                                     '<img src="//img.example.org/b.png"><link rel="stylesheet" href="http://css.example.org/c.css">')
+    (tmp_path / "a.html").write_text(
+        '<script src="https://cdn.example.org/x.js"></script><a href="https://arxiv.org/abs/1">paper</a>'
+        '<img src="//img.example.org/b.png"><link rel="stylesheet" href="http://css.example.org/c.css">'
+    )
     (tmp_path / "b.css").write_text("@font-face { src: url('https://fonts.example.org/f.woff2'); }")
     assert site.external_resources(tmp_path) == {
         "a.html": ["//img.example.org/b.png", "http://css.example.org/c.css", "https://cdn.example.org/x.js"],

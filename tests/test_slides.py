@@ -4,7 +4,6 @@ per slide. Built from the npm cache that .ci/run fills (``python -m vitlite.slid
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -47,14 +46,18 @@ def test_each_deck_has_what_the_presenter_needs(decks, stem):
 
     for row in claims.verdicts():
         if row.claim.chapter == int(stem[:2]):
-            assert f"[{row.claim.key}]" in text and row.verdict.upper() in text, f"{row.claim.key} missing from the verdicts slide"
+            assert f"[{row.claim.key}]" in text and row.verdict.upper() in text, (
+                f"{row.claim.key} missing from the verdicts slide"
+            )
 
 
 def test_decks_load_nothing_from_another_host(decks):
     folder = next(iter(decks.values())).parent
     assert site.external_resources(folder) == {}
     text = decks["04_swin"].read_text(encoding="utf-8")
-    assert 'src="reveal.js/dist/reveal.js"' in text and (folder / "reveal.js" / "plugin" / "notes" / "notes.js").exists()
+    assert (
+        'src="reveal.js/dist/reveal.js"' in text and (folder / "reveal.js" / "plugin" / "notes" / "notes.js").exists()
+    )
     assert (folder / "mathjax" / "tex-mml-chtml.js").exists() and (folder / "noto-sans-kr" / "fonts.css").exists()
 
 
@@ -63,30 +66,44 @@ def test_cell_metadata_decides(tmp_path):
         return {"cell_type": "markdown", "metadata": meta, "source": text}
 
     def code(source, printed, **meta):
-        return {"cell_type": "code", "metadata": meta, "source": source, "outputs": [{"output_type": "stream", "name": "stdout", "text": printed}]}
+        return {
+            "cell_type": "code",
+            "metadata": meta,
+            "source": source,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": printed}],
+        }
 
-    nb = {"cells": [
-        md("# Chapter 99 · A test\n\n**Paper:** Someone. A paper."),
-        md("## 1 · Kept\n\nOpening paragraph.\n\nMore."),
-        md("## 2 · Skipped by its metadata\n\nNever shown.", slideshow={"slide_type": "skip"}),
-        code("x = 1", "not on a slide\n"),
-        code("print(2)", "forced onto a slide\n", slideshow={"slide_type": "slide"}),
-        md("## References\n\n1. A paper."),
-        md("## 3 · After the main line\n\nNever shown."),
-    ]}
+    nb = {
+        "cells": [
+            md("# Chapter 99 · A test\n\n**Paper:** Someone. A paper."),
+            md("## 1 · Kept\n\nOpening paragraph.\n\nMore."),
+            md("## 2 · Skipped by its metadata\n\nNever shown.", slideshow={"slide_type": "skip"}),
+            code("x = 1", "not on a slide\n"),
+            code("print(2)", "forced onto a slide\n", slideshow={"slide_type": "slide"}),
+            md("## References\n\n1. A paper."),
+            md("## 3 · After the main line\n\nNever shown."),
+        ]
+    }
     deck = slides.slides_of(nb)
     titles = [s.title for s in deck]
     assert titles[:2] == ["Chapter 99 · A test", "1 · Kept"]
     assert not any("Skipped" in t or "After the main line" in t for t in titles)
     bodies = " ".join(s.body for s in deck)
-    assert "forced onto a slide" in bodies and "not on a slide" not in bodies and "Opening paragraph" in bodies and "More." not in bodies
+    assert (
+        "forced onto a slide" in bodies
+        and "not on a slide" not in bodies
+        and "Opening paragraph" in bodies
+        and "More." not in bodies
+    )
     assert deck[1].notes.endswith("More.")  # the rest of the section goes to the speaker notes
 
 
 @pytest.mark.slow
 def test_handout_has_one_page_per_slide(decks):
     if not CHROMIUM.exists():
-        pytest.skip(f"handout test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)")
+        pytest.skip(
+            f"handout test skipped: no Chromium at {CHROMIUM} (apt-get install chromium, or set VITLITE_CHROMIUM)"
+        )
     deck = decks["04_swin"]
     pdf = slides.build_handout(deck)
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -89,11 +89,15 @@ def test_small_stage_rule_window_shrinks_and_shift_drops():
     # one window covering the whole map: plain global attention with the relative bias
     torch.manual_seed(1)
     x = torch.randn(1, 5, 5, 8)
-    assert torch.allclose(block.attn(window_partition(x, 5)).reshape(1, 5, 5, 8), _global_shifted_attention(x, block.attn, 0), atol=1e-5)
+    assert torch.allclose(
+        block.attn(window_partition(x, 5)).reshape(1, 5, 5, 8), _global_shifted_attention(x, block.attn, 0), atol=1e-5
+    )
 
 
 def test_model_whose_last_stage_falls_back_to_a_smaller_window():
-    model = vitlite.models.swin.SwinTransformer(img_size=40, patch_size=2, embed_dim=8, depths=(2, 2, 2), num_heads=(1, 2, 2), window_size=7, num_classes=3)
+    model = vitlite.models.swin.SwinTransformer(
+        img_size=40, patch_size=2, embed_dim=8, depths=(2, 2, 2), num_heads=(1, 2, 2), window_size=7, num_classes=3
+    )
     assert model.resolutions == [(20, 20), (10, 10), (5, 5)]
     last = model.stages[-1].blocks
     assert [b.window_size for b in last] == [5, 5] and [b.shift_size for b in last] == [0, 0]
@@ -134,7 +138,14 @@ def test_window_attention_cost_matches_the_paper(h, w, c, m):
     assert counter.get_total_flops() == 2 * wmsa_flops(h, w, c, m)
 
 
-@pytest.mark.parametrize(("name", "count"), [("swin_tiny_patch4_window7_224", 28_288_354), ("swin_small_patch4_window7_224", 49_606_258), ("swin_base_patch4_window7_224", 87_768_224)])
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("swin_tiny_patch4_window7_224", 28_288_354),
+        ("swin_small_patch4_window7_224", 49_606_258),
+        ("swin_base_patch4_window7_224", 87_768_224),
+    ],
+)
 def test_published_sizes(name, count):
     assert count_parameters(vitlite.create_model(name, device="meta")) == count
 
@@ -172,7 +183,10 @@ def test_without_shift_every_block_keeps_the_regular_grid():
         assert (regular(x) - shifted(x)).abs().max() > 1e-5  # small at initialisation, but not zero
         for st in shifted.stages:
             for b in st.blocks:
-                b.shift_size, b.attn_mask = 0, None  # taking the shift (and its mask) away by hand gives the model without it
+                b.shift_size, b.attn_mask = (
+                    0,
+                    None,
+                )  # taking the shift (and its mask) away by hand gives the model without it
         assert torch.allclose(regular(x), shifted(x), atol=1e-6)
     with pytest.raises(ValueError, match="shift must be True"):
         vitlite.create_model("swin_tiny_shapes", shift="no")
@@ -187,7 +201,11 @@ def test_stem_and_max_pooling_switches():
     assert plain.stem is None and not any(k.startswith("stem") for k in plain.state_dict())
     assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), again.state_dict().values()))
     stem = vitlite.create_model("swin_tiny_shapes", stem_width=16, global_pool="max").eval()
-    assert stem.patch_embed.in_channels == 16 and count_parameters(stem) - count_parameters(plain) == 3 * 16 * 9 + 16 * 16 * 9 + 2 * 2 * 16 + (16 - 3) * 32 * 4
+    assert (
+        stem.patch_embed.in_channels == 16
+        and count_parameters(stem) - count_parameters(plain)
+        == 3 * 16 * 9 + 16 * 16 * 9 + 2 * 2 * 16 + (16 - 3) * 32 * 4
+    )
     x = torch.rand(2, 3, 64, 64)
     with torch.no_grad():
         tokens = stem.forward_features(x)
@@ -207,11 +225,25 @@ def test_token_reach_from_the_window_geometry_equals_autograd_in_float64():
 
     from vitlite.models.swin import SwinBlock, token_reach
 
-    for size, window, shifts, (row, col) in ((16, 4, (0, 2, 0, 2, 0, 2), (5, 5)), (16, 4, (0, 2, 0, 2), (0, 15)), (12, 4, (0, 2, 0), (11, 3)), (8, 4, (0, 0), (2, 6))):
+    for size, window, shifts, (row, col) in (
+        (16, 4, (0, 2, 0, 2, 0, 2), (5, 5)),
+        (16, 4, (0, 2, 0, 2), (0, 15)),
+        (12, 4, (0, 2, 0), (11, 3)),
+        (8, 4, (0, 0), (2, 6)),
+    ):
         torch.manual_seed(0)
-        blocks = nn.Sequential(*[SwinBlock(16, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts]).double().eval()
+        blocks = (
+            nn.Sequential(*[SwinBlock(16, (size, size), num_heads=2, window_size=window, shift_size=s) for s in shifts])
+            .double()
+            .eval()
+        )
         x = torch.randn(1, size * size, 16, dtype=torch.float64, requires_grad=True)
         (grad,) = torch.autograd.grad(blocks(x)[0, row * size + col].sum(), x)
         measured = grad[0].abs().sum(-1).reshape(size, size)
-        assert torch.equal(measured > 1e-20 * measured.max(), token_reach(shifts, size, window, row, col)), (size, shifts, row, col)
+        assert torch.equal(measured > 1e-20 * measured.max(), token_reach(shifts, size, window, row, col)), (
+            size,
+            shifts,
+            row,
+            col,
+        )
     assert int(token_reach((0, 2, 0, 2, 0, 2)).sum()) == 256 and int(token_reach((0,) * 6).sum()) == 16

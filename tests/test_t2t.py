@@ -69,7 +69,9 @@ def test_performer_features_are_positive_and_linear_cost_shapes():
 
 
 def test_t2t_module_stages_and_shapes():
-    module = T2TModule(img_size=32, in_chans=3, embed_dim=20, token_dim=8, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    module = T2TModule(
+        img_size=32, in_chans=3, embed_dim=20, token_dim=8, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1)
+    )
     assert module.grids == [16, 8, 8]
     tokens, stages = module(torch.randn(2, 3, 32, 32), return_stages=True)
     assert tokens.shape == (2, 64, 20)
@@ -77,21 +79,44 @@ def test_t2t_module_stages_and_shapes():
 
 
 def test_position_table_is_frozen_sinusoid_but_counted():
-    model = T2TViT(img_size=32, num_classes=3, embed_dim=16, depth=1, num_heads=2, token_dim=4, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    model = T2TViT(
+        img_size=32,
+        num_classes=3,
+        embed_dim=16,
+        depth=1,
+        num_heads=2,
+        token_dim=4,
+        kernels=(5, 3, 3),
+        strides=(2, 2, 1),
+        paddings=(2, 1, 1),
+    )
     assert not model.pos_embed.requires_grad
     assert torch.allclose(model.pos_embed[0], sincos_1d(65, 16))
     assert count_parameters(model) - count_parameters(model, trainable_only=True) == model.pos_embed.numel()
     assert model(torch.randn(2, 3, 32, 32)).shape == (2, 3)
 
 
-@pytest.mark.parametrize(("name", "millions"), [("t2t_vit_7", 4.3), ("t2t_vit_14", 21.5), ("t2t_vit_24", 64.1), ("t2t_vit_t_14", 21.5), ("t2t_vit_t_24", 64.1)])
+@pytest.mark.parametrize(
+    ("name", "millions"),
+    [("t2t_vit_7", 4.3), ("t2t_vit_14", 21.5), ("t2t_vit_24", 64.1), ("t2t_vit_t_14", 21.5), ("t2t_vit_t_24", 64.1)],
+)
 def test_published_sizes(name, millions):
     n = count_parameters(vitlite.create_model(name, device="meta"))
     assert abs(n / 1e6 - millions) < 0.05, f"{name}: {n:,}"
 
 
 def test_bad_input_names_the_shape():
-    model = T2TViT(img_size=32, num_classes=3, embed_dim=16, depth=1, num_heads=2, token_dim=4, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    model = T2TViT(
+        img_size=32,
+        num_classes=3,
+        embed_dim=16,
+        depth=1,
+        num_heads=2,
+        token_dim=4,
+        kernels=(5, 3, 3),
+        strides=(2, 2, 1),
+        paddings=(2, 1, 1),
+    )
     with pytest.raises(ValueError, match=r"\(B, 3, 32, 32\)"):
         model(torch.randn(1, 3, 24, 24))
     with pytest.raises(ValueError, match="tokens_type"):
@@ -100,7 +125,17 @@ def test_bad_input_names_the_shape():
 
 def test_project_std_redraws_only_the_last_projection():
     """Chapter 03's controls start their last projection wider; the default model draws it at std 0.02."""
-    kwargs = dict(img_size=32, num_classes=3, embed_dim=64, depth=1, num_heads=2, token_dim=44, kernels=(2, 2, 1), strides=(2, 2, 1), paddings=(0, 0, 0))
+    kwargs = dict(
+        img_size=32,
+        num_classes=3,
+        embed_dim=64,
+        depth=1,
+        num_heads=2,
+        token_dim=44,
+        kernels=(2, 2, 1),
+        strides=(2, 2, 1),
+        paddings=(0, 0, 0),
+    )
     torch.manual_seed(0)
     plain = T2TViT(**kwargs)
     torch.manual_seed(0)
@@ -115,7 +150,17 @@ def test_project_std_redraws_only_the_last_projection():
 
 def test_learned_position_table_is_trained_and_starts_small():
     """The course option: a trained position table drawn as the ViT's (std 0.02) instead of the fixed sinusoid."""
-    kwargs = dict(img_size=32, num_classes=3, embed_dim=64, depth=1, num_heads=2, token_dim=24, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    kwargs = dict(
+        img_size=32,
+        num_classes=3,
+        embed_dim=64,
+        depth=1,
+        num_heads=2,
+        token_dim=24,
+        kernels=(5, 3, 3),
+        strides=(2, 2, 1),
+        paddings=(2, 1, 1),
+    )
     fixed, learned = T2TViT(**kwargs), T2TViT(**kwargs, pos_embed="learned")
     assert not fixed.pos_embed.requires_grad and torch.allclose(fixed.pos_embed[0], sincos_1d(65, 64))
     assert learned.pos_embed.requires_grad and learned.pos_embed.shape == fixed.pos_embed.shape == (1, 65, 64)
@@ -138,6 +183,17 @@ def test_token_mlp_keeps_tokens_apart_and_changes_width():
     x2 = x.clone()
     x2[:, 1:] = torch.randn(2, 4, 12)  # every other token changed
     assert torch.allclose(layer(x2)[:, 0], y[:, 0], atol=1e-6)
-    model = T2TViT(img_size=32, tokens_type="mlp", num_classes=5, embed_dim=16, depth=1, num_heads=2, token_dim=4, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1))
+    model = T2TViT(
+        img_size=32,
+        tokens_type="mlp",
+        num_classes=5,
+        embed_dim=16,
+        depth=1,
+        num_heads=2,
+        token_dim=4,
+        kernels=(5, 3, 3),
+        strides=(2, 2, 1),
+        paddings=(2, 1, 1),
+    )
     assert isinstance(model.tokens_to_token.attention1, TokenMLP)
     assert model(torch.randn(2, 3, 32, 32)).shape == (2, 5)

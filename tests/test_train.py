@@ -44,7 +44,9 @@ def test_fit_learns_a_separable_problem():
     train, test = toy_batches(8), toy_batches(4, seed=99)
     x_test, y_test = torch.cat([b[0] for b in test]), torch.cat([b[1] for b in test])
     before = metrics.accuracy(model(x_test), y_test)
-    history = run(model, train, steps=150, lr=1e-2, eval_fn=lambda m: {"acc": metrics.accuracy(m(x_test), y_test)}, eval_every=50)
+    history = run(
+        model, train, steps=150, lr=1e-2, eval_fn=lambda m: {"acc": metrics.accuracy(m(x_test), y_test)}, eval_every=50
+    )
     assert history.final("acc") > 0.95
     assert history.final("acc") > before
     assert history.loss[-1] < 0.5 * history.loss[0]
@@ -80,6 +82,7 @@ def test_same_seed_same_run():
     assert a.loss == b.loss and a.lr == b.lr
     for pa, pb in zip(a_model.parameters(), b_model.parameters()):
         assert torch.equal(pa, pb)
+
     # with a dropout model the seed matters: another seed, another run
     def dropout_model():
         torch.manual_seed(0)
@@ -174,7 +177,9 @@ def test_max_seconds_stops_early(capsys):
         return F.cross_entropy(model(batch[0]), batch[1])
 
     evals = []
-    history = run(steps=1000, loss_fn=slow_loss, max_seconds=0.2, desc="slowrun", eval_fn=lambda m: evals.append(1) or {"a": 1.0})
+    history = run(
+        steps=1000, loss_fn=slow_loss, max_seconds=0.2, desc="slowrun", eval_fn=lambda m: evals.append(1) or {"a": 1.0}
+    )
     assert history.stopped_early
     assert 1 <= history.steps_done < 1000 and len(history.loss) == history.steps_done
     assert history.eval_step == [history.steps_done]  # still evaluated at the end
@@ -240,15 +245,28 @@ def test_grad_clip_limits_the_update():
         model.weight.zero_()
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     data = [(torch.tensor([[100.0, 0.0]]), None)]
-    run(model, data, steps=1, optimizer=opt, warmup=0, schedule="constant", grad_clip=0.5, loss_fn=lambda m, b: m(b[0]).sum())
+    run(
+        model,
+        data,
+        steps=1,
+        optimizer=opt,
+        warmup=0,
+        schedule="constant",
+        grad_clip=0.5,
+        loss_fn=lambda m, b: m(b[0]).sum(),
+    )
     # the gradient (100, 0) clipped to norm 0.5, one SGD step of lr 1
     torch.testing.assert_close(model.weight, torch.tensor([[-0.5, 0.0]]))
 
 
 # ---------------------------------------------------------------- history
 def test_history_save_load_round_trip(tmp_path):
-    history = run(steps=5, eval_fn=lambda m: {"acc": 0.25}, eval_every=2,
-                  loss_fn=lambda m, b: (F.cross_entropy(m(b[0]), b[1]), {"x": 1.5}))
+    history = run(
+        steps=5,
+        eval_fn=lambda m: {"acc": 0.25},
+        eval_every=2,
+        loss_fn=lambda m, b: (F.cross_entropy(m(b[0]), b[1]), {"x": 1.5}),
+    )
     path = tmp_path / "h.json"
     history.save(path)
     loaded = History.load(path)
@@ -335,7 +353,9 @@ def test_accuracy_from_model_and_dataset():
     wrong[:30] = (wrong[:30] + 1) % 3
     model = Oracle().train()
     assert metrics.accuracy(model, ShapesDataset(images, labels, ("a", "b", "c"), "classification")) == 1.0
-    assert metrics.accuracy(model, ShapesDataset(images, wrong, ("a", "b", "c"), "classification")) == pytest.approx(0.9)
+    assert metrics.accuracy(model, ShapesDataset(images, wrong, ("a", "b", "c"), "classification")) == pytest.approx(
+        0.9
+    )
     assert model.training and not model.seen_training  # evaluated in eval mode, mode restored
     # any iterable of (inputs, targets) works too
     assert metrics.accuracy(model, [(images[:10], labels[:10]), (images[10:20], wrong[10:20])]) == pytest.approx(0.5)

@@ -29,10 +29,14 @@ pytest.importorskip("setuptools", minversion="77")
 pytestmark = pytest.mark.slow  # builds and installs the wheel, and runs a chapter from it
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode:
-        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise AssertionError(
+            f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return done
 
 
@@ -48,21 +52,43 @@ def wheel_env(tmp_path_factory) -> dict[str, Path]:
         else:
             shutil.copy2(path, src / name)
     dist = tmp / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(dist), str(src)], cwd=tmp)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(dist),
+            str(src),
+        ],
+        cwd=tmp,
+    )
     (wheel,) = dist.glob("vitlite-*.whl")
 
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)], cwd=tmp)
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).stdout.strip())
+    _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        cwd=tmp,
+    )
+    site = Path(
+        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).stdout.strip()
+    )
     borrowed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site / "_borrowed_dependencies.pth").write_text("\n".join(sorted(borrowed)) + "\n")
 
     away = tmp / "elsewhere"  # a working directory with no checkout above it
     away.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(MPLBACKEND="Agg", VITLITE_HEADLESS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONNOUSERSITE="1")
+    env.update(
+        MPLBACKEND="Agg", VITLITE_HEADLESS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONNOUSERSITE="1"
+    )
     return {"wheel": wheel, "python": python, "site": site, "cwd": away, "env": env, "tmp": tmp}
 
 
@@ -70,7 +96,11 @@ def test_wheel_ships_every_asset(wheel_env):
     names = set(zipfile.ZipFile(wheel_env["wheel"]).namelist())
     tracked = [p for p in (ROOT / "assets").rglob("*") if p.is_file() and p.suffix in (".pt", ".json", ".jpg", ".md")]
     assert tracked
-    missing = [str(p.relative_to(ROOT)) for p in tracked if "vitlite/_assets/" + str(p.relative_to(ROOT / "assets")).replace(os.sep, "/") not in names]
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in tracked
+        if "vitlite/_assets/" + str(p.relative_to(ROOT / "assets")).replace(os.sep, "/") not in names
+    ]
     assert not missing, f"the wheel lacks {missing}: declare their folders in pyproject.toml"
 
 
@@ -100,11 +130,18 @@ def test_installed_wheel_loads_every_photo_and_checkpoint(wheel_env):
     out = _run([str(wheel_env["python"]), "-c", script], cwd=wheel_env["cwd"], env=wheel_env["env"]).stdout
     report = json.loads(out.strip().splitlines()[-1])
     site = str(wheel_env["site"])
-    assert report["vitlite"].startswith(site), f"imported vitlite from {report['vitlite']}, not from the wheel in {site}"
+    assert report["vitlite"].startswith(site), (
+        f"imported vitlite from {report['vitlite']}, not from the wheel in {site}"
+    )
     assert report["root"].startswith(site), f"assets found at {report['root']}, not in the installed wheel"
     photos = sorted(p.stem for p in (ROOT / "assets" / "photos").glob("*.jpg"))
     assert sorted(report["photos"]) == photos and all(shape == [3, 64, 64] for shape in report["photos"].values())
-    listed = sorted(f"{m.parent.name}/{run['checkpoint']}" for m in (ROOT / "assets" / "checkpoints").glob("*/manifest.json") for run in json.loads(m.read_text())["runs"] if "checkpoint" in run)
+    listed = sorted(
+        f"{m.parent.name}/{run['checkpoint']}"
+        for m in (ROOT / "assets" / "checkpoints").glob("*/manifest.json")
+        for run in json.loads(m.read_text())["runs"]
+        if "checkpoint" in run
+    )
     assert listed and sorted(report["checkpoints"]) == listed
     assert all(count > 0 for count in report["checkpoints"].values())
 
@@ -114,7 +151,11 @@ def test_installed_wheel_runs_a_chapter(wheel_env):
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     python, env, cwd = wheel_env["python"], wheel_env["env"], wheel_env["cwd"]
-    _run([str(python), "-m", "ipykernel", "install", "--prefix", str(python.parent.parent), "--name", "vitlite-wheel"], cwd=cwd, env=env)
+    _run(
+        [str(python), "-m", "ipykernel", "install", "--prefix", str(python.parent.parent), "--name", "vitlite-wheel"],
+        cwd=cwd,
+        env=env,
+    )
     shutil.copy2(ROOT / "chapters" / f"{CHAPTER}.ipynb", cwd / f"{CHAPTER}.ipynb")
     script = textwrap.dedent(
         f"""

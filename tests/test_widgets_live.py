@@ -53,7 +53,9 @@ def explorer_notebook(path: Path):
 def test_explorer_cells_with_live_widgets(monkeypatch):
     monkeypatch.delenv("VITLITE_HEADLESS", raising=False)  # widgets, as in a browser
     nb = explorer_notebook(CHAPTER)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}}
+    ).execute()
     outputs = [o for c in nb.cells for o in c.outputs]
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     assert not errors, errors
@@ -62,6 +64,8 @@ def test_explorer_cells_with_live_widgets(monkeypatch):
     report = json.loads(nb.cells[-1].outputs[-1]["text"].strip().splitlines()[-1])
     expected = os.environ.get("VITLITE_EXPECT_IPYWIDGETS")
     if expected:
-        assert report["ipywidgets"] == expected, f"the kernel has ipywidgets {report['ipywidgets']}, CI asked for {expected}"
+        assert report["ipywidgets"] == expected, (
+            f"the kernel has ipywidgets {report['ipywidgets']}, CI asked for {expected}"
+        )
     assert {"shift", "window", "query"} <= set(report["controls"])
     assert [c["shift"] for c in report["calls"]] == [1, 1] and report["calls"][-1]["window"] == 0, report["calls"]

@@ -11,4 +11,20 @@ from vitlite import checks, data, env, explore, hub, layers, metrics, models, pr
 from vitlite.models import create_model, list_models
 
 __version__ = "0.1.0"
-__all__ = ["create_model", "list_models", "checks", "data", "env", "explore", "hub", "layers", "metrics", "models", "profile", "recipes", "train", "viz", "__version__"]
+__all__ = [
+    "create_model",
+    "list_models",
+    "checks",
+    "data",
+    "env",
+    "explore",
+    "hub",
+    "layers",
+    "metrics",
+    "models",
+    "profile",
+    "recipes",
+    "train",
+    "viz",
+    "__version__",
+]

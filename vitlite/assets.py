@@ -24,7 +24,9 @@ def assets_root() -> Path:
     """
     top = Path(__file__).resolve().parent.parent
     checkout = top / "assets"
-    if (top / "pyproject.toml").is_file() and checkout.is_dir():  # a checkout, not a site-packages that happens to hold an assets/ folder
+    if (
+        top / "pyproject.toml"
+    ).is_file() and checkout.is_dir():  # a checkout, not a site-packages that happens to hold an assets/ folder
         return checkout
     installed = Path(__file__).resolve().parent / "_assets"
     if installed.is_dir():
@@ -33,7 +35,9 @@ def assets_root() -> Path:
     for location in (spec.submodule_search_locations or []) if spec is not None else []:
         if Path(location).is_dir():
             return Path(location)
-    raise FileNotFoundError(f"the course's assets are missing: neither {checkout} nor {installed} exists; reinstall vitlite")
+    raise FileNotFoundError(
+        f"the course's assets are missing: neither {checkout} nor {installed} exists; reinstall vitlite"
+    )
 
 
 def asset_path(*parts: str) -> Path:
@@ -41,5 +45,7 @@ def asset_path(*parts: str) -> Path:
     root = assets_root()
     path = root.joinpath(*parts)
     if not path.exists():
-        raise FileNotFoundError(f"asset {'/'.join(parts)!r} not found under {root}; is the checkout or the installation complete?")
+        raise FileNotFoundError(
+            f"asset {'/'.join(parts)!r} not found under {root}; is the checkout or the installation complete?"
+        )
     return path

@@ -42,7 +42,9 @@ def chapter_files(selection: list[str] | None = None) -> list[Path]:
     if selection:
         files = [f for f in files if any(f.stem == s or f.stem.startswith(s + "_") for s in selection)]
         if not files:
-            raise SystemExit(f"no chapter matches {selection}; chapters are {[f.stem for f in sorted(CHAPTERS.glob('[0-9][0-9]_*.py'))]}")
+            raise SystemExit(
+                f"no chapter matches {selection}; chapters are {[f.stem for f in sorted(CHAPTERS.glob('[0-9][0-9]_*.py'))]}"
+            )
     return files
 
 
@@ -69,14 +71,22 @@ def execute(py_file: Path, write: bool, keep_runtime: bool = False) -> float:
 
     nb = jupytext.read(py_file)
     os.environ["VITLITE_HEADLESS"] = "1"
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(CHAPTERS)}}, store_widget_state=False)
+    client = NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(CHAPTERS)}},
+        store_widget_state=False,
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     if write:
         recorded = json.loads(RUNTIMES.read_text()).get(py_file.stem) if keep_runtime and RUNTIMES.exists() else None
         if keep_runtime and recorded is None:
-            raise ValueError(f"{py_file.stem}: --busy keeps a recorded runtime, and this chapter has none yet; measure it on a quiet machine")
+            raise ValueError(
+                f"{py_file.stem}: --busy keeps a recorded runtime, and this chapter has none yet; measure it on a quiet machine"
+            )
         _stamp_runtime(nb, recorded if keep_runtime else seconds)
         nb.metadata.pop("widgets", None)
         jupytext.write(nb, py_file.with_suffix(".ipynb"))
@@ -121,12 +131,18 @@ def readme_table(records: dict[str, float]) -> str:
         number = stem[:2]
         exists = (CHAPTERS / f"{stem}.ipynb").exists()
         link = f"[{topic}](chapters/{stem}.ipynb)" if exists else f"{topic} (planned)"
-        badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(stem)})" if exists else ""
+        badge = (
+            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(stem)})"
+            if exists
+            else ""
+        )
         runtime = f"{records[stem]:.0f} s" if stem in records else "not measured"
         rows.append(f"| {number} | {link} | {paper} | {badge} | {runtime} |")
     total = sum(records.values())
     complete = all(stem in records for stem in CHAPTER_TITLES)
-    rows.append(f"\nWhole course{'' if complete else ' so far'}: {total:.0f} s of the 25-minute budget, each chapter within {BUDGET_S:.0f} s.")
+    rows.append(
+        f"\nWhole course{'' if complete else ' so far'}: {total:.0f} s of the 25-minute budget, each chapter within {BUDGET_S:.0f} s."
+    )
     return "\n".join(rows)
 
 
@@ -140,14 +156,22 @@ def _update_readme(records: dict[str, float]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vitlite.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vitlite.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("chapters", nargs="*", help="chapter numbers or stems (default: all)")
     parser.add_argument("--write", action="store_true", help="store executed notebooks, runtimes and the README table")
-    parser.add_argument("--busy", action="store_true", help="with --write: keep the recorded runtimes (the machine is busy; its times would mislead)")
+    parser.add_argument(
+        "--busy",
+        action="store_true",
+        help="with --write: keep the recorded runtimes (the machine is busy; its times would mislead)",
+    )
     parser.add_argument("--data-only", action="store_true", help="only measure ShapesWorld throughput")
     args = parser.parse_args(argv)
 
-    print(f"vitlite bench: torch {torch.__version__}, {torch.get_num_threads()} threads, {_cpu_name()}, python {platform.python_version()}")
+    print(
+        f"vitlite bench: torch {torch.__version__}, {torch.get_num_threads()} threads, {_cpu_name()}, python {platform.python_version()}"
+    )
     print("\nShapesWorld throughput (images/s):")
     for key, rate in data_throughput().items():
         print(f"  {key:<22} {rate:>8.0f}")

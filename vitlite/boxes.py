@@ -15,7 +15,17 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["cxcywh_to_xyxy", "xyxy_to_cxcywh", "xywh_to_xyxy", "xyxy_to_xywh", "box_area", "check_boxes", "box_iou", "generalized_box_iou", "nms"]
+__all__ = [
+    "cxcywh_to_xyxy",
+    "xyxy_to_cxcywh",
+    "xywh_to_xyxy",
+    "xyxy_to_xywh",
+    "box_area",
+    "check_boxes",
+    "box_iou",
+    "generalized_box_iou",
+    "nms",
+]
 
 
 def _check_shape(boxes: torch.Tensor, what: str) -> None:
@@ -60,7 +70,9 @@ def check_boxes(boxes: torch.Tensor, what: str = "boxes") -> None:
     bad = (flat[:, 2] < flat[:, 0]) | (flat[:, 3] < flat[:, 1]) | torch.isnan(flat).any(-1)
     if bad.any():
         i = int(bad.nonzero()[0])
-        raise ValueError(f"{what}[{i}] = {flat[i].tolist()} is degenerate: in xyxy format the right edge must not lie left of the left edge, nor the bottom above the top (convert cxcywh boxes with cxcywh_to_xyxy first)")
+        raise ValueError(
+            f"{what}[{i}] = {flat[i].tolist()} is degenerate: in xyxy format the right edge must not lie left of the left edge, nor the bottom above the top (convert cxcywh boxes with cxcywh_to_xyxy first)"
+        )
 
 
 def box_area(boxes: torch.Tensor) -> torch.Tensor:
@@ -103,7 +115,9 @@ def generalized_box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return iou - torch.where(hull > 0, (hull - union) / hull.clamp(min=tiny), torch.zeros_like(hull))
 
 
-def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float = 0.5, labels: torch.Tensor | None = None) -> torch.Tensor:
+def nms(
+    boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float = 0.5, labels: torch.Tensor | None = None
+) -> torch.Tensor:
     """Greedy non-maximum suppression: the indices (by decreasing score) of the xyxy boxes kept after
     removing every box that overlaps a higher-scoring kept one by more than ``iou_threshold``. With
     ``labels``, boxes of different classes never suppress each other."""

@@ -23,7 +23,55 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Result", "Mismatch", "checker", "call", "expect_close", "expect_shape", "expect_int", "conv2d_unfold", "attention_weights", "sharpening_shifts", "verdict_by_rule", "outline_fourth_seed", "patchify", "resize_pos_embed", "pool_tokens", "soft_split_tokens", "soft_split", "restructurize", "window_partition", "shifted_window_mask", "relative_position_index", "inverted_residual_params", "unfold_fold", "patch_attention_macs", "separable_attention", "separable_macs", "flop_ratio_at_8192", "v2_without_end_points", "paired_giou", "matching_by_hand", "detr_trails_if_stopped", "bilinear_sample", "deformable_reads", "denoising_mask_by_hand", "target_weight", "smallest_alpha", "kernel_5x5_heads_alpha", "vit_params_added_at_384", "hunger_vit_late_gains", "t2t_grids_at_384", "swin_influence", "swin_shift_reach", "traced_module_outputs", "pup_shapes_at_96x128", "reassemble_at_80x112", "setr_band_drop", "dpt_readout_gap"]
+__all__ = [
+    "Result",
+    "Mismatch",
+    "checker",
+    "call",
+    "expect_close",
+    "expect_shape",
+    "expect_int",
+    "conv2d_unfold",
+    "attention_weights",
+    "sharpening_shifts",
+    "verdict_by_rule",
+    "outline_fourth_seed",
+    "patchify",
+    "resize_pos_embed",
+    "pool_tokens",
+    "soft_split_tokens",
+    "soft_split",
+    "restructurize",
+    "window_partition",
+    "shifted_window_mask",
+    "relative_position_index",
+    "inverted_residual_params",
+    "unfold_fold",
+    "patch_attention_macs",
+    "separable_attention",
+    "separable_macs",
+    "flop_ratio_at_8192",
+    "v2_without_end_points",
+    "paired_giou",
+    "matching_by_hand",
+    "detr_trails_if_stopped",
+    "bilinear_sample",
+    "deformable_reads",
+    "denoising_mask_by_hand",
+    "target_weight",
+    "smallest_alpha",
+    "kernel_5x5_heads_alpha",
+    "vit_params_added_at_384",
+    "hunger_vit_late_gains",
+    "t2t_grids_at_384",
+    "swin_influence",
+    "swin_shift_reach",
+    "traced_module_outputs",
+    "pup_shapes_at_96x128",
+    "reassemble_at_80x112",
+    "setr_band_drop",
+    "dpt_readout_gap",
+]
 
 NOT_ATTEMPTED, CORRECT, WRONG = "not attempted yet", "correct", "wrong"
 
@@ -72,8 +120,14 @@ def checker(exercise: str, answers: str = "function") -> Callable[[Callable[...,
             if answers == "function":
                 for answer in given:
                     if not callable(answer):
-                        what = f"a {type(answer).__name__}" + (f" of shape {tuple(answer.shape)}" if isinstance(answer, torch.Tensor) else "")
-                        return Result(exercise, WRONG, f"pass the function itself (for example checks.{test.__name__}(my_function)), not what it returns; got {what}")
+                        what = f"a {type(answer).__name__}" + (
+                            f" of shape {tuple(answer.shape)}" if isinstance(answer, torch.Tensor) else ""
+                        )
+                        return Result(
+                            exercise,
+                            WRONG,
+                            f"pass the function itself (for example checks.{test.__name__}(my_function)), not what it returns; got {what}",
+                        )
             try:
                 test(*given)
             except NotImplementedError:
@@ -96,7 +150,9 @@ def call(fn: Callable[..., Any], *args: Any, how: str) -> Any:
     try:
         inspect.signature(fn).bind(*args)
     except TypeError:
-        raise Mismatch(f"the exercise calls your function as {how}, but it is defined as {getattr(fn, '__name__', 'fn')}{inspect.signature(fn)}") from None
+        raise Mismatch(
+            f"the exercise calls your function as {how}, but it is defined as {getattr(fn, '__name__', 'fn')}{inspect.signature(fn)}"
+        ) from None
     except ValueError:  # a builtin without a signature: just call it
         pass
     return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
@@ -127,7 +183,9 @@ def expect_shape(got: Any, shape: tuple[int, ...], what: str = "the output") -> 
         raise Mismatch(f"{what} should have shape {tuple(shape)}, got {tuple(got.shape)}")
 
 
-def expect_close(got: Any, want: torch.Tensor, what: str = "the output", atol: float = 1e-5, rtol: float = 1e-4) -> None:
+def expect_close(
+    got: Any, want: torch.Tensor, what: str = "the output", atol: float = 1e-5, rtol: float = 1e-4
+) -> None:
     expect_shape(got, tuple(want.shape), what)
     got = got.detach().to(want.dtype)
     if not torch.isfinite(got).all():
@@ -135,7 +193,9 @@ def expect_close(got: Any, want: torch.Tensor, what: str = "the output", atol: f
     if not torch.allclose(got, want, atol=atol, rtol=rtol):
         diff = (got - want).abs()
         where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
-        raise Mismatch(f"{what} differs from the expected values: largest difference {diff.max().item():.3g} at index {where}")
+        raise Mismatch(
+            f"{what} differs from the expected values: largest difference {diff.max().item():.3g} at index {where}"
+        )
 
 
 # ---------------------------------------------------------------- chapter 01
@@ -209,7 +269,9 @@ def verdict_by_rule(answer: Any, test: Any, traps: dict[str, str] | None = None)
     from vitlite.recipes.evidence import Book, grade
 
     given = _verdict_answer(answer)
-    want = grade(replace(test, helps=(), hurts=(), controls=()), Book()).verdict  # the values alone: no end points, no controls
+    want = grade(
+        replace(test, helps=(), hurts=(), controls=()), Book()
+    ).verdict  # the values alone: no end points, no controls
     _same_verdict(given, want, traps or {}, "this record is not")
 
 
@@ -223,11 +285,15 @@ def outline_fourth_seed(answer: Any) -> None:
     f1 = {r["seed"]: r["f1_after"] for r in manifest("outline_heads")["runs"]} | {3: 0.55}
     test = Test("test F1 above 0.6", {s: v - 0.6 for s, v in f1.items()}, 0.0, kind="every seed")
     mean = sum(f1.values()) / len(f1)
-    verdict_by_rule(answer, test, {
-        "held": f"the mean F1 ({mean:.2f}) is past 0.6, but 'held' asks every seed to pass, and seed 3 does not",
-        "did not hold": f"'did not hold' is for a mean that misses the threshold; the mean F1 here is {mean:.2f}, past 0.6",
-        "inconclusive": "nothing here is unfinished or untrained: the four F1 values decide it",
-    })
+    verdict_by_rule(
+        answer,
+        test,
+        {
+            "held": f"the mean F1 ({mean:.2f}) is past 0.6, but 'held' asks every seed to pass, and seed 3 does not",
+            "did not hold": f"'did not hold' is for a mean that misses the threshold; the mean F1 here is {mean:.2f}, past 0.6",
+            "inconclusive": "nothing here is unfinished or untrained: the four F1 values decide it",
+        },
+    )
 
 
 # ---------------------------------------------------------------- chapter 02
@@ -250,12 +316,17 @@ def hunger_vit_late_gains(answer: Any) -> None:
         raise Mismatch(f"give one late gain per seed ({len(want)} seeds), got {len(gains)}")
     for seed, (g, w) in enumerate(zip(gains, want)):
         if abs(g - w) > 1e-3:
-            raise Mismatch(f"seed {seed}'s late gain is not {g:+.3f}; a run stopped by patience had stopped improving (late gain 0), and the others compare the last validation score with the best up to step {0.75 * budget.steps:,.0f}")
+            raise Mismatch(
+                f"seed {seed}'s late gain is not {g:+.3f}; a run stopped by patience had stopped improving (late gain 0), and the others compare the last validation score with the best up to step {0.75 * budget.steps:,.0f}"
+            )
     if not isinstance(caught, bool):
         raise Mismatch(f"say whether the rule calls any run still improving with True or False, got {caught!r}")
     rising = any(w > MARGIN for w in want)
     if caught != rising:
-        raise Mismatch(f"right gains; now compare each with the rule's margin of {MARGIN}: " + ("one is above it" if rising else "none is above it, so the rule calls every run finished"))
+        raise Mismatch(
+            f"right gains; now compare each with the rule's margin of {MARGIN}: "
+            + ("one is above it" if rising else "none is above it, so the rule calls every run finished")
+        )
 
 
 @checker("Exercise 1: patchify")
@@ -306,10 +377,15 @@ def soft_split_tokens(fn: Callable[[int, int, int, int], int]) -> None:
     """``fn(size, kernel, stride, padding)``: the number of tokens a soft split of a size x size image makes."""
     for size, k, s, p in ((224, 7, 4, 2), (56, 3, 2, 1), (32, 5, 2, 2), (17, 3, 2, 0), (10, 4, 3, 1)):
         side = (size + 2 * p - k) // s + 1
-        got = expect_int(call(fn, size, k, s, p, how="fn(size, kernel, stride, padding)"), f"the token count for a {size}x{size} image")
+        got = expect_int(
+            call(fn, size, k, s, p, how="fn(size, kernel, stride, padding)"),
+            f"the token count for a {size}x{size} image",
+        )
         if got != side * side:
             hint = " (that is the side of the grid; the count is its square)" if got == side else ""
-            raise Mismatch(f"for a {size}x{size} image, kernel {k}, stride {s}, padding {p}: expected {side * side} tokens, got {got}{hint}")
+            raise Mismatch(
+                f"for a {size}x{size} image, kernel {k}, stride {s}, padding {p}: expected {side * side} tokens, got {got}{hint}"
+            )
 
 
 @checker("Exercise 2: soft split with unfold")
@@ -319,7 +395,11 @@ def soft_split(fn: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> Non
     for shape, k, s, p in (((2, 3, 16, 16), 7, 4, 2), ((1, 8, 9, 9), 3, 2, 1)):
         x = torch.randn(shape, generator=gen)
         want = F.unfold(x, k, stride=s, padding=p).transpose(1, 2)
-        expect_close(call(fn, x, k, s, p, how="fn(images, kernel, stride, padding)"), want, f"the tokens of a {shape} batch (k={k}, s={s}, p={p})")
+        expect_close(
+            call(fn, x, k, s, p, how="fn(images, kernel, stride, padding)"),
+            want,
+            f"the tokens of a {shape} batch (k={k}, s={s}, p={p})",
+        )
 
 
 @checker("Exercise 3: re-structurization")
@@ -334,7 +414,10 @@ def restructurize(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
 
 # ---------------------------------------------------------------- chapter 04
 @checker("Exercise 1: window partition and reverse")
-def window_partition(partition: Callable[[torch.Tensor, int], torch.Tensor], reverse: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> None:
+def window_partition(
+    partition: Callable[[torch.Tensor, int], torch.Tensor],
+    reverse: Callable[[torch.Tensor, int, int, int], torch.Tensor],
+) -> None:
     """``partition(x, m)``: (B, H, W, C) -> (B * num_windows, M*M, C), windows in reading order, each read row
     by row; ``reverse(windows, m, h, w)`` undoes it."""
     from vitlite.models import swin
@@ -344,7 +427,11 @@ def window_partition(partition: Callable[[torch.Tensor, int], torch.Tensor], rev
         x = torch.randn(shape, generator=gen)
         want = swin.window_partition(x, m)
         expect_close(call(partition, x, m, how="partition(x, m)"), want, f"the windows of a {shape} map with M={m}")
-        expect_close(call(reverse, want, m, shape[1], shape[2], how="reverse(windows, m, h, w)"), x, f"the map rebuilt from its windows (M={m})")
+        expect_close(
+            call(reverse, want, m, shape[1], shape[2], how="reverse(windows, m, h, w)"),
+            x,
+            f"the map rebuilt from its windows (M={m})",
+        )
 
 
 @checker("Exercise 2: the shifted-window mask")
@@ -361,7 +448,9 @@ def shifted_window_mask(fn: Callable[[int, int, int, int], torch.Tensor]) -> Non
         if not (got[allowed] == 0).all():
             raise Mismatch(f"for {h}x{w}, M={m}, shift {s}: some pairs from the same region are masked")
         if not (got[~allowed] <= -50).all():
-            raise Mismatch(f"for {h}x{w}, M={m}, shift {s}: some pairs from different regions are not masked (use -100)")
+            raise Mismatch(
+                f"for {h}x{w}, M={m}, shift {s}: some pairs from different regions are not masked (use -100)"
+            )
 
 
 @checker("Exercise 3: the relative position index")
@@ -375,7 +464,9 @@ def relative_position_index(fn: Callable[[int], torch.Tensor]) -> None:
         expect_shape(got, tuple(want.shape), f"the index for M={m}")
         if not torch.equal(got.long(), want):
             wrong = (got.long() != want).nonzero()[0].tolist()
-            raise Mismatch(f"for M={m}, pair {tuple(wrong)} should use row {want[tuple(wrong)].item()}, not {got[tuple(wrong)].item()}; rows go from 0 to {(2 * m - 1) ** 2 - 1}")
+            raise Mismatch(
+                f"for M={m}, pair {tuple(wrong)} should use row {want[tuple(wrong)].item()}, not {got[tuple(wrong)].item()}; rows go from 0 to {(2 * m - 1) ** 2 - 1}"
+            )
 
 
 # ---------------------------------------------------------------- chapter 05
@@ -388,7 +479,10 @@ def inverted_residual_params(fn: Callable[[int, int, float, int], int]) -> None:
 
     for cin, cout, t, s in ((16, 24, 4.0, 2), (32, 32, 2.0, 1), (24, 40, 3.0, 1), (48, 64, 6.0, 2)):
         want = count_parameters(InvertedResidual(cin, cout, s, t))
-        got = expect_int(call(fn, cin, cout, t, s, how="fn(in_ch, out_ch, expand_ratio, stride)"), f"the count for in_ch={cin}, out_ch={cout}, expand_ratio={t}")
+        got = expect_int(
+            call(fn, cin, cout, t, s, how="fn(in_ch, out_ch, expand_ratio, stride)"),
+            f"the count for in_ch={cin}, out_ch={cout}, expand_ratio={t}",
+        )
         if got != want:
             hidden = make_divisible(int(round(cin * t)))
             hints = []
@@ -396,14 +490,22 @@ def inverted_residual_params(fn: Callable[[int, int, float, int], int]) -> None:
                 hints.append(f"the hidden width is make_divisible(round({cin} * {t})) = {hidden}, not {cin * t:g}")
             bn = 2 * (2 * hidden + cout)
             if got == want - bn:
-                hints.append("each BatchNorm has 2 parameters per channel (its weight and bias; the running mean and variance are buffers)")
+                hints.append(
+                    "each BatchNorm has 2 parameters per channel (its weight and bias; the running mean and variance are buffers)"
+                )
             if got == want + hidden * 8:
                 hints.append("the depthwise 3x3 has 9 weights per channel, not 9 per pair of channels")
-            raise Mismatch(f"for in_ch={cin}, out_ch={cout}, expand_ratio={t}, stride {s}: expected {want:,} parameters, got {got:,}" + ("; " + "; ".join(hints) if hints else ""))
+            raise Mismatch(
+                f"for in_ch={cin}, out_ch={cout}, expand_ratio={t}, stride {s}: expected {want:,} parameters, got {got:,}"
+                + ("; " + "; ".join(hints) if hints else "")
+            )
 
 
 @checker("Exercise 2: unfold and fold without einops")
-def unfold_fold(unfold: Callable[[torch.Tensor, int], torch.Tensor], fold: Callable[[torch.Tensor, tuple[int, int], int], torch.Tensor]) -> None:
+def unfold_fold(
+    unfold: Callable[[torch.Tensor, int], torch.Tensor],
+    fold: Callable[[torch.Tensor, tuple[int, int], int], torch.Tensor],
+) -> None:
     """``unfold(x, p)``: (B, d, H, W) -> (B * p * p, N, d) as :func:`vitlite.models.mobilevit.unfold_patches`;
     ``fold(patches, (H // p, W // p), p)`` undoes it."""
     from vitlite.models.mobilevit import fold_patches, unfold_patches
@@ -414,7 +516,11 @@ def unfold_fold(unfold: Callable[[torch.Tensor, int], torch.Tensor], fold: Calla
         want = unfold_patches(x, p)
         expect_close(call(unfold, x, p, how="unfold(x, p)"), want, f"the patches of a {shape} map with p={p}")
         grid = (shape[2] // p, shape[3] // p)
-        expect_close(call(fold, want, grid, p, how="fold(patches, grid, p)"), fold_patches(want, grid, p), f"the map folded back from {tuple(want.shape)} (p={p})")
+        expect_close(
+            call(fold, want, grid, p, how="fold(patches, grid, p)"),
+            fold_patches(want, grid, p),
+            f"the map folded back from {tuple(want.shape)} (p={p})",
+        )
 
 
 @checker("Exercise 3: the cost of attention across patches")
@@ -431,7 +537,11 @@ def patch_attention_macs(fn: Callable[[int, int, int, int], int]) -> None:
         got = expect_int(call(fn, h, w, d, p, how="fn(h, w, d, p)"), f"the count for a {h}x{w} map, d={d}, p={p}")
         if got != want:
             hint = " (that is one of the two products; A V costs as much as Q K^T)" if got * 2 == want else ""
-            hint = hint or (" (that counts every pixel attending to every pixel, as a ViT over pixels would)" if got == 2 * (h * w) ** 2 * d else "")
+            hint = hint or (
+                " (that counts every pixel attending to every pixel, as a ViT over pixels would)"
+                if got == 2 * (h * w) ** 2 * d
+                else ""
+            )
             raise Mismatch(f"for a {h}x{w} map, d={d}, p={p}: measured {want:,} multiply-adds, you said {got:,}{hint}")
 
 
@@ -451,14 +561,25 @@ def separable_attention(fn: Callable[..., torch.Tensor]) -> None:
         x = torch.randn(b, d, p, n, generator=gen)
         with torch.no_grad():
             want = attn(x)
-        args = (x, attn.qkv_proj.weight[:, :, 0, 0].detach(), attn.qkv_proj.bias.detach(), attn.out_proj.weight[:, :, 0, 0].detach(), attn.out_proj.bias.detach())
+        args = (
+            x,
+            attn.qkv_proj.weight[:, :, 0, 0].detach(),
+            attn.qkv_proj.bias.detach(),
+            attn.out_proj.weight[:, :, 0, 0].detach(),
+            attn.out_proj.bias.detach(),
+        )
         got = call(fn, *args, how="fn(x, w_qkv, b_qkv, w_out, b_out)")
         if isinstance(got, torch.Tensor) and got.shape == want.shape and not torch.allclose(got, want, atol=1e-4):
             # The most common slip: the softmax over the wrong axis.
             q, k, v = torch.einsum("oc,bcpn->bopn", args[1], x).add(args[2][None, :, None, None]).split([1, d, d], 1)
-            wrong_axis = torch.einsum("oc,bcpn->bopn", args[3], torch.relu(v) * (k * q.softmax(2)).sum(-1, keepdim=True)) + args[4][None, :, None, None]
+            wrong_axis = (
+                torch.einsum("oc,bcpn->bopn", args[3], torch.relu(v) * (k * q.softmax(2)).sum(-1, keepdim=True))
+                + args[4][None, :, None, None]
+            )
             if torch.allclose(got, wrong_axis, atol=1e-4):
-                raise Mismatch("the context scores must be a softmax over the N tokens of a sequence (the last axis), not over the P places")
+                raise Mismatch(
+                    "the context scores must be a softmax over the N tokens of a sequence (the last axis), not over the P places"
+                )
         expect_close(got, want, f"the output for x of shape {(b, d, p, n)}", atol=1e-4)
 
 
@@ -480,7 +601,9 @@ def separable_macs(fn: Callable[[int, int], int]) -> None:
         if got != want:
             projections = counter.get_total_flops() // 2
             hint = " (that is the two projections only; add the context step)" if got == projections else ""
-            raise Mismatch(f"for n={n}, d={d}: expected {want:,} multiply-adds ({projections:,} in the projections), got {got:,}{hint}")
+            raise Mismatch(
+                f"for n={n}, d={d}: expected {want:,} multiply-adds ({projections:,} in the projections), got {got:,}{hint}"
+            )
 
 
 @checker("Exercise 3: predict the cost ratio at 8,192 tokens", answers="value")
@@ -510,7 +633,11 @@ def flop_ratio_at_8192(prediction: Any) -> None:
 
     want, doubled = ratio(8192), 2 * ratio(4096)
     if abs(prediction - want) > 0.01 * want:
-        hint = "; that is twice the ratio at 4,096, but only the quadratic part of self-attention's count doubles its share: fit a N + b N^2 to the table" if abs(prediction - doubled) <= 0.01 * doubled else ". Doubling the tokens doubles separable attention's count and quadruples the quadratic part of the other's"
+        hint = (
+            "; that is twice the ratio at 4,096, but only the quadratic part of self-attention's count doubles its share: fit a N + b N^2 to the table"
+            if abs(prediction - doubled) <= 0.01 * doubled
+            else ". Doubling the tokens doubles separable attention's count and quadruples the quadratic part of the other's"
+        )
         raise Mismatch(f"measured {want:.1f}x; you predicted {prediction:g}x{hint}")
 
 
@@ -522,11 +649,15 @@ def v2_without_end_points(answer: Any) -> None:
 
     test = claims.claim("06.v2").measure(claims.book())
     values = ", ".join(f"{v:+.3f}" for v in test.values.values())
-    verdict_by_rule(answer, test, {
-        "held": f"the mean difference is inside the 2-point margin, but a bound holds only if every seed is inside it ({values})",
-        "did not hold": f"'did not hold' needs the mean outside the margin; the mean of {values} is inside it",
-        "inconclusive": "the exercise asks for the verdict with every run finished: only the values decide",
-    })
+    verdict_by_rule(
+        answer,
+        test,
+        {
+            "held": f"the mean difference is inside the 2-point margin, but a bound holds only if every seed is inside it ({values})",
+            "did not hold": f"'did not hold' needs the mean outside the margin; the mean of {values} is inside it",
+            "inconclusive": "the exercise asks for the verdict with every run finished: only the values decide",
+        },
+    )
 
 
 # ---------------------------------------------------------------- chapter 07
@@ -548,7 +679,9 @@ def paired_giou(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> Non
     from vitlite.boxes import box_iou
 
     if torch.allclose(got.double(), box_iou(a, b).diag().double(), atol=1e-5):
-        raise Mismatch("that is the plain IoU: subtract the part of the enclosing box that neither box covers, over the enclosing box's area")
+        raise Mismatch(
+            "that is the plain IoU: subtract the part of the enclosing box that neither box covers, over the enclosing box's area"
+        )
     expect_close(got, want, "the GIoU of 16 pairs", atol=1e-5)
 
 
@@ -564,11 +697,17 @@ def matching_by_hand(pairs: Any) -> None:
         raise Mismatch("give a list of (query, object) pairs, e.g. [(0, 1), (1, 2)]") from None
     rows, cols = linear_sum_assignment(cost)
     if len(given) != 2 or len({q for q, _ in given}) != 2 or len({o for _, o in given}) != 2:
-        raise Mismatch("with 2 queries and 3 objects, each query takes one object and one object is left unmatched: give two pairs with different queries and different objects")
+        raise Mismatch(
+            "with 2 queries and 3 objects, each query takes one object and one object is left unmatched: give two pairs with different queries and different objects"
+        )
     total = sum(cost[q, o].item() for q, o in given)
     if total > cost[rows, cols].sum().item() + 1e-9:
-        greedy = " (that is the greedy choice: query 0 takes its cheapest object first)" if given == [(0, 0), (1, 2)] else ""
-        raise Mismatch(f"your matching costs {total:g}; there is one that costs {cost[rows, cols].sum().item():g}{greedy}. Hint: the object nobody can cover cheaply is the one to give up")
+        greedy = (
+            " (that is the greedy choice: query 0 takes its cheapest object first)" if given == [(0, 0), (1, 2)] else ""
+        )
+        raise Mismatch(
+            f"your matching costs {total:g}; there is one that costs {cost[rows, cols].sum().item():g}{greedy}. Hint: the object nobody can cover cheaply is the one to give up"
+        )
 
 
 @checker("Exercise 3: what patience would have changed", answers="value")
@@ -583,11 +722,15 @@ def detr_trails_if_stopped(answer: Any) -> None:
     records = [dict(r, stopped_by_patience=True) if r["label"] == "detr" else r for r in real.records("detr")]
     stopped = Book({"detr": records}, {"detr": real.budget("detr")})
     want = grade(claims.claim("07.slow").measure(stopped), stopped).verdict
-    _same_verdict(given, want, {
-        "inconclusive": "a run stopped by patience had stopped improving: its late gain counts as 0, so nothing is left that could reverse the row",
-        "did not hold": "DETR trails in every seed by more than 0.2 AP: the threshold is met",
-        "held, not robust": "every seed agrees in both parts",
-    })
+    _same_verdict(
+        given,
+        want,
+        {
+            "inconclusive": "a run stopped by patience had stopped improving: its late gain counts as 0, so nothing is left that could reverse the row",
+            "did not hold": "DETR trails in every seed by more than 0.2 AP: the threshold is met",
+            "held, not robust": "every seed agrees in both parts",
+        },
+    )
 
 
 # ---------------------------------------------------------------- chapter 08
@@ -608,10 +751,14 @@ def bilinear_sample(fn: Callable[[torch.Tensor, float, float], torch.Tensor]) ->
         if not torch.allclose(got.detach().double(), want.double(), atol=1e-5):
             hint = ""
             if (x, y) == ((2 + 0.5) / 7, (1 + 0.5) / 5):
-                hint = ": a point at a pixel's centre must read that pixel exactly (pixel j's centre is at (j + 0.5) / W)"
+                hint = (
+                    ": a point at a pixel's centre must read that pixel exactly (pixel j's centre is at (j + 0.5) / W)"
+                )
             elif not (0 <= x <= 1 and 0 <= y <= 1) or x < 0.1:
                 hint = ": near and beyond the border, neighbours outside the map count as zeros (they are not clamped to the edge)"
-            raise Mismatch(f"the sample at (x={x:.2f}, y={y:.2f}) is {got.detach().tolist()}, expected {want.tolist()}{hint}")
+            raise Mismatch(
+                f"the sample at (x={x:.2f}, y={y:.2f}) is {got.detach().tolist()}, expected {want.tolist()}{hint}"
+            )
 
 
 @checker("Exercise 2: how much deformable attention reads")
@@ -625,10 +772,18 @@ def deformable_reads(fn: Callable[[int, int, int, int, int], Any]) -> None:
             raise Mismatch(f"return two numbers, (deformable, full); got {got!r}")
         deformable, full = (expect_int(v, "each count") for v in got)
         if deformable != q * h * lv * p:
-            wrong_full = " (that is full attention's count; deformable attention reads levels x points values per query and head)" if deformable == q * h * s else ""
-            raise Mismatch(f"for {q} queries, {h} heads, {lv} levels and {p} points, deformable attention reads {q * h * lv * p:,} values, you said {deformable:,}{wrong_full}")
+            wrong_full = (
+                " (that is full attention's count; deformable attention reads levels x points values per query and head)"
+                if deformable == q * h * s
+                else ""
+            )
+            raise Mismatch(
+                f"for {q} queries, {h} heads, {lv} levels and {p} points, deformable attention reads {q * h * lv * p:,} values, you said {deformable:,}{wrong_full}"
+            )
         if full != q * h * s:
-            raise Mismatch(f"full attention: each of {q} queries and {h} heads reads all {s:,} positions: {q * h * s:,}, you said {full:,}")
+            raise Mismatch(
+                f"full attention: each of {q} queries and {h} heads reads all {s:,} positions: {q * h * s:,}, you said {full:,}"
+            )
 
 
 @checker("Exercise 3: the denoising attention mask, by hand", answers="value")
@@ -645,13 +800,19 @@ def denoising_mask_by_hand(mask: Any) -> None:
     expect_shape(given, (8, 8), "the mask")
     given = given.bool()
     if torch.equal(given, ~want):
-        raise Mismatch("every entry is the opposite: True means *blocked* in this mask (the official code's convention)")
+        raise Mismatch(
+            "every entry is the opposite: True means *blocked* in this mask (the official code's convention)"
+        )
     wrong = (given != want).nonzero().tolist()
     if wrong:
         row, col = wrong[0]
         who = lambda i: f"matching query {i - 6}" if i >= 6 else f"denoising query {i} (group {i // 2})"  # noqa: E731
         if want[row, col]:
-            why = "it would read the ground truth that the denoising queries carry" if row >= 6 else "groups are kept apart, so that no group can copy another's noised answer"
+            why = (
+                "it would read the ground truth that the denoising queries carry"
+                if row >= 6
+                else "groups are kept apart, so that no group can copy another's noised answer"
+            )
             raise Mismatch(f"{who(row)} must not see {who(col)}: {why} ({len(wrong)} entries differ)")
         raise Mismatch(f"{who(row)} may see {who(col)}: nothing needs to be hidden there ({len(wrong)} entries differ)")
 
@@ -696,12 +857,18 @@ def kernel_5x5_heads_alpha(answer: Any) -> None:
     alpha = _number(alpha, "alpha")
     if heads != 25:
         hint = " (that is a 3x3 kernel's)" if heads == 9 else ""
-        raise Mismatch(f"{heads} heads{hint}: every tap of the kernel is one offset, and each head can attend to one offset only")
+        raise Mismatch(
+            f"{heads} heads{hint}: every tap of the kernel is one offset, and each head can attend to one offset only"
+        )
     want = smallest_alpha()
     if alpha < want * 0.9:
-        raise Mismatch(f"at alpha = {alpha:g} a head puts only {target_weight(alpha):.1%} of its weight on its own pixel; count the neighbours at distance 1, and what each one gets relative to the target")
+        raise Mismatch(
+            f"at alpha = {alpha:g} a head puts only {target_weight(alpha):.1%} of its weight on its own pixel; count the neighbours at distance 1, and what each one gets relative to the target"
+        )
     if alpha > want * 1.1:
-        raise Mismatch(f"alpha = {alpha:g} works ({target_weight(alpha):.2%} on the target) but is not the smallest: about {want:.1f} already gives 99%")
+        raise Mismatch(
+            f"alpha = {alpha:g} works ({target_weight(alpha):.2%} on the target) but is not the smallest: about {want:.1f} already gives 99%"
+        )
 
 
 @checker("Exercise 3: what a larger image adds to ViT-B/16", answers="value")
@@ -718,9 +885,13 @@ def vit_params_added_at_384(answer: Any) -> None:
     if got == 0:
         raise Mismatch("one part of the model does depend on the image size: what has one row per token?")
     if got == (24 * 24 + 1) * 768:
-        raise Mismatch(f"{got:,} is the whole position table at 384; the model at 224 already has {14 * 14 + 1} of its rows")
+        raise Mismatch(
+            f"{got:,} is the whole position table at 384; the model at 224 already has {14 * 14 + 1} of its rows"
+        )
     if got != want:
-        raise Mismatch(f"measured {want:,}; you gave {got:,}. Which tensors have a size that depends on the number of tokens?")
+        raise Mismatch(
+            f"measured {want:,}; you gave {got:,}. Which tensors have a size that depends on the number of tokens?"
+        )
 
 
 @checker("Exercise 4: grade the gap at 3,000 steps", answers="value")
@@ -732,13 +903,19 @@ def t2t_gap_at_3000(answer: Any) -> None:
 
     given = _verdict_answer(answer)
     real = claims.book()
-    short = Book({"t2t_long": [r for r in real.records("t2t") if r["label"] in ("vit", "t2t")]}, {"t2t_long": real.budget("t2t")})
+    short = Book(
+        {"t2t_long": [r for r in real.records("t2t") if r["label"] in ("vit", "t2t")]}, {"t2t_long": real.budget("t2t")}
+    )
     want = grade(claims.claim("03.generalises").measure(short), short).verdict
-    _same_verdict(given, want, {
-        "held": "the mean gap is smaller for T2T-ViT, but look at seed 1, and at the T2T-ViT runs' late gains",
-        "held, not robust": "one seed disagrees, yes; but first ask whether every run had reached its end point",
-        "did not hold": "the mean difference is on the claim's side, so it cannot fail outright; what keeps it open?",
-    })
+    _same_verdict(
+        given,
+        want,
+        {
+            "held": "the mean gap is smaller for T2T-ViT, but look at seed 1, and at the T2T-ViT runs' late gains",
+            "held, not robust": "one seed disagrees, yes; but first ask whether every run had reached its end point",
+            "did not hold": "the mean difference is on the claim's side, so it cannot fail outright; what keeps it open?",
+        },
+    )
 
 
 @checker("Exercise 3: T2T-ViT-14 at 384 x 384", answers="value")
@@ -756,12 +933,14 @@ def t2t_grids_at_384(answer: Any) -> None:
     want = list(create_model("t2t_vit_14", img_size=384, device="meta").tokens_to_token.grids)
     if sides != want:
         first = next(i for i in range(3) if sides[i] != want[i])
-        raise Mismatch(f"soft split {first}: the grid is {want[first]}x{want[first]}, you gave {sides[first]}; use floor((size + 2 padding - kernel) / stride) + 1")
+        raise Mismatch(
+            f"soft split {first}: the grid is {want[first]}x{want[first]}, you gave {sides[first]}; use floor((size + 2 padding - kernel) / stride) + 1"
+        )
     tokens = want[0] ** 2
     if entries == tokens:
         raise Mismatch(f"{entries:,} is the number of tokens; every token attends to every token")
     if entries != tokens**2:
-        raise Mismatch(f"{tokens:,} tokens attend to each other: expected {tokens ** 2:,} entries, got {entries:,}")
+        raise Mismatch(f"{tokens:,} tokens attend to each other: expected {tokens**2:,} entries, got {entries:,}")
 
 
 def swin_influence(shifts: tuple[int, ...], row: int = 5, col: int = 5, size: int = 16, window: int = 4) -> int:
@@ -780,9 +959,13 @@ def swin_shift_reach(answer: Any) -> None:
     without, with_shift = (expect_int(v, "a number of patches") for v in _pair(answer, "(without, with)"))
     want = (swin_influence((0, 0)), swin_influence((0, 2)))
     if without != want[0]:
-        raise Mismatch(f"without the shift: the answer is {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?")
+        raise Mismatch(
+            f"without the shift: the answer is {want[0]}, you gave {without}. Can a patch ever read outside its own window, however many blocks there are?"
+        )
     if with_shift != want[1]:
-        raise Mismatch(f"with the shift: the answer is {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?")
+        raise Mismatch(
+            f"with the shift: the answer is {want[1]}, you gave {with_shift}. Which windows of the second block hold patch (5, 5), and what did each of its patches read in the first block?"
+        )
 
 
 # ---------------------------------------------------------------- chapters 09 and 10
@@ -797,7 +980,9 @@ def _shape_list(answer: Any, n: int, what: str) -> list[tuple[int, ...]]:
     return out
 
 
-def traced_module_outputs(model: torch.nn.Module, modules: list[torch.nn.Module], x: torch.Tensor) -> list[tuple[int, ...]]:
+def traced_module_outputs(
+    model: torch.nn.Module, modules: list[torch.nn.Module], x: torch.Tensor
+) -> list[tuple[int, ...]]:
     """The output shape (no batch axis) of each module, in the given order, then the model's own, when ``model(x)`` runs."""
     from vitlite.schematics import traced_shapes
 
@@ -818,7 +1003,15 @@ def pup_shapes_at_96x128(answer: Any) -> None:
     for i, (g, w) in enumerate(zip(given, want)):
         if g != w:
             where = f"stage {i + 1}" if i < 3 else "the output"
-            hint = " (the classifier comes before the last 2x upsampling)" if i == 3 else (" (the first stage runs on the token grid: 96/8 by 128/8)" if i == 0 else " (each earlier stage ends with a 2x upsampling)")
+            hint = (
+                " (the classifier comes before the last 2x upsampling)"
+                if i == 3
+                else (
+                    " (the first stage runs on the token grid: 96/8 by 128/8)"
+                    if i == 0
+                    else " (each earlier stage ends with a 2x upsampling)"
+                )
+            )
             raise Mismatch(f"{where}: expected {w}, got {g}{hint}")
 
 
@@ -846,9 +1039,13 @@ def setr_band_drop(answer: Any) -> None:
         raise Mismatch(f"give the share as a fraction (0.3), not a percentage ({share})")
     top = max(drops, key=drops.get)
     if label != top:
-        raise Mismatch(f"{label} loses {drops[label]:.3f} of its mIoU in the band; one model loses more. Compute the share for every label and take the largest")
+        raise Mismatch(
+            f"{label} loses {drops[label]:.3f} of its mIoU in the band; one model loses more. Compute the share for every label and take the largest"
+        )
     if abs(share - drops[top]) > 0.005:
-        raise Mismatch(f"right model; its share is {drops[top]:.3f}, you gave {share:.3f}. Average 1 - band / away over the seeds (scores['test'])")
+        raise Mismatch(
+            f"right model; its share is {drops[top]:.3f}, you gave {share:.3f}. Average 1 - band / away over the seeds (scores['test'])"
+        )
 
 
 @checker("Exercise 1: DPT's reassembled maps at 80 x 112", answers="value")
@@ -894,8 +1091,12 @@ def dpt_readout_gap(answer: Any) -> None:
     best = min(means, key=means.get)
     spread = max(means.values()) - min(means.values())
     if readout != best:
-        raise Mismatch(f"{readout} has a mean test AbsRel of {means[readout]:.4f}; another readout is lower. Average each readout's three seeds, then take the smallest")
+        raise Mismatch(
+            f"{readout} has a mean test AbsRel of {means[readout]:.4f}; another readout is lower. Average each readout's three seeds, then take the smallest"
+        )
     if gap < 0:
         raise Mismatch("the gap is the highest mean minus the lowest: it cannot be negative")
     if abs(gap - spread) > 0.0005:
-        raise Mismatch(f"right readout; the gap between the highest and the lowest mean is {spread:.4f}, you gave {gap:.4f}")
+        raise Mismatch(
+            f"right readout; the gap between the highest and the lowest mean is {spread:.4f}, you gave {gap:.4f}"
+        )

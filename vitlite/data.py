@@ -95,7 +95,9 @@ class Scenes:
 
     @staticmethod
     def cat(parts: list["Scenes"]) -> "Scenes":
-        return Scenes(**{name: torch.cat([getattr(p, name) for p in parts]) for name in _SCENE_TENSORS}, layout=parts[0].layout)
+        return Scenes(
+            **{name: torch.cat([getattr(p, name) for p in parts]) for name in _SCENE_TENSORS}, layout=parts[0].layout
+        )
 
     @property
     def mask(self) -> torch.Tensor:
@@ -165,7 +167,9 @@ class ShapesWorld:
         if not (isinstance(lo, int) and isinstance(hi, int)) or lo < 1 or hi < lo:
             raise ValueError(f"num_objects must be (fewest, most) with 1 <= fewest <= most, got {self.num_objects!r}")
         if not (isinstance(self.size_range, tuple) and len(self.size_range) == 2):
-            raise ValueError(f"size_range must be a pair (smallest, largest), e.g. (0.12, 0.25); got {self.size_range!r}")
+            raise ValueError(
+                f"size_range must be a pair (smallest, largest), e.g. (0.12, 0.25); got {self.size_range!r}"
+            )
         smin, smax = self.size_range
         if not 0 < smin <= smax <= 0.5:
             raise ValueError(f"size_range must satisfy 0 < smallest <= largest <= 0.5, got {self.size_range!r}")
@@ -218,8 +222,12 @@ class ShapesWorld:
     def detection(self, n: int, seed: int = 0) -> "ShapesDataset":
         """Images with a set of boxes each: targets are ``{"boxes": (M, 4) cxcywh, "labels": (M,)}``."""
         scenes = self.scenes(n, seed)
-        labels = torch.where(scenes.present, _local(scenes.shape, self.shapes, SHAPES), torch.full_like(scenes.shape, -1))
-        return ShapesDataset(scenes.images, {"boxes": scenes.boxes, "labels": labels}, self.shapes, task="detection", scenes=scenes)
+        labels = torch.where(
+            scenes.present, _local(scenes.shape, self.shapes, SHAPES), torch.full_like(scenes.shape, -1)
+        )
+        return ShapesDataset(
+            scenes.images, {"boxes": scenes.boxes, "labels": labels}, self.shapes, task="detection", scenes=scenes
+        )
 
     def segmentation(self, n: int, seed: int = 0) -> "ShapesDataset":
         """Images with a class per pixel: 0 is background, ``1 + i`` for the world's i-th shape."""
@@ -257,7 +265,9 @@ class ShapesWorld:
         if variant == "relation" and len(self.shapes) < 2:
             raise ValueError("the relation variant needs at least two shapes; pass shapes with two or more names")
         if variant == "relation" and self.size_range[1] > 0.25:
-            raise ValueError("the relation variant places one object in each half of the image; use size_range[1] <= 0.25")
+            raise ValueError(
+                "the relation variant places one object in each half of the image; use size_range[1] <= 0.25"
+            )
         parts, chunk = [], self.chunk
         for index in range(max(1, math.ceil(n / chunk))):
             gen = torch.Generator().manual_seed(_chunk_seed(seed, index))
@@ -292,10 +302,20 @@ class ShapesWorld:
         parts = []
         for start in range(0, n, per_slice):
             part = slice(start, min(n, start + per_slice))
-            parts.append(self._draw({k: v[part] for k, v in lay.items()}, {k: v[part] for k, v in background.items()}, gen, layout))
+            parts.append(
+                self._draw(
+                    {k: v[part] for k, v in lay.items()}, {k: v[part] for k, v in background.items()}, gen, layout
+                )
+            )
         return parts[0] if len(parts) == 1 else Scenes.cat(parts)
 
-    def _draw(self, lay: dict[str, torch.Tensor], background_params: dict[str, torch.Tensor], gen: torch.Generator, layout: str) -> Scenes:
+    def _draw(
+        self,
+        lay: dict[str, torch.Tensor],
+        background_params: dict[str, torch.Tensor],
+        gen: torch.Generator,
+        layout: str,
+    ) -> Scenes:
         size = self.image_size
         n, k_max = lay["shape"].shape
         background = self._background(background_params, layout)
@@ -344,12 +364,26 @@ class ShapesWorld:
 
         slots = torch.arange(1, k_max + 1).view(1, -1, 1, 1)
         boxes = _tight_boxes(instance[:, None] == slots)  # around each object's visible pixels
-        return Scenes(images=images.float(), instance=instance, present=present, shape=lay["shape"], color=lay["color"], texture=lay["texture"], boxes=boxes, z=lay["z"], layout=layout)
+        return Scenes(
+            images=images.float(),
+            instance=instance,
+            present=present,
+            shape=lay["shape"],
+            color=lay["color"],
+            texture=lay["texture"],
+            boxes=boxes,
+            z=lay["z"],
+            layout=layout,
+        )
 
-    def _layout(self, n: int, k_max: int, gen: torch.Generator, layout: str, variant: str | None) -> dict[str, torch.Tensor]:
+    def _layout(
+        self, n: int, k_max: int, gen: torch.Generator, layout: str, variant: str | None
+    ) -> dict[str, torch.Tensor]:
         """Sample what every object is and where it stands; slots are sorted far to near."""
 
-        def uniform(lo: float | torch.Tensor, hi: float | torch.Tensor, shape: tuple[int, ...] = (n, k_max)) -> torch.Tensor:
+        def uniform(
+            lo: float | torch.Tensor, hi: float | torch.Tensor, shape: tuple[int, ...] = (n, k_max)
+        ) -> torch.Tensor:
             return lo + (hi - lo) * torch.rand(shape, generator=gen)
 
         def choice(options: tuple[str, ...], universe: tuple[str, ...]) -> torch.Tensor:
@@ -383,7 +417,9 @@ class ShapesWorld:
             r = uniform(smin, smax)
             if variant == "relation":
                 # One object in each half, split left/right or top/bottom: no overlap.
-                along = torch.stack([uniform(r[:, 0], 0.5 - r[:, 0], (n,)), uniform(0.5 + r[:, 1], 1 - r[:, 1], (n,))], 1)
+                along = torch.stack(
+                    [uniform(r[:, 0], 0.5 - r[:, 0], (n,)), uniform(0.5 + r[:, 1], 1 - r[:, 1], (n,))], 1
+                )
                 across = uniform(r, 1 - r)
                 split_x = (torch.rand(n, generator=gen) < 0.5)[:, None]
                 cx, cy = torch.where(split_x, along, across), torch.where(split_x, across, along)
@@ -400,7 +436,19 @@ class ShapesWorld:
         # Far to near, absent slots first (they are never drawn): sort by depth, descending.
         key = torch.where(present, z, torch.full_like(z, float("inf")))
         order = torch.argsort(key, dim=1, descending=True)
-        fields = dict(shape=shape, color=color, texture=texture, theta=theta, phase=phase, brightness=brightness, r=r, cx=cx, cy=cy, z=z, present=present)
+        fields = dict(
+            shape=shape,
+            color=color,
+            texture=texture,
+            theta=theta,
+            phase=phase,
+            brightness=brightness,
+            r=r,
+            cx=cx,
+            cy=cy,
+            z=z,
+            present=present,
+        )
         return {name: torch.gather(value, 1, order) for name, value in fields.items()}
 
     def _background_params(self, n: int, gen: torch.Generator, layout: str) -> dict[str, torch.Tensor]:
@@ -436,7 +484,9 @@ class ShapesWorld:
             return torch.where(is_sky, sky.expand(n, 3, size, size), ground.expand(n, 3, size, size))
         if self.background == "plain":
             return params["base"].expand(n, 3, size, size).clone()
-        field_ = torch.nn.functional.interpolate(params["coarse"], size=(size, size), mode="bilinear", align_corners=False)
+        field_ = torch.nn.functional.interpolate(
+            params["coarse"], size=(size, size), mode="bilinear", align_corners=False
+        )
         return field_.mul_(0.25).add_(params["base"] + params["tint"]).clamp_(0, 1)
 
 
@@ -521,7 +571,9 @@ class ShapesDataset(Dataset):
     padded tensors; indexing returns what a model's loss expects for one image.
     """
 
-    def __init__(self, images: torch.Tensor, targets: Any, classes: tuple[str, ...], task: str, scenes: Scenes | None = None):
+    def __init__(
+        self, images: torch.Tensor, targets: Any, classes: tuple[str, ...], task: str, scenes: Scenes | None = None
+    ):
         self.images = images
         self.targets = targets
         self.classes = tuple(classes)
@@ -542,9 +594,18 @@ class ShapesDataset(Dataset):
         if not 0 <= n <= len(self):
             raise ValueError(f"subset size must be in [0, {len(self)}], got {n}")
         targets = {k: v[:n] for k, v in self.targets.items()} if isinstance(self.targets, dict) else self.targets[:n]
-        return ShapesDataset(self.images[:n], targets, self.classes, self.task, self.scenes[:n] if self.scenes is not None else None)
+        return ShapesDataset(
+            self.images[:n], targets, self.classes, self.task, self.scenes[:n] if self.scenes is not None else None
+        )
 
-    def loader(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0, drop_last: bool = False, augment: "Augment | None" = None) -> "Batches":
+    def loader(
+        self,
+        batch_size: int = 64,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+        augment: "Augment | None" = None,
+    ) -> "Batches":
         """An iterable of ``(images, targets)`` batches, reshuffled each pass from ``seed``; with
         ``augment`` (classification only) each batch's images are randomly shifted and flipped."""
         return Batches(self, batch_size, shuffle, seed, drop_last, augment)
@@ -581,7 +642,9 @@ class Augment:
             dy, dx = torch.randint(0, 2 * k + 1, (2, b), generator=gen)
             rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (B, 1, H, 1)
             cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (B, 1, 1, W)
-            images = padded[torch.arange(b)[:, None, None, None], torch.arange(images.shape[1])[None, :, None, None], rows, cols]
+            images = padded[
+                torch.arange(b)[:, None, None, None], torch.arange(images.shape[1])[None, :, None, None], rows, cols
+            ]
         if self.flip:
             mirror = torch.rand(b, generator=gen) < 0.5
             images = torch.where(mirror[:, None, None, None], images.flip(-1), images)
@@ -604,9 +667,13 @@ class Batches:
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be an int >= 1 (images per batch), got {self.batch_size!r}")
         if self.augment is not None and not isinstance(self.augment, Augment):
-            raise ValueError(f"augment must be a vitlite.data.Augment, e.g. Augment(shift=2, flip=True); got {type(self.augment).__name__}")
+            raise ValueError(
+                f"augment must be a vitlite.data.Augment, e.g. Augment(shift=2, flip=True); got {type(self.augment).__name__}"
+            )
         if self.augment is not None and self.dataset.task != "classification":
-            raise ValueError(f"augment moves pixels but not targets, so it only suits classification; this dataset's task is {self.dataset.task!r}")
+            raise ValueError(
+                f"augment moves pixels but not targets, so it only suits classification; this dataset's task is {self.dataset.task!r}"
+            )
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -626,7 +693,9 @@ class Batches:
         else:
             order = torch.arange(n)
         # The augmentation's own generator, from the seed and the pass: the same pass is changed the same way.
-        changes = torch.Generator().manual_seed(_chunk_seed(self.seed, self._epoch, 1)) if self.augment is not None else None
+        changes = (
+            torch.Generator().manual_seed(_chunk_seed(self.seed, self._epoch, 1)) if self.augment is not None else None
+        )
         self._epoch += 1
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
@@ -661,10 +730,14 @@ def photo(name: str, size: int | None = 224) -> torch.Tensor:
     if name not in names:
         raise ValueError(f"unknown photo {name!r}; choose one of {names}")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-        raise ValueError(f"size must be a positive int (the side, in pixels, of the square crop) or None for the photo as it is; got {size!r}")
+        raise ValueError(
+            f"size must be a positive int (the side, in pixels, of the square crop) or None for the photo as it is; got {size!r}"
+        )
     img = Image.open(asset_path("photos", f"{name}.jpg")).convert("RGB")
     if size is not None:
         w, h = img.size
         side = min(w, h)
-        img = img.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize((size, size), Image.BICUBIC)
+        img = img.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)).resize(
+            (size, size), Image.BICUBIC
+        )
     return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 255.0

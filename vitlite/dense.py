@@ -18,7 +18,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["boundary_band", "resolution_ceiling", "coarse_depth", "align_scale_shift", "ssi_loss", "depth_l1_loss", "depth_metrics"]
+__all__ = [
+    "boundary_band",
+    "resolution_ceiling",
+    "coarse_depth",
+    "align_scale_shift",
+    "ssi_loss",
+    "depth_l1_loss",
+    "depth_metrics",
+]
 
 
 def boundary_band(mask: torch.Tensor, k: int = 2) -> torch.Tensor:
@@ -77,9 +85,13 @@ def coarse_depth(depth: torch.Tensor, stride: int) -> torch.Tensor:
     return F.interpolate(F.avg_pool2d(depth, stride), size=(h, w), mode="bilinear", align_corners=False)
 
 
-def _flat(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _flat(
+    pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if pred.shape != target.shape:
-        raise ValueError(f"prediction and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
+        raise ValueError(
+            f"prediction and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
+        )
     if valid is None:
         valid = torch.ones_like(target, dtype=torch.bool)
     elif valid.shape != target.shape:
@@ -129,4 +141,8 @@ def depth_metrics(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor 
     if (g <= 0).any():
         raise ValueError("depth targets must be positive where they are scored (AbsRel divides by them)")
     ratio = torch.maximum(p.clamp_min(1e-6) / g, g / p.clamp_min(1e-6))
-    return {"abs_rel": ((p - g).abs() / g).mean().item(), "rmse": ((p - g) ** 2).mean().sqrt().item(), "delta1": (ratio < 1.25).double().mean().item()}
+    return {
+        "abs_rel": ((p - g).abs() / g).mean().item(),
+        "rmse": ((p - g) ** 2).mean().sqrt().item(),
+        "delta1": (ratio < 1.25).double().mean().item(),
+    }

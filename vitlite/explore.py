@@ -20,8 +20,26 @@ from vitlite.viz import DPI, Figure
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["IntSlider", "FloatSlider", "Dropdown", "Checkbox", "Explorer", "conv_attention_explorer", "vit_attention_explorer", "soft_split_explorer", "shifted_window_explorer", "mobilevit_explorer", "context_score_explorer", "matching_explorer", "detr_attention_explorer",
-           "denoising_explorer", "deformable_sampling_explorer", "setr_explorer", "dpt_stage_explorer", "depth_error_explorer"]
+__all__ = [
+    "IntSlider",
+    "FloatSlider",
+    "Dropdown",
+    "Checkbox",
+    "Explorer",
+    "conv_attention_explorer",
+    "vit_attention_explorer",
+    "soft_split_explorer",
+    "shifted_window_explorer",
+    "mobilevit_explorer",
+    "context_score_explorer",
+    "matching_explorer",
+    "detr_attention_explorer",
+    "denoising_explorer",
+    "deformable_sampling_explorer",
+    "setr_explorer",
+    "dpt_stage_explorer",
+    "depth_error_explorer",
+]
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,14 @@ class IntSlider:
     def widget(self, name: str):
         import ipywidgets as W
 
-        return W.IntSlider(min=self.min, max=self.max, step=self.step, value=self.default, description=self.description or name, continuous_update=False)
+        return W.IntSlider(
+            min=self.min,
+            max=self.max,
+            step=self.step,
+            value=self.default,
+            description=self.description or name,
+            continuous_update=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -62,7 +87,11 @@ class FloatSlider:
 
     def check(self, name: str, value: Any) -> float:
         slack = 1e-9 * max(abs(self.min), abs(self.max))  # a log slider's ends are 10**log10(x), a hair off x
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.min - slack <= value <= self.max + slack:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not self.min - slack <= value <= self.max + slack
+        ):
             raise ValueError(f"{name} must be a number in [{self.min}, {self.max}], got {value!r}")
         return min(max(float(value), self.min), self.max)
 
@@ -71,8 +100,18 @@ class FloatSlider:
 
         label = self.description or name
         if self.log:
-            return W.FloatLogSlider(base=10, min=math.log10(self.min), max=math.log10(self.max), step=self.step, value=self.default, description=label, continuous_update=False)
-        return W.FloatSlider(min=self.min, max=self.max, step=self.step, value=self.default, description=label, continuous_update=False)
+            return W.FloatLogSlider(
+                base=10,
+                min=math.log10(self.min),
+                max=math.log10(self.max),
+                step=self.step,
+                value=self.default,
+                description=label,
+                continuous_update=False,
+            )
+        return W.FloatSlider(
+            min=self.min, max=self.max, step=self.step, value=self.default, description=label, continuous_update=False
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +172,13 @@ class Explorer:
     a cell's last expression) displays the live widgets.
     """
 
-    def __init__(self, draw: Callable[..., None], controls: Mapping[str, Control], title: str = "", figsize: tuple[float, float] = (9.0, 3.6)):
+    def __init__(
+        self,
+        draw: Callable[..., None],
+        controls: Mapping[str, Control],
+        title: str = "",
+        figsize: tuple[float, float] = (9.0, 3.6),
+    ):
         self.draw = draw
         self.controls = dict(controls)
         self.title = title
@@ -144,7 +189,10 @@ class Explorer:
         unknown = set(overrides) - set(self.controls)
         if unknown:
             raise ValueError(f"unknown control(s) {sorted(unknown)}; this explorer has {sorted(self.controls)}")
-        return {name: control.check(name, overrides[name]) if name in overrides else control.default for name, control in self.controls.items()}
+        return {
+            name: control.check(name, overrides[name]) if name in overrides else control.default
+            for name, control in self.controls.items()
+        }
 
     def figure(self, **values: Any) -> Figure:
         """The view at the given control values (defaults for the rest)."""
@@ -177,7 +225,9 @@ class Explorer:
 
         if env.headless():
             names = ", ".join(self.controls)
-            print(f"[explorer] {self.title or 'explorer'}: controls {names}. Run the notebook live to use them; default view below.")
+            print(
+                f"[explorer] {self.title or 'explorer'}: controls {names}. Run the notebook live to use them; default view below."
+            )
             display(self.figure())
         else:
             display(self.widget())
@@ -201,7 +251,9 @@ def conv_attention_explorer(image: "torch.Tensor", kernel: "torch.Tensor") -> Ex
     from vitlite.viz import heatmap, overlay
 
     if image.ndim != 2 or kernel.shape != (3, 3):
-        raise ValueError(f"expected a (H, W) image and a (3, 3) kernel, got {tuple(image.shape)} and {tuple(kernel.shape)}")
+        raise ValueError(
+            f"expected a (H, W) image and a (3, 3) kernel, got {tuple(image.shape)} and {tuple(kernel.shape)}"
+        )
     h, w = image.shape
     image, kernel = image.double(), kernel.double()
     shifts = conv_shifts(3).int().tolist()
@@ -215,9 +267,18 @@ def conv_attention_explorer(image: "torch.Tensor", kernel: "torch.Tensor") -> Ex
         out = layer(image[None, None])[0, 0, row, col].item()
         ax_head, ax_kernel, ax_layer = fig.subplots(1, 3)
         norm = padded / max(padded.max().item(), 1e-9)
-        overlay(ax_head, norm, maps[head], alpha=0.65, cmap="magma", title=f"head {head} (shift {tuple(shifts[head])}): attention from the query")
+        overlay(
+            ax_head,
+            norm,
+            maps[head],
+            alpha=0.65,
+            cmap="magma",
+            title=f"head {head} (shift {tuple(shifts[head])}): attention from the query",
+        )
         ax_head.add_patch(_square(col + 1, row + 1, "cyan"))
-        heatmap(ax_kernel, kernel, title="kernel (this head's tap outlined)", annotate=True, fmt="{:.0f}", cmap="coolwarm")
+        heatmap(
+            ax_kernel, kernel, title="kernel (this head's tap outlined)", annotate=True, fmt="{:.0f}", cmap="coolwarm"
+        )
         dy, dx = shifts[head]
         ax_kernel.add_patch(_square(dx + 1, dy + 1, "black", lw=3))
         lim = kernel.abs().max().item()
@@ -226,7 +287,16 @@ def conv_attention_explorer(image: "torch.Tensor", kernel: "torch.Tensor") -> Ex
         top, left = max(0, min(row - 1, weights.shape[0] - 5)), max(0, min(col - 1, weights.shape[1] - 5))
         crop = weights[top : top + 5, left : left + 5]
         crop = torch.where(crop.abs() < 0.005, torch.zeros_like(crop), crop)  # no "-0.00"
-        heatmap(ax_layer, crop, title=f"layer's weights around the query (padded grid)\noutput {out:.3f}, convolution {conv[row, col].item():.3f}", annotate=True, fmt="{:.2f}", cmap="coolwarm", vmin=-lim, vmax=lim)
+        heatmap(
+            ax_layer,
+            crop,
+            title=f"layer's weights around the query (padded grid)\noutput {out:.3f}, convolution {conv[row, col].item():.3f}",
+            annotate=True,
+            fmt="{:.2f}",
+            cmap="coolwarm",
+            vmin=-lim,
+            vmax=lim,
+        )
         ax_layer.add_patch(_square(col + 1 - left, row + 1 - top, "black", size=3))
         ax_layer.add_patch(_square(col + 1 - left, row + 1 - top, "cyan"))
 
@@ -268,7 +338,9 @@ def vit_attention_explorer(model, images: "torch.Tensor", titles: "list[str] | N
     gh, gw = images.shape[-2] // model.patch_size, images.shape[-1] // model.patch_size
     prefix, p = model.num_prefix_tokens, model.patch_size
     titles = titles or [f"image {i}" for i in range(len(images))]
-    queries = ({"class token": -1} if prefix else {}) | {f"patch ({r}, {c})": r * gw + c for r in range(gh) for c in range(gw)}
+    queries = ({"class token": -1} if prefix else {}) | {
+        f"patch ({r}, {c})": r * gw + c for r in range(gh) for c in range(gw)
+    }
 
     def draw(fig, image: int, layer: int, head: int, query: int) -> None:
         token = 0 if query < 0 else prefix + query
@@ -297,7 +369,13 @@ def vit_attention_explorer(model, images: "torch.Tensor", titles: "list[str] | N
 
 
 # ---------------------------------------------------------------- chapter 03
-def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3, 3), strides: tuple[int, ...] = (4, 2, 2), paddings: tuple[int, ...] = (2, 1, 1), vit_patch: int = 16) -> Explorer:
+def soft_split_explorer(
+    image: "torch.Tensor",
+    kernels: tuple[int, ...] = (7, 3, 3),
+    strides: tuple[int, ...] = (4, 2, 2),
+    paddings: tuple[int, ...] = (2, 1, 1),
+    vit_patch: int = 16,
+) -> Explorer:
     """Pick a point of the image: for each T2T stage, the pixels the soft splits gather into the token
     there (green) and into its right-hand neighbour (magenta), overlap in white; and ViT's hard patch."""
     import numpy as np
@@ -328,7 +406,10 @@ def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3,
             rgb[right.numpy()] = [0.9, 0.2, 0.9]
             rgb[(this & right).numpy()] = [1.0, 1.0, 1.0]
             ax.imshow(rgb, interpolation="nearest")
-            ax.set_title(f"stage {stage}: token ({r}, {c}) of {sides[stage]}x{sides[stage]}\n{int(this.sum())} px, {int((this & right).sum())} shared", fontsize=8)
+            ax.set_title(
+                f"stage {stage}: token ({r}, {c}) of {sides[stage]}x{sides[stage]}\n{int(this.sum())} px, {int((this & right).sum())} shared",
+                fontsize=8,
+            )
             ax.axis("off")
             # A zoomed inset: at full size a footprint of a few pixels is hard to see.
             rows, cols = np.nonzero((this | right).numpy())
@@ -344,7 +425,9 @@ def soft_split_explorer(image: "torch.Tensor", kernels: tuple[int, ...] = (7, 3,
                 inset.set_yticks([])
                 for spine in inset.spines.values():
                     spine.set_edgecolor("yellow")
-                ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="yellow", linewidth=0.8))
+                ax.add_patch(
+                    Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="yellow", linewidth=0.8)
+                )
         ax = axes[-1]
         rgb = base.copy()
         py, px = (y // vit_patch) * vit_patch, (x // vit_patch) * vit_patch
@@ -377,7 +460,19 @@ def shifted_window_explorer(image: "torch.Tensor", grid: int = 8, window_size: i
     if size % grid:
         raise ValueError(f"image size {size} must be a multiple of grid {grid}")
     cell, m, nw = size // grid, window_size, grid // window_size
-    tints = np.array([[0.9, 0.3, 0.3], [0.3, 0.8, 0.3], [0.3, 0.5, 0.95], [0.95, 0.8, 0.2], [0.8, 0.4, 0.9], [0.3, 0.85, 0.85], [0.95, 0.6, 0.3], [0.6, 0.6, 0.6], [0.9, 0.9, 0.9]])
+    tints = np.array(
+        [
+            [0.9, 0.3, 0.3],
+            [0.3, 0.8, 0.3],
+            [0.3, 0.5, 0.95],
+            [0.95, 0.8, 0.2],
+            [0.8, 0.4, 0.9],
+            [0.3, 0.85, 0.85],
+            [0.95, 0.6, 0.3],
+            [0.6, 0.6, 0.6],
+            [0.9, 0.9, 0.9],
+        ]
+    )
 
     def lines(ax, offset: int) -> None:
         for k in range(-1, nw + 1):
@@ -395,7 +490,9 @@ def shifted_window_explorer(image: "torch.Tensor", grid: int = 8, window_size: i
         ax_img.axis("off")
         rolled = np.roll(img, (-shift * cell, -shift * cell), axis=(0, 1))
         regions = np.arange(grid)
-        band = (regions >= grid - m).astype(int) + (regions >= grid - shift).astype(int) if shift else np.zeros(grid, int)
+        band = (
+            (regions >= grid - m).astype(int) + (regions >= grid - shift).astype(int) if shift else np.zeros(grid, int)
+        )
         label = band[:, None] * 3 + band[None, :]
         tint = np.kron(tints[label], np.ones((cell, cell, 1)))
         ax_roll.imshow(0.55 * rolled + 0.45 * tint, interpolation="nearest")
@@ -425,7 +522,6 @@ def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None"
     attends to in the block's last attention layer (only those at the same place in their 2x2 patch);
     the effective receptive field of the block's local representation (the 3x3 conv: a small
     neighbourhood) and of the block's output (after attention and fusion: the whole image)."""
-    import torch
     import torch.nn.functional as F
 
     from vitlite.layers import effective_receptive_field
@@ -455,10 +551,19 @@ def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None"
         axes[0].imshow(to_image(x), interpolation="nearest")
         axes[0].add_patch(_square(col, row, "cyan", lw=2))
         axes[0].add_patch(_square((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "white", size=int(cell), lw=1))
-        axes[0].set_title(f"{titles[image]}: pixel ({row}, {col})\nin cell ({r}, {c}) of block {block}'s {h}x{h} map", fontsize=9)
+        axes[0].set_title(
+            f"{titles[image]}: pixel ({row}, {col})\nin cell ({r}, {c}) of block {block}'s {h}x{h} map", fontsize=9
+        )
         axes[0].axis("off")
         up = F.interpolate(attn[None, None], size=(size, size), mode="nearest")[0, 0]
-        panel(fig, axes[1], up.numpy(), f"attention weights, last layer of block {block}\n(same place in every 2x2 patch)", "magma", "weight")
+        panel(
+            fig,
+            axes[1],
+            up.numpy(),
+            f"attention weights, last layer of block {block}\n(same place in every 2x2 patch)",
+            "magma",
+            "weight",
+        )
         axes[1].add_patch(_square((c + 0.5) * cell - 0.5, (r + 0.5) * cell - 0.5, "cyan", size=int(cell), lw=1.5))
         for ax, erf, what in ((axes[2], local, "after the local 3x3 conv"), (axes[3], whole, "after the whole block")):
             erf = erf / erf.max().clamp_min(1e-12)
@@ -471,7 +576,9 @@ def mobilevit_explorer(model, images: "torch.Tensor", titles: "list[str] | None"
         "row": IntSlider(0, size - 1, value=size // 2),
         "col": IntSlider(0, size - 1, value=size // 2),
     }
-    return Explorer(draw, controls, title="MobileViT: local convolution, then attention across patches", figsize=(13.0, 3.4))
+    return Explorer(
+        draw, controls, title="MobileViT: local convolution, then attention across patches", figsize=(13.0, 3.4)
+    )
 
 
 # ---------------------------------------------------------------- chapter 06
@@ -505,7 +612,9 @@ def context_score_explorer(model, images: "torch.Tensor", titles: "list[str] | N
         ax_over.images[-1].set_clim(im.get_clim())
 
     controls = {"image": Dropdown(_image_options(titles)), "block": IntSlider(0, count - 1, value=0)}
-    return Explorer(draw, controls, title="Separable self-attention: which pixels fill the context vector", figsize=(10.5, 3.4))
+    return Explorer(
+        draw, controls, title="Separable self-attention: which pixels fill the context vector", figsize=(10.5, 3.4)
+    )
 
 
 # ---------------------------------------------------------------- chapter 07
@@ -551,13 +660,25 @@ def matching_explorer(model, dataset, indices: "list[int] | None" = None) -> Exp
         ax_cost.set_xlabel("query")
         ax_cost.set_ylabel("object")
         ax_cost.set_xticks(range(len(boxes)))
-        ax_cost.set_yticks(range(len(target["labels"])), [dataset.classes[int(c)] for c in target["labels"]], fontsize=8)
-        terms = " + ".join(name for name, on in (("class", use_class), ("5 L1", use_l1), ("2 GIoU", use_giou)) if on) or "no term (every matching costs 0)"
+        ax_cost.set_yticks(
+            range(len(target["labels"])), [dataset.classes[int(c)] for c in target["labels"]], fontsize=8
+        )
+        terms = (
+            " + ".join(name for name, on in (("class", use_class), ("5 L1", use_l1), ("2 GIoU", use_giou)) if on)
+            or "no term (every matching costs 0)"
+        )
         ax_cost.set_title(f"cost = {terms}; red: the matching", fontsize=8)
         fig.colorbar(im, ax=ax_cost, fraction=0.046, label="cost (lower is better)")
 
-    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "use_class": Checkbox(True, description="class"), "use_l1": Checkbox(True, description="L1"), "use_giou": Checkbox(True, description="GIoU")}
-    return Explorer(draw, controls, title="Bipartite matching: which query answers for which object", figsize=(10.5, 3.8))
+    controls = {
+        "image": IntSlider(0, len(indices) - 1, value=0),
+        "use_class": Checkbox(True, description="class"),
+        "use_l1": Checkbox(True, description="L1"),
+        "use_giou": Checkbox(True, description="GIoU"),
+    }
+    return Explorer(
+        draw, controls, title="Bipartite matching: which query answers for which object", figsize=(10.5, 3.8)
+    )
 
 
 def detr_attention_explorer(model, images: "torch.Tensor", classes: "tuple[str, ...]" = ()) -> Explorer:
@@ -583,10 +704,21 @@ def detr_attention_explorer(model, images: "torch.Tensor", classes: "tuple[str, 
         ax_img.set_title(f"query {query}: {name} {probs[label]:.2f}, no object {probs[-1]:.2f}", fontsize=8)
         ax_img.axis("off")
         up = F.interpolate(attn[None, None], size=(size, size), mode="nearest")[0, 0]
-        overlay(ax_attn, images[image], up, alpha=0.6, cmap="inferno", title=f"its cross-attention, decoder layer {layer % len(model.decoder)}")
+        overlay(
+            ax_attn,
+            images[image],
+            up,
+            alpha=0.6,
+            cmap="inferno",
+            title=f"its cross-attention, decoder layer {layer % len(model.decoder)}",
+        )
         fig.colorbar(ax_attn.images[-1], ax=ax_attn, fraction=0.046, label="attention weight")
 
-    controls = {"image": IntSlider(0, len(images) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
+    controls = {
+        "image": IntSlider(0, len(images) - 1, value=0),
+        "query": IntSlider(0, model.num_queries - 1, value=0),
+        "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1),
+    }
     return Explorer(draw, controls, title="What an object query looks at", figsize=(8.0, 3.6))
 
 
@@ -610,7 +742,14 @@ def denoising_explorer(dataset, indices: "list[int] | None" = None, num_queries:
         _, target = dataset[indices[image]]
         m = len(target["labels"])
         gen = torch.Generator().manual_seed(seed)
-        dn = denoising_queries([target], len(dataset.classes), dn_number=groups * max(m, 1), label_noise_ratio=0.5, box_noise_scale=lam, generator=gen)
+        dn = denoising_queries(
+            [target],
+            len(dataset.classes),
+            dn_number=groups * max(m, 1),
+            label_noise_ratio=0.5,
+            box_noise_scale=lam,
+            generator=gen,
+        )
         ax_img, ax_mask = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
         ax_img.imshow(to_image(dataset.images[indices[image]]), interpolation="nearest")
         valid = dn["valid"][0]
@@ -619,7 +758,10 @@ def denoising_explorer(dataset, indices: "list[int] | None" = None, num_queries:
         draw_boxes(ax_img, dn["boxes"][0][pos], size=size, color="lime")
         draw_boxes(ax_img, target["boxes"], target["labels"], dataset.classes, size=size, color="white")
         flipped = int((dn["labels"][0][valid] != target["labels"][dn["object"][0][valid]]).sum())
-        ax_img.set_title(f"objects (white), positives (green), negatives (red)\nlambda1 = {lam:.2f}, lambda2 = {2 * lam:.2f}; {flipped} of {int(valid.sum())} labels flipped", fontsize=8)
+        ax_img.set_title(
+            f"objects (white), positives (green), negatives (red)\nlambda1 = {lam:.2f}, lambda2 = {2 * lam:.2f}; {flipped} of {int(valid.sum())} labels flipped",
+            fontsize=8,
+        )
         ax_img.axis("off")
         mask = denoising_attention_mask(dn["groups"], dn["group_size"], num_queries)
         ax_mask.imshow(mask.numpy(), cmap="Greys", vmin=0, vmax=1.6, interpolation="nearest")
@@ -627,7 +769,10 @@ def denoising_explorer(dataset, indices: "list[int] | None" = None, num_queries:
         for g in range(1, dn["groups"] + 1):
             ax_mask.axhline(g * dn["group_size"] - 0.5, color="tab:blue", linewidth=0.6)
             ax_mask.axvline(g * dn["group_size"] - 0.5, color="tab:blue", linewidth=0.6)
-        ax_mask.set_title(f"self-attention mask: {dn['groups']} group(s) of {dn['group_size']} (2 x {m} objects), then {num_queries} matching queries\ndark = blocked; rows attend to columns", fontsize=8)
+        ax_mask.set_title(
+            f"self-attention mask: {dn['groups']} group(s) of {dn['group_size']} (2 x {m} objects), then {num_queries} matching queries\ndark = blocked; rows attend to columns",
+            fontsize=8,
+        )
         ax_mask.set_xlabel(f"key (denoising 0-{pad - 1}, matching {pad}-{pad + num_queries - 1})", fontsize=8)
         ax_mask.set_ylabel("query", fontsize=8)
 
@@ -637,7 +782,9 @@ def denoising_explorer(dataset, indices: "list[int] | None" = None, num_queries:
         "groups": IntSlider(1, 4, value=2),
         "seed": IntSlider(0, 9, value=0),
     }
-    return Explorer(draw, controls, title="Contrastive denoising: noised copies of the ground truth", figsize=(10.5, 4.2))
+    return Explorer(
+        draw, controls, title="Contrastive denoising: noised copies of the ground truth", figsize=(10.5, 4.2)
+    )
 
 
 def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = None) -> Explorer:
@@ -664,7 +811,15 @@ def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = N
         axes = fig.subplots(1, levels + 1)
         axes[0].imshow(to_image(dataset.images[indices[image]]), interpolation="nearest")
         label = int(info["labels"][query])
-        draw_boxes(axes[0], info["boxes"][query : query + 1], [label], dataset.classes, size=size, color="yellow", scores=info["scores"][query : query + 1])
+        draw_boxes(
+            axes[0],
+            info["boxes"][query : query + 1],
+            [label],
+            dataset.classes,
+            size=size,
+            color="yellow",
+            scores=info["scores"][query : query + 1],
+        )
         axes[0].set_title(f"query {query}: its final box", fontsize=8)
         axes[0].axis("off")
         heads = info["locations"].shape[1]
@@ -672,16 +827,30 @@ def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = N
         for lv in range(levels):
             ax = axes[lv + 1]
             h, w = info["shapes"][lv].tolist()
-            ax.imshow(to_image(dataset.images[indices[image]]), extent=(0, w, h, 0), interpolation="nearest", alpha=0.35)
+            ax.imshow(
+                to_image(dataset.images[indices[image]]), extent=(0, w, h, 0), interpolation="nearest", alpha=0.35
+            )
             for k in range(1, w):
                 ax.axvline(k, color="0.8", linewidth=0.4)
             for k in range(1, h):
                 ax.axhline(k, color="0.8", linewidth=0.4)
             cx, cy, bw, bh = (ref * ref.new_tensor([w, h, w, h])).tolist()
-            ax.add_patch(Rectangle((cx - bw / 2, cy - bh / 2), bw, bh, fill=False, linestyle="--", edgecolor="black", linewidth=1))
+            ax.add_patch(
+                Rectangle(
+                    (cx - bw / 2, cy - bh / 2), bw, bh, fill=False, linestyle="--", edgecolor="black", linewidth=1
+                )
+            )
             for head in range(heads):
                 pts = info["locations"][query, head, lv] * info["locations"].new_tensor([w, h])
-                ax.scatter(pts[:, 0], pts[:, 1], s=8 + 200 * info["weights"][query, head, lv], color=f"C{head}", edgecolor="black", linewidth=0.3, label=f"head {head}" if lv == 0 else None)
+                ax.scatter(
+                    pts[:, 0],
+                    pts[:, 1],
+                    s=8 + 200 * info["weights"][query, head, lv],
+                    color=f"C{head}",
+                    edgecolor="black",
+                    linewidth=0.3,
+                    label=f"head {head}" if lv == 0 else None,
+                )
             ax.set_xlim(-0.5, w + 0.5)
             ax.set_ylim(h + 0.5, -0.5)
             ax.set_title(f"level {lv}: {h}x{w} map", fontsize=8)
@@ -689,7 +858,11 @@ def deformable_sampling_explorer(model, dataset, indices: "list[int] | None" = N
             ax.set_yticks([])
         axes[1].legend(fontsize=6, loc="lower left")
 
-    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "query": IntSlider(0, model.num_queries - 1, value=0), "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1)}
+    controls = {
+        "image": IntSlider(0, len(indices) - 1, value=0),
+        "query": IntSlider(0, model.num_queries - 1, value=0),
+        "layer": IntSlider(0, len(model.decoder) - 1, value=len(model.decoder) - 1),
+    }
     return Explorer(draw, controls, title="Deformable cross-attention: where a query samples", figsize=(10.5, 3.4))
 
 
@@ -746,7 +919,12 @@ def setr_explorer(models: "dict[str, Any]", dataset, indices: "list[int] | None"
             ax.set_xticks([])
             ax.set_yticks([])
 
-    controls = {"image": IntSlider(0, len(indices) - 1, value=0), "layer": IntSlider(0, len(enc.blocks) - 1, value=len(enc.blocks) - 1), "row": IntSlider(0, gh - 1, value=gh // 2), "col": IntSlider(0, gw - 1, value=gw // 2)}
+    controls = {
+        "image": IntSlider(0, len(indices) - 1, value=0),
+        "layer": IntSlider(0, len(enc.blocks) - 1, value=len(enc.blocks) - 1),
+        "row": IntSlider(0, gh - 1, value=gh // 2),
+        "col": IntSlider(0, gw - 1, value=gw // 2),
+    }
     return Explorer(draw, controls, title="SETR's decoders on one image", figsize=(3.0 * (3 + len(models)), 3.4))
 
 
@@ -778,7 +956,9 @@ def dpt_stage_explorer(model, images: "torch.Tensor") -> Explorer:
         axes[0].set_title("image", fontsize=8)
         r = feats["reassembled"][stage][image]
         axes[1].imshow(as_rgb(r), interpolation="nearest")
-        axes[1].set_title(f"stage {stage}: reassembled {r.shape[0]}x{r.shape[1]}x{r.shape[2]} (channels 0-2)", fontsize=8)
+        axes[1].set_title(
+            f"stage {stage}: reassembled {r.shape[0]}x{r.shape[1]}x{r.shape[2]} (channels 0-2)", fontsize=8
+        )
         f = feats["fused"][stages - 1 - stage][image]
         axes[2].imshow(as_rgb(f), interpolation="nearest")
         axes[2].set_title(f"after fusion at this stage: {f.shape[1]}x{f.shape[2]}", fontsize=8)
@@ -799,7 +979,9 @@ def dpt_stage_explorer(model, images: "torch.Tensor") -> Explorer:
     return Explorer(draw, controls, title="DPT: reassemble and fuse, stage by stage", figsize=(11.0, 3.2))
 
 
-def depth_error_explorer(models: "dict[str, Any]", dataset, indices: "list[int] | None" = None, band: int = 2) -> Explorer:
+def depth_error_explorer(
+    models: "dict[str, Any]", dataset, indices: "list[int] | None" = None, band: int = 2
+) -> Explorer:
     """Depth predictions (aligned to the truth by scale and shift) beside the truth, the absolute relative
     error of each model, and the boundary band where the error concentrates."""
     import torch

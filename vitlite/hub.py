@@ -20,7 +20,15 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-__all__ = ["from_transformers", "compare_with_transformers", "load_pretrained", "prepare_image", "top_classes", "show_top_classes", "supported"]
+__all__ = [
+    "from_transformers",
+    "compare_with_transformers",
+    "load_pretrained",
+    "prepare_image",
+    "top_classes",
+    "show_top_classes",
+    "supported",
+]
 
 _CONVERTERS: dict[str, Callable[[nn.Module], nn.Module]] = {}
 
@@ -73,7 +81,9 @@ def _copy(dst: nn.Module | torch.Tensor, src: nn.Module | torch.Tensor) -> None:
         _copy(tensor, src.state_dict()[name])
 
 
-def _copy_qkv(dst: nn.Linear, layer: nn.Module, paths: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], bias: bool) -> None:
+def _copy_qkv(
+    dst: nn.Linear, layer: nn.Module, paths: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], bias: bool
+) -> None:
     """Stack Hugging Face's separate query, key and value layers into one fused qkv Linear."""
     q, k, v = (_get(layer, *candidates) for candidates in paths)
     _copy(dst.weight, torch.cat([q.weight, k.weight, v.weight]))
@@ -81,7 +91,13 @@ def _copy_qkv(dst: nn.Linear, layer: nn.Module, paths: tuple[tuple[str, ...], tu
         _copy(dst.bias, torch.cat([q.bias, k.bias, v.bias]))
 
 
-def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.Tensor, what: str, tolerance: float = 1e-4, weights_std: float | None = None) -> float | None:
+def compare_with_transformers(
+    build: Callable[[Any], nn.Module],
+    inputs: torch.Tensor,
+    what: str,
+    tolerance: float = 1e-4,
+    weights_std: float | None = None,
+) -> float | None:
     """For the chapters: build a Hugging Face model with ``build(transformers)``, convert it, and print
     the largest difference of the outputs (logits, or the last hidden state) beside their size. None,
     with a line saying so, when transformers is not installed.
@@ -105,7 +121,10 @@ def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.T
         result = hf(inputs)
         if name.endswith("ObjectDetection"):  # logits and boxes, side by side
             got = ours(inputs)
-            ref, out = torch.cat([result.logits.flatten(), result.pred_boxes.flatten()]), torch.cat([got["pred_logits"].flatten(), got["pred_boxes"].flatten()])
+            ref, out = (
+                torch.cat([result.logits.flatten(), result.pred_boxes.flatten()]),
+                torch.cat([got["pred_logits"].flatten(), got["pred_boxes"].flatten()]),
+            )
         elif name.endswith("ForImageClassification") or name.endswith("ForSemanticSegmentation"):
             ref, out = result.logits, ours(inputs)
         elif name.endswith("ForDepthEstimation"):
@@ -114,9 +133,13 @@ def compare_with_transformers(build: Callable[[Any], nn.Module], inputs: torch.T
             ref, out = result.last_hidden_state, ours.forward_features(inputs)
     difference = (out - ref).abs().max().item()
     count = sum(p.numel() for p in ours.parameters())
-    print(f"{what}, {count:,} parameters: outputs up to {ref.abs().max().item():.2g} in size, max |vitlite - Hugging Face| = {difference:.1e}")
+    print(
+        f"{what}, {count:,} parameters: outputs up to {ref.abs().max().item():.2g} in size, max |vitlite - Hugging Face| = {difference:.1e}"
+    )
     if difference >= tolerance * max(1.0, ref.abs().max().item()):
-        raise AssertionError(f"{what}: outputs differ by {difference:.2e} (tolerance {tolerance} relative to their size)")
+        raise AssertionError(
+            f"{what}: outputs differ by {difference:.2e} (tolerance {tolerance} relative to their size)"
+        )
     return difference
 
 
@@ -132,7 +155,16 @@ def _copy_vit_encoder(model: nn.Module, vit: nn.Module, c: Any) -> None:
     _copy(model.pos_embed, emb.position_embeddings)
     _copy(model.patch_embed.proj, emb.patch_embeddings.projection)
     for block, layer in zip(model.blocks, _vit_layers(vit)):
-        _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.attention.query"), ("attention.k_proj", "attention.attention.key"), ("attention.v_proj", "attention.attention.value")), c.qkv_bias)
+        _copy_qkv(
+            block.attn.qkv,
+            layer,
+            (
+                ("attention.q_proj", "attention.attention.query"),
+                ("attention.k_proj", "attention.attention.key"),
+                ("attention.v_proj", "attention.attention.value"),
+            ),
+            c.qkv_bias,
+        )
         _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
         _copy(block.norm1, layer.layernorm_before)
         _copy(block.norm2, layer.layernorm_after)
@@ -204,8 +236,24 @@ def _swin(hf: nn.Module) -> nn.Module:
     _copy(model.patch_norm, swin.embeddings.norm)
     for stage, hf_stage in zip(model.stages, swin.encoder.layers):
         for block, layer in zip(stage.blocks, hf_stage.blocks):
-            _copy_qkv(block.attn.qkv, layer, (("attention.q_proj", "attention.self.query"), ("attention.k_proj", "attention.self.key"), ("attention.v_proj", "attention.self.value")), c.qkv_bias)
-            _copy(block.attn.relative_position_bias_table, _get(layer, "attention.relative_position_bias.relative_position_bias_table", "attention.self.relative_position_bias_table"))
+            _copy_qkv(
+                block.attn.qkv,
+                layer,
+                (
+                    ("attention.q_proj", "attention.self.query"),
+                    ("attention.k_proj", "attention.self.key"),
+                    ("attention.v_proj", "attention.self.value"),
+                ),
+                c.qkv_bias,
+            )
+            _copy(
+                block.attn.relative_position_bias_table,
+                _get(
+                    layer,
+                    "attention.relative_position_bias.relative_position_bias_table",
+                    "attention.self.relative_position_bias_table",
+                ),
+            )
             _copy(block.attn.proj, _get(layer, "attention.o_proj", "attention.output.dense"))
             _copy(block.norm1, layer.layernorm_before)
             _copy(block.norm2, layer.layernorm_after)
@@ -248,7 +296,12 @@ def _copy_mobilevit_backbone(model: nn.Module, hf: nn.Module, qkv_bias: bool) ->
         _copy_conv_layer(block.conv_kxk, layer.conv_kxk)
         _copy_conv_layer(block.conv_1x1, layer.conv_1x1)
         for ours, theirs in zip(block.transformer, layer.transformer.layer):
-            _copy_qkv(ours.attn.qkv, theirs, (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)), qkv_bias)
+            _copy_qkv(
+                ours.attn.qkv,
+                theirs,
+                (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)),
+                qkv_bias,
+            )
             _copy(ours.attn.proj, theirs.attention.output.dense)
             _copy(ours.norm1, theirs.layernorm_before)
             _copy(ours.norm2, theirs.layernorm_after)
@@ -263,7 +316,9 @@ def _mobilevit_backbone(c: Any, num_classes: int, exp: bool) -> nn.Module:
     from vitlite.models.mobilevit import MobileViT
 
     if c.hidden_act != "silu" or c.conv_kernel_size != 3:
-        raise ValueError(f"MobileViT with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (silu and 3 only)")
+        raise ValueError(
+            f"MobileViT with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (silu and 3 only)"
+        )
     return MobileViT(
         img_size=c.image_size,
         in_chans=c.num_channels,
@@ -324,7 +379,9 @@ def _mobilevitv2(hf: nn.Module) -> nn.Module:
     body = hf.mobilevitv2 if classifier else hf
     c = hf.config
     if c.hidden_act not in ("swish", "silu") or c.conv_kernel_size != 3:
-        raise ValueError(f"MobileViTV2 with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (swish and 3 only)")
+        raise ValueError(
+            f"MobileViTV2 with hidden_act {c.hidden_act!r} and conv_kernel_size {c.conv_kernel_size} is not supported (swish and 3 only)"
+        )
     model = mobilevitv2(
         c.width_multiplier,
         img_size=c.image_size,
@@ -374,11 +431,22 @@ def _hf_resnet(c: Any, norm: str = "frozen") -> nn.Module:
     from vitlite.models.resnet import ResNetBackbone
 
     if c.model_type != "resnet" or c.layer_type not in ("bottleneck", "basic") or c.hidden_act != "relu":
-        raise ValueError(f"only Hugging Face ResNet backbones with relu and basic or bottleneck layers are supported, got {c.model_type} {getattr(c, 'layer_type', '')}")
+        raise ValueError(
+            f"only Hugging Face ResNet backbones with relu and basic or bottleneck layers are supported, got {c.model_type} {getattr(c, 'layer_type', '')}"
+        )
     if getattr(c, "downsample_in_bottleneck", False):
         raise ValueError("ResNet v1 (stride in the first 1x1 conv) is not supported; vitlite follows v1.5")
     strides = (2 if c.downsample_in_first_stage else 1,) + (2,) * (len(c.depths) - 1)
-    return ResNetBackbone(layers=tuple(c.depths), channels=tuple(c.hidden_sizes), strides=strides, stem_width=c.embedding_size, block=c.layer_type, norm=norm, stem="7x7", in_chans=c.num_channels)
+    return ResNetBackbone(
+        layers=tuple(c.depths),
+        channels=tuple(c.hidden_sizes),
+        strides=strides,
+        stem_width=c.embedding_size,
+        block=c.layer_type,
+        norm=norm,
+        stem="7x7",
+        in_chans=c.num_channels,
+    )
 
 
 def _copy_resnet(ours: nn.Module, hf: nn.Module) -> None:
@@ -386,7 +454,9 @@ def _copy_resnet(ours: nn.Module, hf: nn.Module) -> None:
     _copy(ours.bn1, hf.embedder.embedder.normalization)
     for stage, hf_stage in zip(ours.layers, hf.encoder.stages):
         for block, layer in zip(stage, hf_stage.layers):
-            convs = [(block.conv1, block.bn1), (block.conv2, block.bn2)] + ([(block.conv3, block.bn3)] if hasattr(block, "conv3") else [])
+            convs = [(block.conv1, block.bn1), (block.conv2, block.bn2)] + (
+                [(block.conv3, block.bn3)] if hasattr(block, "conv3") else []
+            )
             for (conv, bn), hf_conv in zip(convs, layer.layer):
                 _copy(conv, hf_conv.convolution)
                 _copy(bn, hf_conv.normalization)
@@ -407,13 +477,28 @@ def _detr(hf: nn.Module) -> nn.Module:
 
     c = hf.config
     if c.use_timm_backbone:
-        raise ValueError("DETR with a timm backbone is not supported: build it with use_timm_backbone=False (a transformers ResNet)")
+        raise ValueError(
+            "DETR with a timm backbone is not supported: build it with use_timm_backbone=False (a transformers ResNet)"
+        )
     if c.position_embedding_type != "sine" or c.activation_function != "relu":
-        raise ValueError(f"DETR with {c.position_embedding_type} position embeddings and {c.activation_function} is not supported (sine and relu only)")
+        raise ValueError(
+            f"DETR with {c.position_embedding_type} position embeddings and {c.activation_function} is not supported (sine and relu only)"
+        )
     if c.encoder_attention_heads != c.decoder_attention_heads or c.encoder_ffn_dim != c.decoder_ffn_dim:
         raise ValueError("DETR with different encoder and decoder heads or FFN widths is not supported")
     body = hf.model
-    model = DETR(_hf_resnet(c.backbone_config), num_classes=c.num_labels, dim=c.d_model, num_heads=c.encoder_attention_heads, enc_layers=c.encoder_layers, dec_layers=c.decoder_layers, ffn_dim=c.encoder_ffn_dim, num_queries=c.num_queries, dropout=c.dropout, aux_loss=c.auxiliary_loss)
+    model = DETR(
+        _hf_resnet(c.backbone_config),
+        num_classes=c.num_labels,
+        dim=c.d_model,
+        num_heads=c.encoder_attention_heads,
+        enc_layers=c.encoder_layers,
+        dec_layers=c.decoder_layers,
+        ffn_dim=c.encoder_ffn_dim,
+        num_queries=c.num_queries,
+        dropout=c.dropout,
+        aux_loss=c.auxiliary_loss,
+    )
     _copy_resnet(model.backbone, body.backbone.model)
     _copy(model.input_proj, body.input_projection)
     _copy(model.query_embed, body.query_position_embeddings)
@@ -540,7 +625,12 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
             config = AutoConfig.from_pretrained(repo_id, local_files_only=local_only)
             classifier = any(a.endswith("ForImageClassification") for a in (config.architectures or []))
             auto = AutoModelForImageClassification if classifier else _head_class(config, AutoModel)
-            loaded = (config, classifier, auto.from_pretrained(repo_id, local_files_only=local_only), AutoImageProcessor.from_pretrained(repo_id, local_files_only=local_only))
+            loaded = (
+                config,
+                classifier,
+                auto.from_pretrained(repo_id, local_files_only=local_only),
+                AutoImageProcessor.from_pretrained(repo_id, local_files_only=local_only),
+            )
             break
         except Exception as error:  # not cached, unknown repository, or a hub error
             if not local_only:
@@ -549,7 +639,11 @@ def load_pretrained(repo_id: str, timeout: float = 10.0) -> nn.Module | None:
                 return None
     config, classifier, hf, processor = loaded
     model = from_transformers(hf)
-    model.pretrained_cfg = {"repo_id": repo_id, "labels": [config.id2label[i] for i in range(len(config.id2label))] if classifier else None, **_input_settings(processor, config)}
+    model.pretrained_cfg = {
+        "repo_id": repo_id,
+        "labels": [config.id2label[i] for i in range(len(config.id2label))] if classifier else None,
+        **_input_settings(processor, config),
+    }
     return model
 
 
@@ -559,7 +653,12 @@ def _input_settings(processor: Any, config: Any) -> dict[str, Any]:
     MobileViT's) and whether it flips RGB to BGR (MobileViT's checkpoints were trained on BGR)."""
     size = getattr(processor, "size", None) or {}
     crop = getattr(processor, "crop_size", None) or {}
-    side = (crop.get("height") if getattr(processor, "do_center_crop", False) and crop else None) or size.get("height") or size.get("shortest_edge") or getattr(config, "image_size", 224)
+    side = (
+        (crop.get("height") if getattr(processor, "do_center_crop", False) and crop else None)
+        or size.get("height")
+        or size.get("shortest_edge")
+        or getattr(config, "image_size", 224)
+    )
     normalise = getattr(processor, "do_normalize", False) and getattr(processor, "image_mean", None) is not None
     return {
         "mean": list(processor.image_mean) if normalise else [0.0, 0.0, 0.0],
@@ -577,11 +676,15 @@ def prepare_image(model: nn.Module, image: torch.Tensor) -> torch.Tensor:
     if cfg is None:
         raise ValueError("prepare_image needs a model from vitlite.hub.load_pretrained (it reads model.pretrained_cfg)")
     if not torch.is_tensor(image) or image.ndim != 3 or image.shape[0] != 3:
-        raise ValueError(f"give one RGB image as a (3, H, W) tensor in [0, 1], e.g. vitlite.data.photo('coffee'); got {tuple(image.shape) if torch.is_tensor(image) else type(image).__name__}")
+        raise ValueError(
+            f"give one RGB image as a (3, H, W) tensor in [0, 1], e.g. vitlite.data.photo('coffee'); got {tuple(image.shape) if torch.is_tensor(image) else type(image).__name__}"
+        )
     x = image.float()[None]
     side = cfg["image_size"]
     if tuple(x.shape[-2:]) != (side, side):
-        x = torch.nn.functional.interpolate(x, size=(side, side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+        x = torch.nn.functional.interpolate(
+            x, size=(side, side), mode="bicubic", align_corners=False, antialias=True
+        ).clamp(0, 1)
     if cfg.get("flip_channels"):
         x = x.flip(1)
     mean, std = torch.tensor(cfg["mean"]).view(1, 3, 1, 1), torch.tensor(cfg["std"]).view(1, 3, 1, 1)
@@ -605,7 +708,9 @@ def top_classes(model: nn.Module, image: torch.Tensor, k: int = 5) -> list[tuple
     (probability, label) pairs, most probable first."""
     labels = (getattr(model, "pretrained_cfg", None) or {}).get("labels")
     if not labels:
-        raise ValueError("top_classes needs an image classifier from vitlite.hub.load_pretrained (its checkpoint names the classes)")
+        raise ValueError(
+            "top_classes needs an image classifier from vitlite.hub.load_pretrained (its checkpoint names the classes)"
+        )
     device = next(model.parameters()).device
     with torch.no_grad():
         probs = model.eval()(prepare_image(model, image).to(device)).softmax(-1)[0].cpu()
@@ -632,13 +737,17 @@ def _copy_bit_hybrid(model: nn.Module, dpt: nn.Module, c: Any) -> None:
                 _copy(getattr(mine, f"conv{k}"), getattr(layer, f"conv{k}"))
                 _copy(getattr(mine, f"norm{k}"), getattr(layer, f"norm{k}"))
     for block, layer in zip(model.encoder.blocks, _vit_layers(dpt)):
-        _copy_qkv(block.attn.qkv, layer, (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)), c.qkv_bias)
+        _copy_qkv(
+            block.attn.qkv,
+            layer,
+            (("attention.attention.query",), ("attention.attention.key",), ("attention.attention.value",)),
+            c.qkv_bias,
+        )
         _copy(block.attn.proj, layer.attention.output.dense)
         _copy(block.norm1, layer.layernorm_before)
         _copy(block.norm2, layer.layernorm_after)
         _copy(block.mlp.fc1, layer.intermediate.dense)
         _copy(block.mlp.fc2, layer.output.dense)
-
 
 
 @_converter("DPTForDepthEstimation", "DPTForSemanticSegmentation")
@@ -651,22 +760,62 @@ def _dpt(hf: nn.Module) -> nn.Module:
     bit = None
     if c.is_hybrid:
         bit = c.backbone_config
-        if bit is None or bit.model_type != "bit" or bit.layer_type != "bottleneck" or str(bit.global_padding).lower() != "same" or not bit.embedding_dynamic_padding or bit.hidden_act != "relu" or len(bit.depths) != 3:
-            raise ValueError("the hybrid is supported with BiT's post-activation bottleneck, 'same' padding and three stages only (DPT-Hybrid's configuration)")
+        if (
+            bit is None
+            or bit.model_type != "bit"
+            or bit.layer_type != "bottleneck"
+            or str(bit.global_padding).lower() != "same"
+            or not bit.embedding_dynamic_padding
+            or bit.hidden_act != "relu"
+            or len(bit.depths) != 3
+        ):
+            raise ValueError(
+                "the hybrid is supported with BiT's post-activation bottleneck, 'same' padding and three stages only (DPT-Hybrid's configuration)"
+            )
     elif getattr(c, "backbone_config", None) is not None:
         raise ValueError("DPT on an external backbone (not its own ViT or the BiT hybrid) is not supported")
-    if c.hidden_act != "gelu" or c.add_projection or c.head_in_index != -1 or getattr(c, "use_batch_norm_in_fusion_residual", False):
-        raise ValueError("DPT with hidden_act other than gelu, add_projection, head_in_index other than -1 or batch norm in the fusion is not supported")
+    if (
+        c.hidden_act != "gelu"
+        or c.add_projection
+        or c.head_in_index != -1
+        or getattr(c, "use_batch_norm_in_fusion_residual", False)
+    ):
+        raise ValueError(
+            "DPT with hidden_act other than gelu, add_projection, head_in_index other than -1 or batch norm in the fusion is not supported"
+        )
     segmentation = type(hf).__name__ == "DPTForSemanticSegmentation"
     model = DPT(
-        img_size=c.image_size, patch_size=c.patch_size, embed_dim=c.hidden_size, depth=c.num_hidden_layers, num_heads=c.num_attention_heads,
-        mlp_ratio=c.intermediate_size / c.hidden_size, hooks=tuple(c.backbone_out_indices), readout=c.readout_type, factors=tuple(c.reassemble_factors),
-        neck_channels=tuple(c.neck_hidden_sizes), fusion_channels=c.fusion_hidden_size, head="segmentation" if segmentation else "depth",
-        num_classes=c.num_labels, norm_eps=c.layer_norm_eps, in_chans=c.num_channels,
-        **({} if bit is None else dict(hybrid=True, bit_depths=tuple(bit.depths), bit_channels=tuple(bit.hidden_sizes[:3]), bit_stem=bit.embedding_size, bit_groups=bit.num_groups)),
+        img_size=c.image_size,
+        patch_size=c.patch_size,
+        embed_dim=c.hidden_size,
+        depth=c.num_hidden_layers,
+        num_heads=c.num_attention_heads,
+        mlp_ratio=c.intermediate_size / c.hidden_size,
+        hooks=tuple(c.backbone_out_indices),
+        readout=c.readout_type,
+        factors=tuple(c.reassemble_factors),
+        neck_channels=tuple(c.neck_hidden_sizes),
+        fusion_channels=c.fusion_hidden_size,
+        head="segmentation" if segmentation else "depth",
+        num_classes=c.num_labels,
+        norm_eps=c.layer_norm_eps,
+        in_chans=c.num_channels,
+        **(
+            {}
+            if bit is None
+            else dict(
+                hybrid=True,
+                bit_depths=tuple(bit.depths),
+                bit_channels=tuple(bit.hidden_sizes[:3]),
+                bit_stem=bit.embedding_size,
+                bit_groups=bit.num_groups,
+            )
+        ),
     )
     if model.encoder.blocks[0].mlp.fc1.out_features != c.intermediate_size:
-        raise ValueError(f"intermediate_size {c.intermediate_size} is not a multiple of hidden_size {c.hidden_size} that vitlite's mlp_ratio can express")
+        raise ValueError(
+            f"intermediate_size {c.intermediate_size} is not a multiple of hidden_size {c.hidden_size} that vitlite's mlp_ratio can express"
+        )
     if bit is None:
         _copy_vit_encoder(model.encoder, hf.dpt, c)
     else:

@@ -42,7 +42,14 @@ __all__ = [
 ]
 
 
-def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int, int] = 1, size: tuple[int, int] | None = None, model: str | nn.Module = "model") -> None:
+def check_image(
+    x: torch.Tensor,
+    channels: int,
+    *,
+    multiple_of: int | tuple[int, int] = 1,
+    size: tuple[int, int] | None = None,
+    model: str | nn.Module = "model",
+) -> None:
     """Raise a ValueError naming the expected and received input unless ``x`` is (B, C, H, W) as required.
 
     Given the model itself (``model=self``), also check that ``x`` matches its weights: a
@@ -57,11 +64,15 @@ def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int,
     elif mh > 1 or mw > 1:
         want += f" with H divisible by {mh} and W by {mw}"
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} expects a torch.Tensor of images {want}; got {type(x).__name__} (convert with torch.as_tensor)")
+        raise ValueError(
+            f"{name} expects a torch.Tensor of images {want}; got {type(x).__name__} (convert with torch.as_tensor)"
+        )
     got = tuple(x.shape)
     if x.ndim != 4:
         hint = " (a single image? add the batch axis with x[None])" if x.ndim == 3 else ""
-        raise ValueError(f"{name} expects a batch of images {want}; got a tensor of rank {x.ndim} with shape {got}{hint}")
+        raise ValueError(
+            f"{name} expects a batch of images {want}; got a tensor of rank {x.ndim} with shape {got}{hint}"
+        )
     if x.shape[1] != channels:
         hint = " (channels last? use x.permute(0, 3, 1, 2))" if x.shape[-1] == channels else ""
         raise ValueError(f"{name} expects {want}; got {x.shape[1]} channels in shape {got}{hint}")
@@ -77,11 +88,17 @@ def check_image(x: torch.Tensor, channels: int, *, multiple_of: int | tuple[int,
         if weight is None:
             return
         if weight.device.type == "meta" and x.device.type != "meta":
-            raise ValueError(f"{name} was built on the meta device, which has no weights to compute with; build it again without device='meta' to run it on data")
+            raise ValueError(
+                f"{name} was built on the meta device, which has no weights to compute with; build it again without device='meta' to run it on data"
+            )
         if x.device != weight.device and x.device.type != "meta":
-            raise ValueError(f"{name} has its weights on {weight.device} but the images are on {x.device}; move them with x.to({str(weight.device)!r})")
+            raise ValueError(
+                f"{name} has its weights on {weight.device} but the images are on {x.device}; move them with x.to({str(weight.device)!r})"
+            )
         if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
-            raise ValueError(f"{name} has {weight.dtype} weights but got {x.dtype} images; convert with x.to({weight.dtype}) (or the model with model.to({x.dtype}))")
+            raise ValueError(
+                f"{name} has {weight.dtype} weights but got {x.dtype} images; convert with x.to({weight.dtype}) (or the model with model.to({x.dtype}))"
+            )
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -123,7 +140,9 @@ def check_heads(dim: int, num_heads: Any, what: str = "dim") -> int:
     check_positive("num_heads", num_heads)
     if dim % num_heads:
         choices = [h for h in range(1, min(dim, 64) + 1) if dim % h == 0]
-        raise ValueError(f"{what} {dim} must be divisible by num_heads {num_heads}; choose num_heads among {choices}, or change the width")
+        raise ValueError(
+            f"{what} {dim} must be divisible by num_heads {num_heads}; choose num_heads among {choices}, or change the width"
+        )
     return num_heads
 
 
@@ -134,7 +153,15 @@ class PatchEmbed(nn.Module):
     every flattened patch, only faster: (B, C, H, W) -> (B, H/p * W/p, D).
     """
 
-    def __init__(self, img_size: int | tuple[int, int] = 224, patch_size: int = 16, in_chans: int = 3, embed_dim: int = 768, bias: bool = True, strict_size: bool = True):
+    def __init__(
+        self,
+        img_size: int | tuple[int, int] = 224,
+        patch_size: int = 16,
+        in_chans: int = 3,
+        embed_dim: int = 768,
+        bias: bool = True,
+        strict_size: bool = True,
+    ):
         super().__init__()
         self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
         self.patch_size = patch_size
@@ -147,7 +174,9 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image(x, self.in_chans, multiple_of=self.patch_size, size=self.img_size if self.strict_size else None, model=self)
+        check_image(
+            x, self.in_chans, multiple_of=self.patch_size, size=self.img_size if self.strict_size else None, model=self
+        )
         x = self.proj(x)  # (B, D, H/p, W/p)
         return rearrange(x, "b d h w -> b (h w) d")
 
@@ -189,7 +218,15 @@ class Attention(RecordsAttention, nn.Module):
     softmax: relative position biases and masks (Swin) enter here.
     """
 
-    def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0, head_dim: int | None = None):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int = 8,
+        qkv_bias: bool = True,
+        attn_drop: float = 0.0,
+        proj_drop: float = 0.0,
+        head_dim: int | None = None,
+    ):
         super().__init__()
         if head_dim is None:
             head_dim = dim // check_heads(dim, num_heads)
@@ -203,7 +240,9 @@ class Attention(RecordsAttention, nn.Module):
         self.proj = nn.Linear(num_heads * head_dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: torch.Tensor, attn_bias: torch.Tensor | None = None, return_attention: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, attn_bias: torch.Tensor | None = None, return_attention: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         check_tokens(x, self.qkv.in_features, "Attention")
         q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.num_heads)
         explicit = return_attention or self._record is not None
@@ -215,7 +254,9 @@ class Attention(RecordsAttention, nn.Module):
             self._emit(attn)
             out = self.attn_drop(attn) @ v
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_bias, dropout_p=self.attn_drop.p if self.training else 0.0, scale=self.scale)
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=attn_bias, dropout_p=self.attn_drop.p if self.training else 0.0, scale=self.scale
+            )
         out = self.proj_drop(self.proj(rearrange(out, "b h n d -> b n (h d)")))
         return (out, attn) if return_attention else out
 
@@ -223,7 +264,15 @@ class Attention(RecordsAttention, nn.Module):
 class Mlp(nn.Module):
     """Two linear layers with an activation between: the transformer's per-token feed-forward net."""
 
-    def __init__(self, in_features: int, hidden_features: int | None = None, out_features: int | None = None, act_layer: type[nn.Module] | Callable[[], nn.Module] = nn.GELU, drop: float = 0.0, bias: bool = True):
+    def __init__(
+        self,
+        in_features: int,
+        hidden_features: int | None = None,
+        out_features: int | None = None,
+        act_layer: type[nn.Module] | Callable[[], nn.Module] = nn.GELU,
+        drop: float = 0.0,
+        bias: bool = True,
+    ):
         super().__init__()
         hidden_features = hidden_features or in_features
         out_features = out_features or in_features
@@ -242,7 +291,9 @@ class DropPath(nn.Module):
     def __init__(self, p: float = 0.0):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
-            raise ValueError(f"a drop-path (stochastic depth) probability must be in [0, 1), got {p!r}; a model's drop_path_rate is its last block's probability (0.1 is typical, 0 turns it off)")
+            raise ValueError(
+                f"a drop-path (stochastic depth) probability must be in [0, 1), got {p!r}; a model's drop_path_rate is its last block's probability (0.1 is typical, 0 turns it off)"
+            )
         self.p = float(p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -303,7 +354,9 @@ def sincos_2d(grid_h: int, grid_w: int, dim: int, temperature: float = 10000.0) 
         raise ValueError(f"dim must be divisible by 4 for a 2-D sine/cosine table, got {dim}")
     rows = sincos_1d(grid_h, dim // 2, temperature)  # (h, D/2)
     cols = sincos_1d(grid_w, dim // 2, temperature)  # (w, D/2)
-    table = torch.cat([rows[:, None, :].expand(grid_h, grid_w, -1), cols[None, :, :].expand(grid_h, grid_w, -1)], dim=-1)
+    table = torch.cat(
+        [rows[:, None, :].expand(grid_h, grid_w, -1), cols[None, :, :].expand(grid_h, grid_w, -1)], dim=-1
+    )
     return rearrange(table, "h w d -> (h w) d")
 
 
@@ -323,7 +376,9 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def effective_receptive_field(model: nn.Module, images: torch.Tensor, module: nn.Module, row: int, col: int) -> torch.Tensor:
+def effective_receptive_field(
+    model: nn.Module, images: torch.Tensor, module: nn.Module, row: int, col: int
+) -> torch.Tensor:
     """How much each input pixel moves one location of ``module``'s output: |d out[:, :, row, col].sum() / d images|,
     summed over the input channels and the batch, as an (H, W) map (Luo et al., NeurIPS 2016).
 
@@ -345,7 +400,9 @@ def effective_receptive_field(model: nn.Module, images: torch.Tensor, module: nn
             if out.ndim != 4:
                 raise ValueError(f"module's output must be a feature map (B, C, h, w), got shape {tuple(out.shape)}")
             if not (0 <= row < out.shape[-2] and 0 <= col < out.shape[-1]):
-                raise ValueError(f"(row, col) = ({row}, {col}) lies outside module's {out.shape[-2]}x{out.shape[-1]} output")
+                raise ValueError(
+                    f"(row, col) = ({row}, {col}) lies outside module's {out.shape[-2]}x{out.shape[-1]} output"
+                )
             (grad,) = torch.autograd.grad(out[:, :, row, col].sum(), x)
     finally:
         handle.remove()
@@ -358,7 +415,12 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-def multi_scale_deformable_attention(value: torch.Tensor, spatial_shapes: torch.Tensor | list[tuple[int, int]], sampling_locations: torch.Tensor, attention_weights: torch.Tensor) -> torch.Tensor:
+def multi_scale_deformable_attention(
+    value: torch.Tensor,
+    spatial_shapes: torch.Tensor | list[tuple[int, int]],
+    sampling_locations: torch.Tensor,
+    attention_weights: torch.Tensor,
+) -> torch.Tensor:
     """Deformable attention's core (Zhu et al., ICLR 2021): each query reads, per head, a few bilinearly
     sampled points from every level of a multi-scale feature map and sums them with its weights.
 
@@ -368,23 +430,39 @@ def multi_scale_deformable_attention(value: torch.Tensor, spatial_shapes: torch.
     (B, Q, heads, L, P). Returns (B, Q, heads * d). Sampling is ``grid_sample``'s (bilinear, zero padding,
     ``align_corners=False``), as in the paper's pure-PyTorch version.
     """
-    shapes = [(int(h), int(w)) for h, w in (spatial_shapes.tolist() if torch.is_tensor(spatial_shapes) else spatial_shapes)]
+    shapes = [
+        (int(h), int(w)) for h, w in (spatial_shapes.tolist() if torch.is_tensor(spatial_shapes) else spatial_shapes)
+    ]
     if value.ndim != 4:
         raise ValueError(f"value must be (B, S, heads, d), got shape {tuple(value.shape)}")
     b, s, heads, d = value.shape
     if sum(h * w for h, w in shapes) != s:
-        raise ValueError(f"value has {s} positions but the spatial shapes {shapes} hold {sum(h * w for h, w in shapes)}")
-    if sampling_locations.ndim != 6 or sampling_locations.shape[-1] != 2 or sampling_locations.shape[0] != b or sampling_locations.shape[2] != heads or sampling_locations.shape[3] != len(shapes):
-        raise ValueError(f"sampling_locations must be (B={b}, Q, heads={heads}, L={len(shapes)}, P, 2), got {tuple(sampling_locations.shape)}")
+        raise ValueError(
+            f"value has {s} positions but the spatial shapes {shapes} hold {sum(h * w for h, w in shapes)}"
+        )
+    if (
+        sampling_locations.ndim != 6
+        or sampling_locations.shape[-1] != 2
+        or sampling_locations.shape[0] != b
+        or sampling_locations.shape[2] != heads
+        or sampling_locations.shape[3] != len(shapes)
+    ):
+        raise ValueError(
+            f"sampling_locations must be (B={b}, Q, heads={heads}, L={len(shapes)}, P, 2), got {tuple(sampling_locations.shape)}"
+        )
     q, points = sampling_locations.shape[1], sampling_locations.shape[4]
     if tuple(attention_weights.shape) != (b, q, heads, len(shapes), points):
-        raise ValueError(f"attention_weights must be (B, Q, heads, L, P) = {(b, q, heads, len(shapes), points)}, got {tuple(attention_weights.shape)}")
+        raise ValueError(
+            f"attention_weights must be (B, Q, heads, L, P) = {(b, q, heads, len(shapes), points)}, got {tuple(attention_weights.shape)}"
+        )
     grids = 2 * sampling_locations - 1  # grid_sample's [-1, 1]
     weights = attention_weights.transpose(1, 2).reshape(b * heads, 1, q, len(shapes), points)
     out = value.new_zeros(b * heads, d, q)
     for level, (part, (h, w)) in enumerate(zip(value.split([h * w for h, w in shapes], dim=1), shapes)):
         maps = part.permute(0, 2, 3, 1).reshape(b * heads, d, h, w)  # (B*heads, d, H, W)
         grid = grids[:, :, :, level].transpose(1, 2).reshape(b * heads, q, points, 2)
-        sampled = F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False)  # (B*heads, d, Q, P)
+        sampled = F.grid_sample(
+            maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+        )  # (B*heads, d, Q, P)
         out = out + (sampled * weights[..., level, :]).sum(-1)  # level by level: no (.., L, P) tensor is ever stacked
     return out.reshape(b, heads * d, q).transpose(1, 2)

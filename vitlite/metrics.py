@@ -10,7 +10,22 @@ from torch import nn
 
 from vitlite.train import to_device
 
-__all__ = ["predict", "accuracy", "confusion_matrix", "iou_per_class", "mean_iou", "label_map_scores", "segmentation_scores", "depth_scores", "depth_map_scores", "COCO_AREAS", "scaled_areas", "relative_areas", "coco_ap", "detection_scores"]
+__all__ = [
+    "predict",
+    "accuracy",
+    "confusion_matrix",
+    "iou_per_class",
+    "mean_iou",
+    "label_map_scores",
+    "segmentation_scores",
+    "depth_scores",
+    "depth_map_scores",
+    "COCO_AREAS",
+    "scaled_areas",
+    "relative_areas",
+    "coco_ap",
+    "detection_scores",
+]
 
 
 def _batches(data: Any, batch_size: int) -> Iterable:
@@ -19,7 +34,9 @@ def _batches(data: Any, batch_size: int) -> Iterable:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, data: Any, device: torch.device | str | None = None, batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(
+    model: nn.Module, data: Any, device: torch.device | str | None = None, batch_size: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``model`` over ``data`` (a ShapesDataset or an iterable of (inputs, targets)); return (outputs, targets) on the CPU."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -34,19 +51,29 @@ def predict(model: nn.Module, data: Any, device: torch.device | str | None = Non
     return torch.cat(outputs), torch.cat(targets)
 
 
-def accuracy(model_or_logits: nn.Module | torch.Tensor, data_or_labels: Any, device: torch.device | str | None = None) -> float:
+def accuracy(
+    model_or_logits: nn.Module | torch.Tensor, data_or_labels: Any, device: torch.device | str | None = None
+) -> float:
     """Top-1 accuracy, from a model and data or from logits (N, C) and labels (N,)."""
     if isinstance(model_or_logits, nn.Module):
         logits, labels = predict(model_or_logits, data_or_labels, device)
     else:
         logits, labels = model_or_logits, data_or_labels
     if logits.ndim != 2 or labels.shape != logits.shape[:1]:
-        raise ValueError(f"accuracy expects logits (N, C) and labels (N,), got {tuple(logits.shape)} and {tuple(labels.shape)}")
+        raise ValueError(
+            f"accuracy expects logits (N, C) and labels (N,), got {tuple(logits.shape)} and {tuple(labels.shape)}"
+        )
     return (logits.argmax(-1) == labels.to(logits.device)).float().mean().item()
 
 
 # ---------------------------------------------------------------------- segmentation
-def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int, ignore_index: int | None = None, where: torch.Tensor | None = None) -> torch.Tensor:
+def confusion_matrix(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    num_classes: int,
+    ignore_index: int | None = None,
+    where: torch.Tensor | None = None,
+) -> torch.Tensor:
     """(num_classes, num_classes) counts: row = true class, column = predicted class.
 
     ``pred`` and ``target`` are integer class maps of the same shape; pixels whose target is
@@ -54,17 +81,32 @@ def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,
     if pred.shape != target.shape:
         raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
     if pred.is_floating_point() or target.is_floating_point():
-        raise ValueError("pred and target must be integer class maps; take scores.argmax(1) of the model's output first")
+        raise ValueError(
+            "pred and target must be integer class maps; take scores.argmax(1) of the model's output first"
+        )
     if where is not None and where.shape != target.shape:
         raise ValueError(f"where must have the target's shape {tuple(target.shape)}, got {tuple(where.shape)}")
-    keep = target.reshape(-1) != ignore_index if ignore_index is not None else torch.ones(target.numel(), dtype=torch.bool, device=target.device)
+    keep = (
+        target.reshape(-1) != ignore_index
+        if ignore_index is not None
+        else torch.ones(target.numel(), dtype=torch.bool, device=target.device)
+    )
     if where is not None:
         keep = keep & where.reshape(-1).bool()
     pred, target = pred.reshape(-1).long(), target.reshape(-1).long()
     pred, target = pred[keep], target[keep]
-    if target.numel() and (int(target.min()) < 0 or int(target.max()) >= num_classes or int(pred.min()) < 0 or int(pred.max()) >= num_classes):
-        raise ValueError(f"class indices must lie in [0, {num_classes}); got targets {int(target.min())}..{int(target.max())} and predictions {int(pred.min())}..{int(pred.max())}")
-    return torch.bincount(target * num_classes + pred, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    if target.numel() and (
+        int(target.min()) < 0
+        or int(target.max()) >= num_classes
+        or int(pred.min()) < 0
+        or int(pred.max()) >= num_classes
+    ):
+        raise ValueError(
+            f"class indices must lie in [0, {num_classes}); got targets {int(target.min())}..{int(target.max())} and predictions {int(pred.min())}..{int(pred.max())}"
+        )
+    return torch.bincount(target * num_classes + pred, minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes
+    )
 
 
 def iou_per_class(confusion: torch.Tensor) -> torch.Tensor:
@@ -85,7 +127,9 @@ def mean_iou(confusion: torch.Tensor) -> float:
     return iou[present].mean().item()
 
 
-def _region_confusions(pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None, band: int | None) -> dict[str, torch.Tensor]:
+def _region_confusions(
+    pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None, band: int | None
+) -> dict[str, torch.Tensor]:
     """Confusion matrices of integer class maps over every pixel (``""``) and, with ``band=k``, inside
     (``"_band"``) and outside (``"_interior"``) the true masks' boundary band."""
     from vitlite.dense import boundary_band
@@ -108,14 +152,24 @@ def _scores_from(totals: dict[str, torch.Tensor]) -> dict[str, float]:
     return out
 
 
-def label_map_scores(pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None = None, band: int | None = None) -> dict[str, float]:
+def label_map_scores(
+    pred: torch.Tensor, masks: torch.Tensor, num_classes: int, ignore_index: int | None = None, band: int | None = None
+) -> dict[str, float]:
     """:func:`segmentation_scores` of predicted class maps (B, H, W) rather than of a model, e.g. of a
     reference such as :func:`vitlite.dense.resolution_ceiling`."""
     return _scores_from(_region_confusions(pred, masks, num_classes, ignore_index, band))
 
 
 @torch.no_grad()
-def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: torch.device | str | None = None, batch_size: int = 128, ignore_index: int | None = None, band: int | None = None) -> dict[str, float]:
+def segmentation_scores(
+    model: nn.Module,
+    data: Any,
+    num_classes: int,
+    device: torch.device | str | None = None,
+    batch_size: int = 128,
+    ignore_index: int | None = None,
+    band: int | None = None,
+) -> dict[str, float]:
     """mIoU and pixel accuracy of ``model`` (class scores (B, K, H, W) at the input's resolution) on
     ``data``; with ``band=k`` also ``miou_band`` / ``pixel_accuracy_band`` inside the boundary band of
     the true masks (:func:`vitlite.dense.boundary_band`) and ``miou_interior`` / ``pixel_accuracy_interior``
@@ -127,15 +181,26 @@ def segmentation_scores(model: nn.Module, data: Any, num_classes: int, device: t
     for images, masks in _batches(data, batch_size):
         scores = model(to_device(images, device))
         if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
-            raise ValueError(f"the model should return class scores (B, {num_classes}, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
-        for name, confusion in _region_confusions(scores.argmax(1).cpu(), masks, num_classes, ignore_index, band).items():
+            raise ValueError(
+                f"the model should return class scores (B, {num_classes}, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}"
+            )
+        for name, confusion in _region_confusions(
+            scores.argmax(1).cpu(), masks, num_classes, ignore_index, band
+        ).items():
             totals[name] = totals[name] + confusion if name in totals else confusion
     model.train(was_training)
     return _scores_from(totals)
 
 
 @torch.no_grad()
-def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None = None, batch_size: int = 128, align: bool = False, band: int | None = None) -> dict[str, float]:
+def depth_scores(
+    model: nn.Module,
+    data: Any,
+    device: torch.device | str | None = None,
+    batch_size: int = 128,
+    align: bool = False,
+    band: int | None = None,
+) -> dict[str, float]:
     """AbsRel, RMSE and delta < 1.25 (:func:`vitlite.dense.depth_metrics`) of a depth model ((B, 1, H, W) or (B, H, W))
     on a ShapesWorld depth set. ``align=True`` first fits each prediction's scale and shift to its
     target (for models trained with the scale-and-shift-invariant loss). ``band=k`` adds the same
@@ -153,7 +218,9 @@ def depth_scores(model: nn.Module, data: Any, device: torch.device | str | None 
         if pred.ndim == 3 and depth.ndim == 4 and depth.shape[1] == 1:  # a (B, H, W) depth head
             pred = pred[:, None]
         if pred.shape != depth.shape:
-            raise ValueError(f"the model should return depth maps {tuple(depth.shape[1:])} per image, got {tuple(pred.shape[1:])}")
+            raise ValueError(
+                f"the model should return depth maps {tuple(depth.shape[1:])} per image, got {tuple(pred.shape[1:])}"
+            )
         preds.append(align_scale_shift(pred, depth) if align else pred)
         targets.append(depth)
     model.train(was_training)
@@ -167,7 +234,9 @@ def _depth_region_scores(pred: torch.Tensor, target: torch.Tensor, data: Any, ba
     if band is not None:
         scenes = getattr(data, "scenes", None)
         if scenes is None:
-            raise ValueError("band scores need the scenes' instance maps: pass a ShapesWorld depth set (it keeps its scenes)")
+            raise ValueError(
+                "band scores need the scenes' instance maps: pass a ShapesWorld depth set (it keeps its scenes)"
+            )
         in_band = boundary_band(scenes.instance[: len(pred)], band)[:, None]
         out.update({f"{k}_band": v for k, v in depth_metrics(pred, target, in_band).items()})
         out.update({f"{k}_interior": v for k, v in depth_metrics(pred, target, ~in_band).items()})
@@ -184,13 +253,20 @@ def depth_map_scores(pred: torch.Tensor, data: Any, align: bool = False, band: i
     if pred.ndim == 3:
         pred = pred[:, None]
     if pred.shape != target.shape:
-        raise ValueError(f"give one depth map per image of the set, shape {tuple(target.shape)}; got {tuple(pred.shape)}")
+        raise ValueError(
+            f"give one depth map per image of the set, shape {tuple(target.shape)}; got {tuple(pred.shape)}"
+        )
     pred = pred.float()
     return _depth_region_scores(align_scale_shift(pred, target) if align else pred, target, data, band)
 
 
 # ---------------------------------------------------------------------- detection
-COCO_AREAS: dict[str, tuple[float, float]] = {"all": (0.0, 1e10), "small": (0.0, 32.0**2), "medium": (32.0**2, 96.0**2), "large": (96.0**2, 1e10)}
+COCO_AREAS: dict[str, tuple[float, float]] = {
+    "all": (0.0, 1e10),
+    "small": (0.0, 32.0**2),
+    "medium": (32.0**2, 96.0**2),
+    "large": (96.0**2, 1e10),
+}
 
 
 def scaled_areas(image_size: int, reference: int = 640) -> dict[str, tuple[float, float]]:
@@ -209,7 +285,13 @@ def relative_areas(image_size: int) -> dict[str, tuple[float, float]]:
 
 
 @torch.no_grad()
-def detection_scores(model: nn.Module, data: Any, batch_size: int = 64, areas: dict[str, tuple[float, float]] | None = None, nms_iou: float | None = None) -> dict[str, float]:
+def detection_scores(
+    model: nn.Module,
+    data: Any,
+    batch_size: int = 64,
+    areas: dict[str, tuple[float, float]] | None = None,
+    nms_iou: float | None = None,
+) -> dict[str, float]:
     """COCO-style AP of a detector with ``detect(outputs, nms_iou)`` (DETR, the dense detector) on a
     ShapesWorld detection set, with :func:`relative_areas` size bands unless ``areas`` are given.
     ``nms_iou`` overrides the detector's own NMS (1.0: none)."""
@@ -224,7 +306,9 @@ def detection_scores(model: nn.Module, data: Any, batch_size: int = 64, areas: d
         targets += target
     model.train(was_training)
     size = data.images.shape[-1] if hasattr(data, "images") else None
-    return coco_ap(preds, targets, box_format="cxcywh", image_size=size, areas=areas or (relative_areas(size) if size else None))
+    return coco_ap(
+        preds, targets, box_format="cxcywh", image_size=size, areas=areas or (relative_areas(size) if size else None)
+    )
 
 
 def _to_pixels_xyxy(boxes: torch.Tensor, box_format: str, image_size: float | None) -> np.ndarray:
@@ -317,7 +401,15 @@ def coco_ap(
         ds = torch.as_tensor(pred["scores"], dtype=torch.float64).reshape(-1).numpy()
         if not (len(db) == len(ds) == len(torch.as_tensor(pred["labels"]).reshape(-1))):
             raise ValueError(f"predictions[{i}]: boxes, scores and labels must have the same length")
-        images.append((gb, torch.as_tensor(target["labels"]).reshape(-1).numpy(), db, ds, torch.as_tensor(pred["labels"]).reshape(-1).numpy()))
+        images.append(
+            (
+                gb,
+                torch.as_tensor(target["labels"]).reshape(-1).numpy(),
+                db,
+                ds,
+                torch.as_tensor(pred["labels"]).reshape(-1).numpy(),
+            )
+        )
     classes = sorted({int(c) for _, gl, _, _, _ in images for c in gl})
     n_t, n_r, n_a, n_m = len(thresholds), len(recall_points), len(areas), len(max_dets)
     precision = -np.ones((n_t, n_r, len(classes), n_a, n_m))

@@ -46,7 +46,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure(fn: Callable[[], Any], device: torch.device | str = "cpu", repeats: int = 3, warmup: int = 1, memory: bool = True) -> Measurement:
+def measure(
+    fn: Callable[[], Any], device: torch.device | str = "cpu", repeats: int = 3, warmup: int = 1, memory: bool = True
+) -> Measurement:
     """Median time of ``fn()`` over ``repeats`` calls after ``warmup``, and its memory (see the module doc;
     0 with ``memory=False``, which saves one more call).
 

@@ -28,9 +28,11 @@ __all__ = ["build", "external_resources", "front_page", "MissingVendor", "MATHJA
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = "mathjax@3.2.2"
 KOREAN_FONT = "@fontsource/noto-sans-kr@5.3.0"
-BADGE = re.compile(r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]\((?P<url>[^)]+)\)")
+BADGE = re.compile(
+    r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]\((?P<url>[^)]+)\)"
+)
 
-CONF = '''
+CONF = """
 project = "vitlite: vision transformers from scratch"
 author = "the vitlite authors"
 extensions = ["myst_nb"]
@@ -46,7 +48,7 @@ html_theme_options = {"use_download_button": False, "use_fullscreen_button": Fal
 html_show_sourcelink = False
 exclude_patterns = ["_build"]
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
-'''
+"""
 
 CSS = """/* Korean text is drawn by the site's own Noto Sans KR ("vitlite KR": Hangul only, loaded per Unicode range) */
 :root {
@@ -67,7 +69,9 @@ def _need(module: str) -> None:
     try:
         __import__(module)
     except ImportError:
-        raise SystemExit(f"python -m vitlite.site needs {module}: pip install -e \".[site]\" (Sphinx, myst-nb, sphinx-book-theme)") from None
+        raise SystemExit(
+            f'python -m vitlite.site needs {module}: pip install -e ".[site]" (Sphinx, myst-nb, sphinx-book-theme)'
+        ) from None
 
 
 class MissingVendor(SystemExit):
@@ -83,9 +87,15 @@ def _npm_package(cache: Path, spec: str, probe: str, fetch: bool = True) -> Path
     if not (folder / probe).exists():
         npm = shutil.which("npm")
         if npm is None:
-            raise SystemExit(f"the site serves {name} itself and needs npm once to fetch {spec} into {cache} (install Node.js and npm)")
+            raise SystemExit(
+                f"the site serves {name} itself and needs npm once to fetch {spec} into {cache} (install Node.js and npm)"
+            )
         cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--silent", spec], capture_output=True, text=True)
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--silent", spec],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0 or not (folder / probe).exists():
             raise SystemExit(f"npm could not fetch {spec} into {cache}: {(done.stderr or done.stdout).strip()[:300]}")
     return folder
@@ -112,7 +122,9 @@ def vendor_korean_font(dest: Path, cache: Path, fetch: bool = True) -> Path:
     css = []
     for weight in (400, 700):  # regular and bold (table headers, bold labels)
         css.append(_hangul_only((font / f"{weight}.css").read_text()))
-    for name in sorted(set(re.findall(r"url\(\./files/([^)]+\.woff2)\)", "".join(css)))):  # only the files the rules use
+    for name in sorted(
+        set(re.findall(r"url\(\./files/([^)]+\.woff2)\)", "".join(css)))
+    ):  # only the files the rules use
         shutil.copy2(font / "files" / name, dest / "noto-sans-kr" / "files" / name)
     sheet = dest / "noto-sans-kr" / "fonts.css"
     sheet.write_text("\n".join(css))
@@ -137,7 +149,7 @@ def _hangul_only(css: str) -> str:
     for rule in re.findall(r"@font-face\s*\{[^}]*\}", css):
         ranges = re.search(r"unicode-range:\s*([^;]+);", rule)
         kept = []
-        for token in (ranges.group(1).split(",") if ranges else []):
+        for token in ranges.group(1).split(",") if ranges else []:
             low, _, high = token.strip().removeprefix("U+").partition("-")
             a, b = int(low, 16), int(high or low, 16)
             for start, end in HANGUL:
@@ -160,7 +172,12 @@ def _chapter_page(source: Path, target: Path) -> None:
     match = BADGE.search(first)
     colab = f"[open it on Colab]({match.group('url')})" if match else "Colab"
     nb["cells"][0]["source"] = BADGE.sub(lambda m: f"[Open in Colab]({m.group('url')})", first)
-    note = {"cell_type": "markdown", "id": "vitlite-site-note", "metadata": {}, "source": LIVE_NOTE.replace("{colab}", colab)}
+    note = {
+        "cell_type": "markdown",
+        "id": "vitlite-site-note",
+        "metadata": {},
+        "source": LIVE_NOTE.replace("{colab}", colab),
+    }
     nb["cells"].insert(1, note)
     nb.get("metadata", {}).pop("widgets", None)
     target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
@@ -173,7 +190,10 @@ def front_page() -> str:
     from vitlite.recipes import claims
 
     rows = claims.verdicts()
-    counts = {kind: sum(r.verdict == kind for r in rows) for kind in ("held", "held, not robust", "inconclusive", "did not hold", "no record")}
+    counts = {
+        kind: sum(r.verdict == kind for r in rows)
+        for kind in ("held", "held, not robust", "inconclusive", "did not hold", "no record")
+    }
     lines = [
         "# vitlite · vision transformers from scratch",
         "",
@@ -196,7 +216,7 @@ def front_page() -> str:
         "",
         "## How to run the course",
         "",
-        f"- **JupyterLab:** from a clone of {repository_url()}, `python -m pip install -e \".[course]\"` and",
+        f'- **JupyterLab:** from a clone of {repository_url()}, `python -m pip install -e ".[course]"` and',
         "  `jupyter lab chapters/`.",
         "- **Colab:** each chapter's *Open in Colab* link; its first code cell installs `vitlite`. A free CPU",
         "  runtime is enough.",
@@ -231,15 +251,34 @@ def external_resources(site: Path) -> dict[str, list[str]]:
     for path in sorted(site.rglob("*")):
         if path.suffix not in (".html", ".css") or not path.is_file():
             continue
-        hits = sorted({next(g for g in m.groups() if g) for m in RESOURCE.finditer(path.read_text(encoding="utf-8", errors="replace"))})
-        link_tags = re.findall(r"<link\b[^>]*>", path.read_text(encoding="utf-8", errors="replace"), re.IGNORECASE) if path.suffix == ".html" else []
-        hits = [h for h in hits if not any(h in tag and re.search(r"rel=[\"']?(?:canonical|alternate)", tag) for tag in link_tags)]
+        hits = sorted(
+            {
+                next(g for g in m.groups() if g)
+                for m in RESOURCE.finditer(path.read_text(encoding="utf-8", errors="replace"))
+            }
+        )
+        link_tags = (
+            re.findall(r"<link\b[^>]*>", path.read_text(encoding="utf-8", errors="replace"), re.IGNORECASE)
+            if path.suffix == ".html"
+            else []
+        )
+        hits = [
+            h
+            for h in hits
+            if not any(h in tag and re.search(r"rel=[\"']?(?:canonical|alternate)", tag) for tag in link_tags)
+        ]
         if hits:
             found[str(path.relative_to(site))] = hits
     return found
 
 
-def build(out: Path | None = None, npm_cache: Path | None = None, chapters: list[str] | None = None, quiet: bool = True, fetch: bool = True) -> Path:
+def build(
+    out: Path | None = None,
+    npm_cache: Path | None = None,
+    chapters: list[str] | None = None,
+    quiet: bool = True,
+    fetch: bool = True,
+) -> Path:
     """Build the site into ``out`` (default ``build/site``) from ``chapters/*.ipynb`` as they are stored;
     returns ``out``. Raises SystemExit with one line when Sphinx or npm is missing (with ``fetch=False``,
     :class:`MissingVendor` when the npm cache lacks a package), and when a page would load anything from
@@ -280,9 +319,13 @@ def build(out: Path | None = None, npm_cache: Path | None = None, chapters: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vitlite.site", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vitlite.site", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=None, help="where to write the site (default: build/site)")
-    parser.add_argument("--npm-cache", type=Path, default=None, help="where npm packages are kept between builds (default: build/npm)")
+    parser.add_argument(
+        "--npm-cache", type=Path, default=None, help="where npm packages are kept between builds (default: build/npm)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's output")
     args = parser.parse_args(argv)
     out = build(args.out, args.npm_cache, quiet=not args.verbose)

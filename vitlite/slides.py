@@ -18,7 +18,6 @@ npm into ``build/npm``, as for the site); the handout is headless Chromium's pri
 from __future__ import annotations
 
 import argparse
-import base64
 import functools
 import html
 import http.server
@@ -108,7 +107,13 @@ def slides_of(nb: dict) -> list[Slide]:
             break  # the main line ends here
         if forced in ("slide", "subslide"):
             title = _heading(source)[0] if cell["cell_type"] == "markdown" and source.startswith("#") else section
-            body = _markdown(source) if cell["cell_type"] == "markdown" else (_pre(_stream(cell)) + (f"<img src='data:image/png;base64,{_image(cell)}'>" if _image(cell) else ""))
+            body = (
+                _markdown(source)
+                if cell["cell_type"] == "markdown"
+                else (
+                    _pre(_stream(cell)) + (f"<img src='data:image/png;base64,{_image(cell)}'>" if _image(cell) else "")
+                )
+            )
             slides.append(Slide(title, body, kind="forced"))
             continue
         if cell["cell_type"] == "markdown":
@@ -122,7 +127,9 @@ def slides_of(nb: dict) -> list[Slide]:
                 card, _, questions = text.partition("**For discussion")
                 slides.append(Slide(_heading(card)[0], _markdown(_heading(card)[1]), kind="card", classes=["dense"]))
                 if questions:
-                    discussion = Slide("For discussion · 토론 질문", _markdown(questions.split("**", 1)[-1]), kind="discussion")
+                    discussion = Slide(
+                        "For discussion · 토론 질문", _markdown(questions.split("**", 1)[-1]), kind="discussion"
+                    )
                 continue
             if text.startswith("## Setup"):
                 section = ""
@@ -143,21 +150,41 @@ def slides_of(nb: dict) -> list[Slide]:
                 slides.append(Slide(section, _markdown(equations), notes=text, kind="equations"))
             prediction = next((p for p in _paragraphs(text) if p.startswith("**Your prediction")), None)
             if prediction:
-                slides.append(Slide(f"{section}: your prediction", _markdown(prediction), notes=text, kind="prediction"))
+                slides.append(
+                    Slide(f"{section}: your prediction", _markdown(prediction), notes=text, kind="prediction")
+                )
             elif after_report:
-                slides.append(Slide(f"{section}: what the verdicts say", _markdown(text), kind="reading", classes=["dense"]))
+                slides.append(
+                    Slide(f"{section}: what the verdicts say", _markdown(text), kind="reading", classes=["dense"])
+                )
             after_report = False
             continue
         # code cells: only their outputs
         if "claims.report(" in source:
-            slides.append(Slide(f"{section}: verdicts", _pre(_stream(cell), limit=40), kind="verdicts", classes=["dense"]))
+            slides.append(
+                Slide(f"{section}: verdicts", _pre(_stream(cell), limit=40), kind="verdicts", classes=["dense"])
+            )
             after_report = True
             continue
         after_report = False
         if "schematics." in source and _image(cell):
-            slides.append(Slide(section or "Architecture", f"<img class='figure' src='data:image/png;base64,{_image(cell)}'>", kind="schematic"))
+            slides.append(
+                Slide(
+                    section or "Architecture",
+                    f"<img class='figure' src='data:image/png;base64,{_image(cell)}'>",
+                    kind="schematic",
+                )
+            )
         elif source.lstrip().startswith("# NBVAL_CHECK_OUTPUT") and _stream(cell).strip():
-            slides.append(Slide(f"{section}: check", _pre(_stream(cell)), notes="Printed by a cell whose output the tests compare (NBVAL_CHECK_OUTPUT).", kind="check", classes=["dense"]))
+            slides.append(
+                Slide(
+                    f"{section}: check",
+                    _pre(_stream(cell)),
+                    notes="Printed by a cell whose output the tests compare (NBVAL_CHECK_OUTPUT).",
+                    kind="check",
+                    classes=["dense"],
+                )
+            )
     if discussion is not None:
         slides.append(discussion)
     return slides
@@ -209,14 +236,24 @@ Reveal.initialize({{
 def _section(slide: Slide, chapter: str) -> str:
     classes = f" class='{' '.join(slide.classes)}'" if slide.classes else ""
     notes = f"<aside class='notes'>{html.escape(slide.notes)}</aside>" if slide.notes else ""
-    heading = f"<h1>{html.escape(slide.title)}</h1>" if slide.kind == "title" else f"<h2>{html.escape(slide.title)}</h2>"
+    heading = (
+        f"<h1>{html.escape(slide.title)}</h1>" if slide.kind == "title" else f"<h2>{html.escape(slide.title)}</h2>"
+    )
     return f"<section{classes} data-kind='{slide.kind}'>{heading}{slide.body}{notes}<div class='footer'>vitlite · chapter {chapter}</div></section>"
 
 
 def _vendor(dest: Path, cache: Path, fetch: bool) -> None:
     reveal = _npm_package(cache, REVEAL, "dist/reveal.js", fetch)
     # the white theme only (the others import fonts from Google's servers) and its bundled Source Sans Pro
-    for part in ("dist/reveal.js", "dist/reveal.css", "dist/reset.css", "dist/theme/white.css", "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js", "plugin/math/math.js"):
+    for part in (
+        "dist/reveal.js",
+        "dist/reveal.css",
+        "dist/reset.css",
+        "dist/theme/white.css",
+        "dist/theme/fonts/source-sans-pro",
+        "plugin/notes/notes.js",
+        "plugin/math/math.js",
+    ):
         source, target = reveal / part, dest / "reveal.js" / part
         if target.exists():
             continue
@@ -227,7 +264,9 @@ def _vendor(dest: Path, cache: Path, fetch: bool) -> None:
 
 
 def _stem(chapter: str) -> str:
-    matches = [s for s in CHAPTER_TITLES if s == chapter or s.startswith(f"{chapter}_") or s[:2] == chapter.zfill(2)[:2]]
+    matches = [
+        s for s in CHAPTER_TITLES if s == chapter or s.startswith(f"{chapter}_") or s[:2] == chapter.zfill(2)[:2]
+    ]
     if len(matches) != 1:
         raise SystemExit(f"unknown chapter {chapter!r}; give a number 01-10 or one of {list(CHAPTER_TITLES)}")
     return matches[0]
@@ -245,7 +284,10 @@ def build_deck(chapter: str, out: Path | None = None, npm_cache: Path | None = N
         raise SystemExit(f"{notebook} is missing: run python -m vitlite.bench --write {stem[:2]} first")
     slides = slides_of(json.loads(notebook.read_text(encoding="utf-8")))
     deck = out / f"{stem}.html"
-    deck.write_text(PAGE.format(title=html.escape(slides[0].title), sections="\n".join(_section(s, stem[:2]) for s in slides)), encoding="utf-8")
+    deck.write_text(
+        PAGE.format(title=html.escape(slides[0].title), sections="\n".join(_section(s, stem[:2]) for s in slides)),
+        encoding="utf-8",
+    )
     return deck
 
 
@@ -263,9 +305,13 @@ def build_handout(deck: Path, chromium: str | None = None, timeout: float = 120)
     """The PDF handout of a built deck, beside it: headless Chromium, driven by Playwright, prints the
     deck's ``?print-pdf`` view (one page per slide) from a local server once reveal.js has laid out every
     page and MathJax has typeset. Raises SystemExit when Chromium or Playwright is missing."""
-    chromium = chromium or (CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium") or shutil.which("chromium-browser"))
+    chromium = chromium or (
+        CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not chromium or not Path(chromium).exists():
-        raise SystemExit("the handout is printed by headless Chromium: apt-get install chromium (or set VITLITE_CHROMIUM)")
+        raise SystemExit(
+            "the handout is printed by headless Chromium: apt-get install chromium (or set VITLITE_CHROMIUM)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -275,12 +321,20 @@ def build_handout(deck: Path, chromium: str | None = None, timeout: float = 120)
     server = _serve(deck.parent)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path=chromium,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+            )
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(f"http://127.0.0.1:{server.server_address[1]}/{deck.name}?print-pdf", timeout=timeout * 1000)
-                page.wait_for_function(f"() => document.querySelectorAll('.pdf-page').length === {sections}", timeout=timeout * 1000)
-                page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise) ? MathJax.startup.promise : null")
+                page.wait_for_function(
+                    f"() => document.querySelectorAll('.pdf-page').length === {sections}", timeout=timeout * 1000
+                )
+                page.evaluate(
+                    "() => (window.MathJax && MathJax.startup && MathJax.startup.promise) ? MathJax.startup.promise : null"
+                )
                 page.evaluate("() => document.fonts.ready.then(() => true)")
                 page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
             finally:
@@ -299,7 +353,9 @@ def pdf_pages(pdf: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vitlite.slides", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vitlite.slides", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("chapters", nargs="*", help="chapter numbers (01-10) or stems")
     parser.add_argument("--all", action="store_true", help="every chapter")
     parser.add_argument("--pdf", action="store_true", help="also print each deck's PDF handout (needs Chromium)")

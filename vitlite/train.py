@@ -94,14 +94,24 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
     """Cross-entropy of ``model(images)`` against integer labels: the default loss."""
     images, labels = batch
     if not torch.is_tensor(labels):
-        kind = "detection targets (one dict of boxes and labels per image)" if isinstance(labels, (list, tuple, dict)) else type(labels).__name__
-        raise ValueError(f"the default loss is classification cross-entropy on (images, labels), and these targets are {kind}; "
-                         "for a detector pass loss_fn=vitlite.train.detection_loss (or another loss_fn for other tasks)")
+        kind = (
+            "detection targets (one dict of boxes and labels per image)"
+            if isinstance(labels, (list, tuple, dict))
+            else type(labels).__name__
+        )
+        raise ValueError(
+            f"the default loss is classification cross-entropy on (images, labels), and these targets are {kind}; "
+            "for a detector pass loss_fn=vitlite.train.detection_loss (or another loss_fn for other tasks)"
+        )
     logits = model(images)
     if logits.ndim != 2:
-        raise ValueError(f"the default loss expects class scores (B, num_classes) from the model, got shape {tuple(logits.shape)}; pass a loss_fn for other tasks")
+        raise ValueError(
+            f"the default loss expects class scores (B, num_classes) from the model, got shape {tuple(logits.shape)}; pass a loss_fn for other tasks"
+        )
     if labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise ValueError(f"the default loss expects integer class labels, got dtype {labels.dtype}; use labels.long(), or pass a loss_fn")
+        raise ValueError(
+            f"the default loss expects integer class labels, got dtype {labels.dtype}; use labels.long(), or pass a loss_fn"
+        )
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= logits.shape[1]):
         raise ValueError(
             f"labels range over {int(labels.min())}..{int(labels.max())} but the model predicts {logits.shape[1]} classes (0..{logits.shape[1] - 1}); "
@@ -110,7 +120,9 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
     return F.cross_entropy(logits, labels)
 
 
-def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], ignore_index: int = -100) -> torch.Tensor:
+def segmentation_loss(
+    model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], ignore_index: int = -100
+) -> torch.Tensor:
     """Per-pixel cross-entropy of ``model(images)`` (B, K, H, W) against class maps (B, H, W); pixels
     labelled ``ignore_index`` do not count. A model with auxiliary heads (``model.aux_heads``, e.g. SETR's)
     adds their cross-entropies, weighted by ``model.aux_weight``, while it trains."""
@@ -121,10 +133,14 @@ def segmentation_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]
     else:
         scores = model(images)
     if scores.ndim != 4 or scores.shape[-2:] != masks.shape[-2:]:
-        raise ValueError(f"segmentation_loss expects class scores (B, K, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}")
+        raise ValueError(
+            f"segmentation_loss expects class scores (B, K, H, W) at the masks' size {tuple(masks.shape[-2:])}, got {tuple(scores.shape)}"
+        )
     valid = masks[masks != ignore_index]
     if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= scores.shape[1]):
-        raise ValueError(f"mask classes range over {int(valid.min())}..{int(valid.max())} but the model predicts {scores.shape[1]}; build it with num_classes={int(valid.max()) + 1}")
+        raise ValueError(
+            f"mask classes range over {int(valid.min())}..{int(valid.max())} but the model predicts {scores.shape[1]}; build it with num_classes={int(valid.max()) + 1}"
+        )
     loss = F.cross_entropy(scores, masks.long(), ignore_index=ignore_index)
     for extra in aux:
         loss = loss + model.aux_weight * F.cross_entropy(extra, masks.long(), ignore_index=ignore_index)
@@ -149,13 +165,17 @@ def depth_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], kind:
     raise ValueError(f"kind must be 'ssi' or 'l1', got {kind!r}")
 
 
-def detection_loss(model: nn.Module, batch: tuple[torch.Tensor, list[dict[str, torch.Tensor]]]) -> tuple[torch.Tensor, dict[str, float]]:
+def detection_loss(
+    model: nn.Module, batch: tuple[torch.Tensor, list[dict[str, torch.Tensor]]]
+) -> tuple[torch.Tensor, dict[str, float]]:
     """A set-prediction detector's own loss (``model.loss``: DETR's and DINO's Hungarian-matched losses)
     on ``(images, targets)``, one dict of ``boxes`` and ``labels`` per image. Models that take the targets
     in their forward pass (DINO's denoising queries: ``takes_targets``) get them."""
     images, targets = batch
     if not callable(getattr(model, "loss", None)):
-        raise ValueError(f"detection_loss needs a detector with a loss(outputs, targets) method (DETR, DINO); {type(model).__name__} has none")
+        raise ValueError(
+            f"detection_loss needs a detector with a loss(outputs, targets) method (DETR, DINO); {type(model).__name__} has none"
+        )
     outputs = model(images, targets) if getattr(model, "takes_targets", False) else model(images)
     return model.loss(outputs, targets)
 
@@ -171,13 +191,21 @@ def _check_loss(out: Any) -> tuple[torch.Tensor, dict[str, float]]:
     loss, logs = out if isinstance(out, tuple) and len(out) == 2 else (out, {})
     if not isinstance(loss, torch.Tensor):
         hint = " (return the tensor itself, not loss.item())" if isinstance(loss, (int, float)) else ""
-        raise ValueError(f"loss_fn must return a scalar torch.Tensor (or a pair (loss, logs)); got {type(loss).__name__}{hint}")
+        raise ValueError(
+            f"loss_fn must return a scalar torch.Tensor (or a pair (loss, logs)); got {type(loss).__name__}{hint}"
+        )
     if loss.numel() != 1:
-        raise ValueError(f"loss_fn must return one number for the batch, got a tensor of shape {tuple(loss.shape)}; average it with loss.mean()")
+        raise ValueError(
+            f"loss_fn must return one number for the batch, got a tensor of shape {tuple(loss.shape)}; average it with loss.mean()"
+        )
     if not loss.requires_grad:
-        raise ValueError("loss_fn returned a tensor that does not depend on the model's weights (requires_grad is False); was it computed under torch.no_grad() or detached?")
+        raise ValueError(
+            "loss_fn returned a tensor that does not depend on the model's weights (requires_grad is False); was it computed under torch.no_grad() or detached?"
+        )
     if not isinstance(logs, dict):
-        raise ValueError(f"the logs loss_fn returns beside the loss must be a dict of name -> number, got {type(logs).__name__}")
+        raise ValueError(
+            f"the logs loss_fn returns beside the loss must be a dict of name -> number, got {type(logs).__name__}"
+        )
     return loss.reshape(()), logs
 
 
@@ -258,8 +286,12 @@ def fit(
         raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
     if keep_best is not None and eval_fn is None:
         raise ValueError("keep_best needs an eval_fn that computes the metric it names")
-    if patience is not None and (keep_best is None or isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
-        raise ValueError(f"patience must be a positive int and needs keep_best (the metric whose improvement it waits for); got patience={patience!r}, keep_best={keep_best!r}")
+    if patience is not None and (
+        keep_best is None or isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+    ):
+        raise ValueError(
+            f"patience must be a positive int and needs keep_best (the metric whose improvement it waits for); got patience={patience!r}, keep_best={keep_best!r}"
+        )
     if seed is not None:
         env.seed_everything(seed)
         if callable(getattr(data, "set_epoch", None)):  # a reused loader starts from its first shuffle again
@@ -281,8 +313,12 @@ def fit(
         with torch.no_grad():
             results = eval_fn(model)
         model.train()
-        if not isinstance(results, dict) or not all(isinstance(k, str) and isinstance(v, (int, float, torch.Tensor)) for k, v in results.items()):
-            raise ValueError(f"eval_fn must return a dict of metric name -> number, e.g. {{'accuracy': 0.93}}; got {type(results).__name__} {results!r:.80}")
+        if not isinstance(results, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float, torch.Tensor)) for k, v in results.items()
+        ):
+            raise ValueError(
+                f"eval_fn must return a dict of metric name -> number, e.g. {{'accuracy': 0.93}}; got {type(results).__name__} {results!r:.80}"
+            )
         history.eval_step.append(step)
         for name, value in results.items():
             history.metrics.setdefault(name, []).append(float(value))
@@ -293,7 +329,9 @@ def fit(
             first = history.best_step == 0
             if first or (value < history.best_value if minimize else value > history.best_value):
                 history.improved_step = step
-            if first or (value <= history.best_value if minimize else value >= history.best_value):  # a tie keeps the later step
+            if first or (
+                value <= history.best_value if minimize else value >= history.best_value
+            ):  # a tie keeps the later step
                 history.best_step, history.best_value = step, value
                 best_state.clear()
                 best_state.update({k: v.detach().clone() for k, v in model.state_dict().items()})
@@ -330,7 +368,9 @@ def fit(
             )
         loss, logs = _check_loss(loss_fn(model, batch))
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss.item()} at step {step + 1}; lower lr (now {lr}) or check the data")
+            raise FloatingPointError(
+                f"the loss became {loss.item()} at step {step + 1}; lower lr (now {lr}) or check the data"
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip is not None:
@@ -346,7 +386,10 @@ def fit(
         bar.set_postfix_str(f"loss={loss.item():.3f}", refresh=False)
         if eval_fn is not None and eval_every and step % eval_every == 0 and step < steps:
             evaluate(step)
-            if patience is not None and len(history.eval_step) - 1 - history.eval_step.index(history.improved_step) >= patience:
+            if (
+                patience is not None
+                and len(history.eval_step) - 1 - history.eval_step.index(history.improved_step) >= patience
+            ):
                 history.stopped_by_patience = True
                 break
         if max_seconds is not None and time.perf_counter() - start > max_seconds and step < steps:
@@ -359,6 +402,8 @@ def fit(
     bar.close()
     history.seconds = time.perf_counter() - start
     if history.stopped_early:
-        print(f"{desc}: stopped by the wall-time cap ({max_seconds:.0f} s) after {step} of {steps} steps; results differ from a full run")
+        print(
+            f"{desc}: stopped by the wall-time cap ({max_seconds:.0f} s) after {step} of {steps} steps; results differ from a full run"
+        )
     model.eval()
     return history

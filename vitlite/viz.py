@@ -6,9 +6,8 @@ figure shows it exactly once, and nothing piles up in memory across a long chapt
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
-
 import io
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import matplotlib.figure
 import numpy as np
@@ -20,7 +19,25 @@ if TYPE_CHECKING:
     from vitlite.data import ShapesDataset
     from vitlite.train import History
 
-__all__ = ["DPI", "Figure", "Diagram", "Box", "SCHEMATIC_COLORS", "plot_study_curves", "plot_seeds", "plot_query_slots", "figure", "to_image", "show_images", "heatmap", "overlay", "draw_boxes", "plot_history", "plot_losses", "show_scenes"]
+__all__ = [
+    "DPI",
+    "Figure",
+    "Diagram",
+    "Box",
+    "SCHEMATIC_COLORS",
+    "plot_study_curves",
+    "plot_seeds",
+    "plot_query_slots",
+    "figure",
+    "to_image",
+    "show_images",
+    "heatmap",
+    "overlay",
+    "draw_boxes",
+    "plot_history",
+    "plot_losses",
+    "show_scenes",
+]
 
 DPI = 72
 
@@ -33,10 +50,28 @@ class Figure(matplotlib.figure.Figure):
         self.savefig(buffer, format="png", dpi=DPI)
         return buffer.getvalue()
 
-SEG_COLORS = np.array([[0.12, 0.12, 0.12], [0.90, 0.30, 0.25], [0.25, 0.65, 0.95], [0.95, 0.80, 0.20], [0.45, 0.85, 0.35], [0.80, 0.45, 0.90], [0.95, 0.60, 0.20], [0.55, 0.55, 0.55]])
+
+SEG_COLORS = np.array(
+    [
+        [0.12, 0.12, 0.12],
+        [0.90, 0.30, 0.25],
+        [0.25, 0.65, 0.95],
+        [0.95, 0.80, 0.20],
+        [0.45, 0.85, 0.35],
+        [0.80, 0.45, 0.90],
+        [0.95, 0.60, 0.20],
+        [0.55, 0.55, 0.55],
+    ]
+)
 
 
-def figure(nrows: int = 1, ncols: int = 1, panel: tuple[float, float] = (3.0, 3.0), figsize: tuple[float, float] | None = None, **kwargs: Any) -> tuple[Figure, np.ndarray]:
+def figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    panel: tuple[float, float] = (3.0, 3.0),
+    figsize: tuple[float, float] | None = None,
+    **kwargs: Any,
+) -> tuple[Figure, np.ndarray]:
     """A figure with a grid of axes (always a 2-D array), sized per panel unless ``figsize`` is given."""
     figsize = figsize or (panel[0] * ncols, panel[1] * nrows)
     fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
@@ -55,7 +90,14 @@ def to_image(x: torch.Tensor | np.ndarray) -> np.ndarray:
     return np.clip(x, 0, 1) if x.ndim == 3 else x
 
 
-def show_images(images: Sequence[torch.Tensor] | torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8, panel: float = 1.6, cmap: str | None = None, suptitle: str | None = None) -> Figure:
+def show_images(
+    images: Sequence[torch.Tensor] | torch.Tensor,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    panel: float = 1.6,
+    cmap: str | None = None,
+    suptitle: str | None = None,
+) -> Figure:
     """A grid of images (RGB in [0, 1] or single-channel maps) with optional titles."""
     n = len(images)
     if n == 0:
@@ -74,7 +116,17 @@ def show_images(images: Sequence[torch.Tensor] | torch.Tensor, titles: Sequence[
     return fig
 
 
-def heatmap(ax: Axes, matrix: torch.Tensor | np.ndarray, title: str | None = None, annotate: bool = False, fmt: str = "{:.2f}", cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None, colorbar: bool = False) -> Axes:
+def heatmap(
+    ax: Axes,
+    matrix: torch.Tensor | np.ndarray,
+    title: str | None = None,
+    annotate: bool = False,
+    fmt: str = "{:.2f}",
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = False,
+) -> Axes:
     """Draw a 2-D array on ``ax``, optionally writing each value in its cell."""
     m = matrix.detach().float().cpu().numpy() if isinstance(matrix, torch.Tensor) else np.asarray(matrix)
     im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
@@ -92,7 +144,14 @@ def heatmap(ax: Axes, matrix: torch.Tensor | np.ndarray, title: str | None = Non
     return ax
 
 
-def overlay(ax: Axes, image: torch.Tensor, heat: torch.Tensor, alpha: float = 0.6, cmap: str = "inferno", title: str | None = None) -> Axes:
+def overlay(
+    ax: Axes,
+    image: torch.Tensor,
+    heat: torch.Tensor,
+    alpha: float = 0.6,
+    cmap: str = "inferno",
+    title: str | None = None,
+) -> Axes:
     """An image with a heat map (any resolution, stretched to the image) laid over it."""
     img = to_image(image)
     h, w = img.shape[:2]
@@ -105,7 +164,15 @@ def overlay(ax: Axes, image: torch.Tensor, heat: torch.Tensor, alpha: float = 0.
     return ax
 
 
-def draw_boxes(ax: Axes, boxes: torch.Tensor, labels: Iterable[int] | None = None, classes: Sequence[str] | None = None, size: int | None = None, color: str = "white", scores: Iterable[float] | None = None) -> Axes:
+def draw_boxes(
+    ax: Axes,
+    boxes: torch.Tensor,
+    labels: Iterable[int] | None = None,
+    classes: Sequence[str] | None = None,
+    size: int | None = None,
+    color: str = "white",
+    scores: Iterable[float] | None = None,
+) -> Axes:
     """Outline normalised cxcywh ``boxes`` on an image of ``size`` pixels (the axes' image size by default)."""
     if size is None:
         size = int(round(ax.get_xlim()[1] - ax.get_xlim()[0]))
@@ -180,7 +247,13 @@ def show_scenes(dataset: "ShapesDataset", n: int = 6) -> Figure:
     return fig
 
 
-def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: dict[str, str] | None = None, title: str | None = None, also: Sequence[str] = ()) -> Figure:
+def plot_study_curves(
+    records: Sequence[dict[str, Any]],
+    metric: str,
+    labels: dict[str, str] | None = None,
+    title: str | None = None,
+    also: Sequence[str] = (),
+) -> Figure:
     """A study's full training curves: smoothed loss and the validation ``metric`` against steps, one
     colour per arm, one line per seed, the best validation step of each run marked; ``also`` adds a
     panel per further validation metric (e.g. AP by object size)."""
@@ -188,19 +261,47 @@ def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: di
     arms = list(dict.fromkeys(r["label"] for r in records))
     for name in also:
         if any(name not in r["history"]["metrics"] for r in records):
-            raise ValueError(f"metric {name!r} is not in every record's history; they have {sorted(records[0]['history']['metrics'])}")
+            raise ValueError(
+                f"metric {name!r} is not in every record's history; they have {sorted(records[0]['history']['metrics'])}"
+            )
     fig, axes = figure(1, 2 + len(also), panel=(4.6 if not also else 3.4, 3.1))
     for color, arm in enumerate(arms):
         for i, record in enumerate(r for r in records if r["label"] == arm):
             history = record["history"]
             name = labels.get(arm, arm) if i == 0 else None
             axes[0, 0].plot(history["step"], history["loss"], color=f"C{color}", linewidth=0.9, alpha=0.8, label=name)
-            axes[0, 1].plot(history["eval_step"], history["metrics"][metric], color=f"C{color}", linewidth=0.9, alpha=0.8, marker=".", markersize=3, label=name)
-            best = history["eval_step"].index(record["best_step"]) if record["best_step"] in history["eval_step"] else None
+            axes[0, 1].plot(
+                history["eval_step"],
+                history["metrics"][metric],
+                color=f"C{color}",
+                linewidth=0.9,
+                alpha=0.8,
+                marker=".",
+                markersize=3,
+                label=name,
+            )
+            best = (
+                history["eval_step"].index(record["best_step"]) if record["best_step"] in history["eval_step"] else None
+            )
             if best is not None:
-                axes[0, 1].plot(record["best_step"], history["metrics"][metric][best], "o", color=f"C{color}", markersize=5, markerfacecolor="none")
+                axes[0, 1].plot(
+                    record["best_step"],
+                    history["metrics"][metric][best],
+                    "o",
+                    color=f"C{color}",
+                    markersize=5,
+                    markerfacecolor="none",
+                )
             for k, name in enumerate(also, start=2):
-                axes[0, k].plot(history["eval_step"], history["metrics"][name], color=f"C{color}", linewidth=0.9, alpha=0.8, marker=".", markersize=3)
+                axes[0, k].plot(
+                    history["eval_step"],
+                    history["metrics"][name],
+                    color=f"C{color}",
+                    linewidth=0.9,
+                    alpha=0.8,
+                    marker=".",
+                    markersize=3,
+                )
     axes[0, 0].set_ylabel("training loss (smoothed)")
     axes[0, 1].set_ylabel(f"validation {metric}")
     for k, name in enumerate(also, start=2):
@@ -214,21 +315,38 @@ def plot_study_curves(records: Sequence[dict[str, Any]], metric: str, labels: di
     return fig
 
 
-def plot_seeds(ax: Axes, summary: dict[str, dict[str, Any]], labels: dict[str, str] | None = None, ylabel: str = "", colors: Sequence[str] | None = None) -> Axes:
+def plot_seeds(
+    ax: Axes,
+    summary: dict[str, dict[str, Any]],
+    labels: dict[str, str] | None = None,
+    ylabel: str = "",
+    colors: Sequence[str] | None = None,
+) -> Axes:
     """Every seed's score as a dot and the mean as a bar, one column per arm (from :func:`vitlite.recipes.summarize`)."""
     labels = labels or {}
     for i, (arm, entry) in enumerate(summary.items()):
         color = colors[i] if colors else f"C{i}"
         ax.bar(i, entry["mean"], color=color, alpha=0.35, width=0.6)
         ax.errorbar(i, entry["mean"], yerr=entry["std"], color="black", capsize=3, linewidth=1)
-        ax.scatter([i] * len(entry["values"]), entry["values"], color=color, edgecolor="black", linewidth=0.5, zorder=3, s=18)
-        ax.annotate(f"{entry['mean']:.3f}", (i, entry["mean"] + entry["std"]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7)
+        ax.scatter(
+            [i] * len(entry["values"]), entry["values"], color=color, edgecolor="black", linewidth=0.5, zorder=3, s=18
+        )
+        ax.annotate(
+            f"{entry['mean']:.3f}",
+            (i, entry["mean"] + entry["std"]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+        )
     ax.set_xticks(range(len(summary)), [labels.get(a, a) for a in summary], fontsize=8)
     ax.set_ylabel(ylabel)
     return ax
 
 
-def plot_query_slots(boxes: torch.Tensor, objectness: torch.Tensor, threshold: float = 0.5, ncols: int = 5, panel: float = 1.8) -> Figure:
+def plot_query_slots(
+    boxes: torch.Tensor, objectness: torch.Tensor, threshold: float = 0.5, ncols: int = 5, panel: float = 1.8
+) -> Figure:
     """The paper's Figure 7: for each object query, the centres of the boxes it predicts over a set of
     images (objectness above ``threshold``), coloured by the box's area, on a unit square (the image)."""
     q = boxes.shape[0]
@@ -245,7 +363,9 @@ def plot_query_slots(boxes: torch.Tensor, objectness: torch.Tensor, threshold: f
             ax.axis("off")
             continue
         keep = objectness[i] > threshold
-        sc = ax.scatter(boxes[i, keep, 0], boxes[i, keep, 1], c=area[i, keep], s=6, cmap="viridis", vmin=0, vmax=float(area.max()))
+        sc = ax.scatter(
+            boxes[i, keep, 0], boxes[i, keep, 1], c=area[i, keep], s=6, cmap="viridis", vmin=0, vmax=float(area.max())
+        )
         ax.set_title(f"query {i}: {int(keep.sum())} boxes", fontsize=7)
     if sc is not None:
         fig.colorbar(sc, ax=axes, fraction=0.03, label="box area (fraction of the image)")
@@ -328,7 +448,17 @@ class Diagram:
     def figure(self) -> Figure:
         return self.fig
 
-    def box(self, x: float, y: float, text: str, kind: str = "conv", w: float = 1.6, h: float = 0.8, note: str | None = None, fontsize: float = 8.5) -> Box:
+    def box(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        kind: str = "conv",
+        w: float = 1.6,
+        h: float = 0.8,
+        note: str | None = None,
+        fontsize: float = 8.5,
+    ) -> Box:
         """A block centred at (x, y); ``note`` is written under it in small grey type (a shape or a count)."""
         from matplotlib.patches import FancyBboxPatch
 
@@ -336,7 +466,15 @@ class Diagram:
             raise ValueError(f"kind must be one of {sorted(SCHEMATIC_COLORS)}, got {kind!r}")
         if kind not in self.kinds:
             self.kinds.append(kind)
-        patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.12", facecolor=SCHEMATIC_COLORS[kind], edgecolor="#444444", linewidth=1.0)
+        patch = FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle="round,pad=0.02,rounding_size=0.12",
+            facecolor=SCHEMATIC_COLORS[kind],
+            edgecolor="#444444",
+            linewidth=1.0,
+        )
         self.ax.add_patch(patch)
         self.ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color="#111111")
         if note:
@@ -351,20 +489,41 @@ class Diagram:
         self.ax.text(x, y, symbol, ha="center", va="center", fontsize=9, color="#111111")
         return Box(x, y, 2 * r, 2 * r)
 
-    def arrow(self, a: Box | tuple[float, float], b: Box | tuple[float, float], label: str | None = None, label_pos: str = "above") -> None:
+    def arrow(
+        self,
+        a: Box | tuple[float, float],
+        b: Box | tuple[float, float],
+        label: str | None = None,
+        label_pos: str = "above",
+    ) -> None:
         """An arrow from ``a`` to ``b`` (right side to left side when b is to the right, else bottom to top),
         labelled at its middle, typically with the tensor shape that flows along it."""
         start, end = self._ends(a, b)
-        self.ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
+        self.ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0),
+        )
         if label:
             mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
             horizontal = abs(end[0] - start[0]) >= abs(end[1] - start[1])
             if horizontal:
-                self.ax.text(mx, my + (0.1 if label_pos == "above" else -0.1), label, ha="center", va="bottom" if label_pos == "above" else "top", fontsize=7, color="#1f4e79")
+                self.ax.text(
+                    mx,
+                    my + (0.1 if label_pos == "above" else -0.1),
+                    label,
+                    ha="center",
+                    va="bottom" if label_pos == "above" else "top",
+                    fontsize=7,
+                    color="#1f4e79",
+                )
             else:
                 self.ax.text(mx + 0.1, my, label, ha="left", va="center", fontsize=7, color="#1f4e79")
 
-    def skip(self, a: Box, b: Box, label: str | None = None, height: float = 0.7, below: bool = False, label_at: float = 0.5) -> None:
+    def skip(
+        self, a: Box, b: Box, label: str | None = None, height: float = 0.7, below: bool = False, label_at: float = 0.5
+    ) -> None:
         """A bracket-shaped arrow over (or under) the blocks between ``a`` and ``b``: a skip connection,
         labelled at the fraction ``label_at`` of its length."""
         sign = -1 if below else 1
@@ -372,11 +531,33 @@ class Diagram:
         end = b.bottom if below else b.top
         level = (min(start[1], end[1]) if below else max(start[1], end[1])) + sign * height
         self.ax.plot([start[0], start[0], end[0]], [start[1], level, level], color="#333333", linewidth=1.0)
-        self.ax.annotate("", xy=end, xytext=(end[0], level), arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0))
+        self.ax.annotate(
+            "",
+            xy=end,
+            xytext=(end[0], level),
+            arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=1.0, shrinkA=0, shrinkB=0),
+        )
         if label:
-            self.ax.text(start[0] + label_at * (end[0] - start[0]), level + sign * 0.08, label, ha="center", va="bottom" if not below else "top", fontsize=7, color="#1f4e79")
+            self.ax.text(
+                start[0] + label_at * (end[0] - start[0]),
+                level + sign * 0.08,
+                label,
+                ha="center",
+                va="bottom" if not below else "top",
+                fontsize=7,
+                color="#1f4e79",
+            )
 
-    def flow(self, items: Sequence[tuple[str, str] | tuple[str, str, str | None]], x0: float, y: float, gap: float = 0.7, w: float = 1.6, h: float = 0.8, shapes: Sequence[str | None] | None = None) -> list[Box]:
+    def flow(
+        self,
+        items: Sequence[tuple[str, str] | tuple[str, str, str | None]],
+        x0: float,
+        y: float,
+        gap: float = 0.7,
+        w: float = 1.6,
+        h: float = 0.8,
+        shapes: Sequence[str | None] | None = None,
+    ) -> list[Box]:
         """Blocks ``(text, kind[, note])`` in a row from ``x0``, joined by arrows labelled with ``shapes``
         (one per arrow, i.e. one fewer than blocks)."""
         boxes = []
@@ -391,12 +572,25 @@ class Diagram:
         """A legend of the block kinds used so far."""
         from matplotlib.patches import Patch
 
-        handles = [Patch(facecolor=SCHEMATIC_COLORS[k], edgecolor="#444444", label=SCHEMATIC_LABELS[k]) for k in self.kinds if k != "input"]
+        handles = [
+            Patch(facecolor=SCHEMATIC_COLORS[k], edgecolor="#444444", label=SCHEMATIC_LABELS[k])
+            for k in self.kinds
+            if k != "input"
+        ]
         if handles:
-            self.ax.legend(handles=handles, loc=loc, ncol=ncol or len(handles), fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02) if loc == "lower center" else None)
+            self.ax.legend(
+                handles=handles,
+                loc=loc,
+                ncol=ncol or len(handles),
+                fontsize=7,
+                frameon=False,
+                bbox_to_anchor=(0.5, -0.02) if loc == "lower center" else None,
+            )
 
     @staticmethod
-    def _ends(a: Box | tuple[float, float], b: Box | tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    def _ends(
+        a: Box | tuple[float, float], b: Box | tuple[float, float]
+    ) -> tuple[tuple[float, float], tuple[float, float]]:
         if not isinstance(a, Box) or not isinstance(b, Box):
             pa = a if not isinstance(a, Box) else (a.x, a.y)
             pb = b if not isinstance(b, Box) else (b.x, b.y)

@@ -34,7 +34,9 @@ def create_model(name: str, *, device: str | torch.device | None = None, **overr
     ``device="meta"`` creates parameters without storage (count them, inspect shapes).
     """
     if not isinstance(name, str):
-        raise TypeError(f"create_model needs a model name, a string such as 'vit_tiny_shapes'; got {name!r} (vitlite.list_models() lists them all)")
+        raise TypeError(
+            f"create_model needs a model name, a string such as 'vit_tiny_shapes'; got {name!r} (vitlite.list_models() lists them all)"
+        )
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -49,10 +51,16 @@ def create_model(name: str, *, device: str | torch.device | None = None, **overr
         if match is None:
             raise
         with torch.device("meta"):
-            settings = sorted(p for p in inspect.signature(type(_MODELS[name]()).__init__).parameters if p not in ("self", "args", "kwargs"))
+            settings = sorted(
+                p
+                for p in inspect.signature(type(_MODELS[name]()).__init__).parameters
+                if p not in ("self", "args", "kwargs")
+            )
         close = difflib.get_close_matches(match.group(1), settings, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        raise ValueError(f"{name} has no setting {match.group(1)!r}{hint} (its settings: {', '.join(settings)})") from None
+        raise ValueError(
+            f"{name} has no setting {match.group(1)!r}{hint} (its settings: {', '.join(settings)})"
+        ) from None
 
 
 def list_models(pattern: str = "*") -> list[str]:
@@ -60,4 +68,18 @@ def list_models(pattern: str = "*") -> list[str]:
     return sorted(n for n in _MODELS if fnmatch.fnmatch(n, pattern))
 
 
-from vitlite.models import attnconv, dense, detr, dino, dpt, mobilevit, mobilevitv2, permuted, resnet, setr, swin, t2t, vit  # noqa: E402,F401  (registers their models)
+from vitlite.models import (  # noqa: E402,F401  (registers their models)
+    attnconv,
+    dense,
+    detr,
+    dino,
+    dpt,
+    mobilevit,
+    mobilevitv2,
+    permuted,
+    resnet,
+    setr,
+    swin,
+    t2t,
+    vit,
+)

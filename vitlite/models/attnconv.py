@@ -26,7 +26,18 @@ from torch import nn
 from vitlite.layers import RecordsAttention, check_image, check_num_classes, square_size
 from vitlite.models import register_model
 
-__all__ = ["relative_offsets", "conv_shifts", "QuadraticAttention", "head_attention_map", "effective_weights", "centered_maps", "window_mass", "attention_from_conv", "AttnConvNet", "PixelAttentionNet"]
+__all__ = [
+    "relative_offsets",
+    "conv_shifts",
+    "QuadraticAttention",
+    "head_attention_map",
+    "effective_weights",
+    "centered_maps",
+    "window_mass",
+    "attention_from_conv",
+    "AttnConvNet",
+    "PixelAttentionNet",
+]
 
 
 def relative_offsets(query_hw: tuple[int, int], key_hw: tuple[int, int], padding: int = 0) -> torch.Tensor:
@@ -71,7 +82,16 @@ class QuadraticAttention(RecordsAttention, nn.Module):
         shift_std: heads start at shifts drawn from N(0, shift_std^2) (0: all at the query).
     """
 
-    def __init__(self, dim: int, num_heads: int = 9, out_dim: int | None = None, padding: int = 0, alpha: float = 1.0, shift_std: float = 2.0, bias: bool = True):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int = 9,
+        out_dim: int | None = None,
+        padding: int = 0,
+        alpha: float = 1.0,
+        shift_std: float = 2.0,
+        bias: bool = True,
+    ):
         super().__init__()
         self.dim, self.num_heads, self.padding = dim, num_heads, padding
         self.out_dim = out_dim or dim
@@ -156,7 +176,9 @@ def window_mass(layer: QuadraticAttention, radius: int = 1, grid: int = 21) -> t
 
 
 @torch.no_grad()
-def attention_from_conv(weight: torch.Tensor, bias: torch.Tensor | None = None, alpha: float = 20.0, padding: int | None = None) -> QuadraticAttention:
+def attention_from_conv(
+    weight: torch.Tensor, bias: torch.Tensor | None = None, alpha: float = 20.0, padding: int | None = None
+) -> QuadraticAttention:
     """Cordonnier et al.'s construction: a QuadraticAttention layer that approximates
     ``F.conv2d(x, weight, bias, padding=k//2)``, the better the larger ``alpha``.
 
@@ -166,7 +188,9 @@ def attention_from_conv(weight: torch.Tensor, bias: torch.Tensor | None = None, 
     if kh != kw or kh % 2 == 0:
         raise ValueError(f"the construction needs an odd square kernel, got {kh}x{kw}")
     padding = kh // 2 if padding is None else padding
-    layer = QuadraticAttention(in_ch, num_heads=kh * kw, out_dim=out_ch, padding=padding, alpha=alpha, shift_std=0.0, bias=bias is not None)
+    layer = QuadraticAttention(
+        in_ch, num_heads=kh * kw, out_dim=out_ch, padding=padding, alpha=alpha, shift_std=0.0, bias=bias is not None
+    )
     layer = layer.to(dtype=weight.dtype, device=weight.device)
     layer.shift.copy_(conv_shifts(kh))
     taps = rearrange(weight, "o c i j -> o (i j) c")  # head index = tap index in reading order
@@ -180,7 +204,15 @@ class AttnConvLayer(nn.Module):
     """One BERT-style (post-norm) layer with quadratic attention, as in the paper's code:
     x = LN(x + Dense(Attn(x))), then x = LN(x + FFN(x))."""
 
-    def __init__(self, dim: int, num_heads: int, mlp_hidden: int, dropout: float = 0.1, eps: float = 1e-12, shift_std: float = 2.0):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        mlp_hidden: int,
+        dropout: float = 0.1,
+        eps: float = 1e-12,
+        shift_std: float = 2.0,
+    ):
         super().__init__()
         self.attn = QuadraticAttention(dim, num_heads, shift_std=shift_std)
         self.dense = nn.Linear(dim, dim)  # the official code applies one more linear map after the heads' projection
@@ -200,7 +232,19 @@ class AttnConvLayer(nn.Module):
 class AttnConvNet(nn.Module):
     """An attention-only image classifier whose attention knows only relative position."""
 
-    def __init__(self, img_size: int = 32, in_chans: int = 3, num_classes: int = 10, dim: int = 400, depth: int = 6, num_heads: int = 9, mlp_hidden: int = 512, pool: int = 2, dropout: float = 0.1, shift_std: float = 2.0):
+    def __init__(
+        self,
+        img_size: int = 32,
+        in_chans: int = 3,
+        num_classes: int = 10,
+        dim: int = 400,
+        depth: int = 6,
+        num_heads: int = 9,
+        mlp_hidden: int = 512,
+        pool: int = 2,
+        dropout: float = 0.1,
+        shift_std: float = 2.0,
+    ):
         super().__init__()
         img_size = square_size(img_size, "AttnConvNet")
         if check_num_classes(num_classes) == 0:
@@ -209,7 +253,9 @@ class AttnConvNet(nn.Module):
         if img_size % pool:
             raise ValueError(f"img_size {img_size} must be divisible by pool {pool}")
         self.embed = nn.Linear(in_chans * pool * pool, dim)  # each pool x pool block of pixels becomes a token
-        self.layers = nn.ModuleList([AttnConvLayer(dim, num_heads, mlp_hidden, dropout, shift_std=shift_std) for _ in range(depth)])
+        self.layers = nn.ModuleList(
+            [AttnConvLayer(dim, num_heads, mlp_hidden, dropout, shift_std=shift_std) for _ in range(depth)]
+        )
         self.head = nn.Linear(dim, num_classes)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -227,7 +273,9 @@ class AttnConvNet(nn.Module):
 @register_model
 def attnconv_quadratic_cifar10(**overrides) -> AttnConvNet:
     """The paper's 'SA quadratic embedding' model on CIFAR-10 (Table 1): 6 layers, 9 heads, width 400."""
-    return AttnConvNet(**{**dict(img_size=32, num_classes=10, dim=400, depth=6, num_heads=9, mlp_hidden=512, pool=2), **overrides})
+    return AttnConvNet(
+        **{**dict(img_size=32, num_classes=10, dim=400, depth=6, num_heads=9, mlp_hidden=512, pool=2), **overrides}
+    )
 
 
 class PixelAttentionNet(nn.Module):
@@ -237,9 +285,20 @@ class PixelAttentionNet(nn.Module):
     find, by gradient descent alone, where to look to outline the objects in a scene.
     """
 
-    def __init__(self, in_chans: int = 3, num_heads: int = 9, hidden: int = 32, num_outputs: int = 1, padding: int = 3, alpha: float = 1.0, shift_std: float = 2.0):
+    def __init__(
+        self,
+        in_chans: int = 3,
+        num_heads: int = 9,
+        hidden: int = 32,
+        num_outputs: int = 1,
+        padding: int = 3,
+        alpha: float = 1.0,
+        shift_std: float = 2.0,
+    ):
         super().__init__()
-        self.attn = QuadraticAttention(in_chans, num_heads, out_dim=hidden, padding=padding, alpha=alpha, shift_std=shift_std)
+        self.attn = QuadraticAttention(
+            in_chans, num_heads, out_dim=hidden, padding=padding, alpha=alpha, shift_std=shift_std
+        )
         self.act = nn.ReLU()
         self.readout = nn.Conv2d(hidden, num_outputs, kernel_size=1)
 

@@ -67,7 +67,11 @@ class _Bottleneck(nn.Module):
         mid = max(8, int(cout * 0.25 + 4) // 8 * 8)  # a quarter of the width, rounded to a multiple of 8 ...
         if mid < 0.9 * cout * 0.25:  # ... but never more than 10% below it
             mid += 8
-        self.downsample = nn.Sequential(StdConv2d(cin, cout, 1, stride), _GroupNormAct(cout, act=False, groups=groups)) if first else None
+        self.downsample = (
+            nn.Sequential(StdConv2d(cin, cout, 1, stride), _GroupNormAct(cout, act=False, groups=groups))
+            if first
+            else None
+        )
         self.conv1, self.norm1 = StdConv2d(cin, mid, 1), _GroupNormAct(mid, groups=groups)
         self.conv2, self.norm2 = StdConv2d(mid, mid, 3, stride), _GroupNormAct(mid, groups=groups)
         self.conv3, self.norm3 = StdConv2d(mid, cout, 1), _GroupNormAct(cout, act=False, groups=groups)
@@ -85,7 +89,14 @@ class BiTBackbone(nn.Module):
     then bottleneck stages (the first keeps the stride, the others halve it). ``forward`` returns every
     stage's map. DPT-Hybrid uses three stages of 3, 4 and 9 blocks (256, 512, 1,024 channels; stride 16)."""
 
-    def __init__(self, depths: tuple[int, ...] = (3, 4, 9), channels: tuple[int, ...] = (256, 512, 1024), stem_width: int = 64, groups: int = 32, in_chans: int = 3):
+    def __init__(
+        self,
+        depths: tuple[int, ...] = (3, 4, 9),
+        channels: tuple[int, ...] = (256, 512, 1024),
+        stem_width: int = 64,
+        groups: int = 32,
+        in_chans: int = 3,
+    ):
         super().__init__()
         if len(depths) != len(channels):
             raise ValueError(f"depths and channels need one entry per stage, got {len(depths)} and {len(channels)}")
@@ -94,7 +105,14 @@ class BiTBackbone(nn.Module):
         stages, cin = [], stem_width
         for i, (n, cout) in enumerate(zip(depths, channels)):
             stride = 1 if i == 0 else 2
-            stages.append(nn.Sequential(*[_Bottleneck(cin if j == 0 else cout, cout, stride if j == 0 else 1, first=j == 0, groups=groups) for j in range(n)]))
+            stages.append(
+                nn.Sequential(
+                    *[
+                        _Bottleneck(cin if j == 0 else cout, cout, stride if j == 0 else 1, first=j == 0, groups=groups)
+                        for j in range(n)
+                    ]
+                )
+            )
             cin = cout
         self.stages = nn.ModuleList(stages)
 

@@ -10,7 +10,6 @@ step DETR's set prediction does away with.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -24,7 +23,9 @@ from vitlite.models.resnet import ResNetBackbone
 __all__ = ["DenseDetector", "sigmoid_focal_loss"]
 
 
-def sigmoid_focal_loss(logits: torch.Tensor, targets: torch.Tensor, alpha: float = 0.25, gamma: float = 2.0) -> torch.Tensor:
+def sigmoid_focal_loss(
+    logits: torch.Tensor, targets: torch.Tensor, alpha: float = 0.25, gamma: float = 2.0
+) -> torch.Tensor:
     """Focal loss (Lin et al., ICCV 2017), summed: binary cross-entropy scaled down where it is already small."""
     p = logits.sigmoid()
     ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
@@ -42,7 +43,16 @@ class DenseDetector(nn.Module):
     with NMS.
     """
 
-    def __init__(self, backbone: ResNetBackbone, num_classes: int = 5, width: int = 96, tower: int = 2, score_threshold: float = 0.05, nms_iou: float = 0.6, max_detections: int = 100):
+    def __init__(
+        self,
+        backbone: ResNetBackbone,
+        num_classes: int = 5,
+        width: int = 96,
+        tower: int = 2,
+        score_threshold: float = 0.05,
+        nms_iou: float = 0.6,
+        max_detections: int = 100,
+    ):
         super().__init__()
         if check_num_classes(num_classes) < 1:
             raise ValueError("the detector needs num_classes >= 1")
@@ -67,9 +77,15 @@ class DenseDetector(nn.Module):
         feature = self.backbone(images)[-1]
         b, _, h, w = feature.shape
         cls, box = self.cls_tower(feature), self.box_tower(feature)
-        ys, xs = torch.meshgrid((torch.arange(h, device=images.device) + 0.5) / h, (torch.arange(w, device=images.device) + 0.5) / w, indexing="ij")
+        ys, xs = torch.meshgrid(
+            (torch.arange(h, device=images.device) + 0.5) / h,
+            (torch.arange(w, device=images.device) + 0.5) / w,
+            indexing="ij",
+        )
         centres = torch.stack([xs, ys], -1).reshape(1, h * w, 2)
-        ltrb = F.relu(self.box_out(box)).flatten(2).transpose(1, 2) * torch.tensor([1 / w, 1 / h, 1 / w, 1 / h], device=images.device)
+        ltrb = F.relu(self.box_out(box)).flatten(2).transpose(1, 2) * torch.tensor(
+            [1 / w, 1 / h, 1 / w, 1 / h], device=images.device
+        )
         xyxy = torch.cat([centres - ltrb[..., :2], centres + ltrb[..., 2:]], -1)
         return {
             "logits": self.cls_out(cls).flatten(2).transpose(1, 2),
@@ -78,7 +94,9 @@ class DenseDetector(nn.Module):
             "centres": centres.expand(b, -1, -1),
         }
 
-    def loss(self, outputs: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self, outputs: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """Focal loss on the class scores of every cell; GIoU on the boxes and BCE on the centerness of the positive cells."""
         logits, boxes, centres = outputs["logits"], outputs["boxes"], outputs["centres"]
         cls_target = torch.zeros_like(logits)
@@ -88,9 +106,9 @@ class DenseDetector(nn.Module):
                 continue
             gt = cxcywh_to_xyxy(t["boxes"])  # (M, 4)
             c = centres[i]  # (HW, 2)
-            l, top = c[:, None, 0] - gt[None, :, 0], c[:, None, 1] - gt[None, :, 1]
+            left, top = c[:, None, 0] - gt[None, :, 0], c[:, None, 1] - gt[None, :, 1]
             r, bottom = gt[None, :, 2] - c[:, None, 0], gt[None, :, 3] - c[:, None, 1]
-            inside = (torch.stack([l, top, r, bottom], -1).min(-1).values > 0)  # (HW, M)
+            inside = torch.stack([left, top, r, bottom], -1).min(-1).values > 0  # (HW, M)
             area = (t["boxes"][:, 2] * t["boxes"][:, 3])[None].expand_as(inside)
             area = torch.where(inside, area, torch.full_like(area, float("inf")))
             best_area, owner = area.min(1)
@@ -101,18 +119,32 @@ class DenseDetector(nn.Module):
             cls_target[i, cells, t["labels"][obj]] = 1.0
             pos_pred.append(boxes[i, cells])
             pos_box.append(t["boxes"][obj])
-            lr, tb = torch.stack([l[cells, obj], r[cells, obj]], -1), torch.stack([top[cells, obj], bottom[cells, obj]], -1)
-            pos_ctr_target.append(((lr.min(-1).values / lr.max(-1).values) * (tb.min(-1).values / tb.max(-1).values)).sqrt())
+            lr, tb = (
+                torch.stack([left[cells, obj], r[cells, obj]], -1),
+                torch.stack([top[cells, obj], bottom[cells, obj]], -1),
+            )
+            pos_ctr_target.append(
+                ((lr.min(-1).values / lr.max(-1).values) * (tb.min(-1).values / tb.max(-1).values)).sqrt()
+            )
             pos_ctr.append(outputs["centerness"][i, cells])
         num_pos = max(1, sum(len(p) for p in pos_pred))
         loss_cls = sigmoid_focal_loss(logits, cls_target) / num_pos
         if pos_pred:
-            pred, gt, ctr, ctr_t = torch.cat(pos_pred), torch.cat(pos_box), torch.cat(pos_ctr), torch.cat(pos_ctr_target)
+            pred, gt, ctr, ctr_t = (
+                torch.cat(pos_pred),
+                torch.cat(pos_box),
+                torch.cat(pos_ctr),
+                torch.cat(pos_ctr_target),
+            )
             loss_box = (1 - generalized_box_iou(cxcywh_to_xyxy(pred), cxcywh_to_xyxy(gt)).diag()).sum() / num_pos
             loss_ctr = F.binary_cross_entropy_with_logits(ctr, ctr_t, reduction="sum") / num_pos
         else:
             loss_box = loss_ctr = logits.sum() * 0
-        return loss_cls + 2.0 * loss_box + loss_ctr, {"cls": loss_cls.item(), "giou": loss_box.item(), "ctr": loss_ctr.item()}
+        return loss_cls + 2.0 * loss_box + loss_ctr, {
+            "cls": loss_cls.item(),
+            "giou": loss_box.item(),
+            "ctr": loss_ctr.item(),
+        }
 
     @torch.no_grad()
     def detect(self, outputs: dict[str, torch.Tensor], nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:

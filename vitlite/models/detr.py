@@ -30,10 +30,31 @@ from vitlite.matching import linear_sum_assignment
 from vitlite.models import register_model
 from vitlite.models.resnet import ResNetBackbone, resnet50_backbone, resnet101_backbone
 
-__all__ = ["sine_position_encoding", "MultiheadAttention", "EncoderLayer", "DecoderLayer", "MLP", "DETR", "hungarian_match", "SetCriterion", "query_detections", "matching_costs", "cross_attention", "query_predictions", "small_backbone"]
+__all__ = [
+    "sine_position_encoding",
+    "MultiheadAttention",
+    "EncoderLayer",
+    "DecoderLayer",
+    "MLP",
+    "DETR",
+    "hungarian_match",
+    "SetCriterion",
+    "query_detections",
+    "matching_costs",
+    "cross_attention",
+    "query_predictions",
+    "small_backbone",
+]
 
 
-def sine_position_encoding(batch: int, height: int, width: int, num_pos_feats: int = 128, temperature: float = 10000.0, device: torch.device | str | None = None) -> torch.Tensor:
+def sine_position_encoding(
+    batch: int,
+    height: int,
+    width: int,
+    num_pos_feats: int = 128,
+    temperature: float = 10000.0,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """DETR's fixed 2-D encoding, (B, 2 * num_pos_feats, H, W): the first half encodes the row, the second
     the column. Positions are 1..H (and 1..W), divided by (H + 1e-6) and times 2π; frequency i uses
     T^(2 floor(i/2) / num_pos_feats), with sine on even and cosine on odd features."""
@@ -59,7 +80,9 @@ class MultiheadAttention(RecordsAttention, nn.Module):
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (nn.Linear(dim, dim) for _ in range(4))
         self.dropout = dropout
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, attn_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``attn_mask`` (Nq, Nk) bool: True where a query may *not* attend (the convention of DETR's code)."""
         b, nq, d = query.shape
         h = self.num_heads
@@ -67,7 +90,9 @@ class MultiheadAttention(RecordsAttention, nn.Module):
         k = self.k_proj(key).view(b, key.shape[1], h, d // h).transpose(1, 2)
         v = self.v_proj(value).view(b, value.shape[1], h, d // h).transpose(1, 2)
         if attn_mask is not None and (attn_mask.dtype != torch.bool or tuple(attn_mask.shape) != (nq, key.shape[1])):
-            raise ValueError(f"attn_mask must be a bool tensor of shape {(nq, key.shape[1])}, got {attn_mask.dtype} {tuple(attn_mask.shape)}")
+            raise ValueError(
+                f"attn_mask must be a bool tensor of shape {(nq, key.shape[1])}, got {attn_mask.dtype} {tuple(attn_mask.shape)}"
+            )
         if self._record is not None:
             scores = q @ k.transpose(-2, -1) * (d // h) ** -0.5
             if attn_mask is not None:
@@ -76,7 +101,13 @@ class MultiheadAttention(RecordsAttention, nn.Module):
             self._emit(attn)
             out = F.dropout(attn, self.dropout, self.training) @ v
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=None if attn_mask is None else ~attn_mask, dropout_p=self.dropout if self.training else 0.0)
+            out = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                attn_mask=None if attn_mask is None else ~attn_mask,
+                dropout_p=self.dropout if self.training else 0.0,
+            )
         return self.out_proj(out.transpose(1, 2).reshape(b, nq, d))
 
 
@@ -111,7 +142,9 @@ class DecoderLayer(nn.Module):
         self.norm3 = nn.LayerNorm(dim)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, tgt: torch.Tensor, memory: torch.Tensor, pos: torch.Tensor, query_pos: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, tgt: torch.Tensor, memory: torch.Tensor, pos: torch.Tensor, query_pos: torch.Tensor
+    ) -> torch.Tensor:
         qk = tgt + query_pos
         tgt = self.norm1(tgt + self.drop(self.self_attn(qk, qk, tgt)))
         tgt = self.norm2(tgt + self.drop(self.cross_attn(tgt + query_pos, memory + pos, memory)))
@@ -140,12 +173,30 @@ class DETR(nn.Module):
     decoder layer, when training with ``aux_loss`` (the default).
     """
 
-    def __init__(self, backbone: ResNetBackbone, num_classes: int = 91, dim: int = 256, num_heads: int = 8, enc_layers: int = 6, dec_layers: int = 6, ffn_dim: int = 2048, num_queries: int = 100, dropout: float = 0.1, aux_loss: bool = True, eos_coef: float = 0.1):
+    def __init__(
+        self,
+        backbone: ResNetBackbone,
+        num_classes: int = 91,
+        dim: int = 256,
+        num_heads: int = 8,
+        enc_layers: int = 6,
+        dec_layers: int = 6,
+        ffn_dim: int = 2048,
+        num_queries: int = 100,
+        dropout: float = 0.1,
+        aux_loss: bool = True,
+        eos_coef: float = 0.1,
+    ):
         super().__init__()
         if check_num_classes(num_classes) < 1:
             raise ValueError("DETR needs num_classes >= 1 (the 'no object' class is added on top)")
         check_heads(dim, num_heads)
-        self.backbone, self.num_classes, self.num_queries, self.aux_loss = backbone, num_classes, check_positive("num_queries", num_queries), aux_loss
+        self.backbone, self.num_classes, self.num_queries, self.aux_loss = (
+            backbone,
+            num_classes,
+            check_positive("num_queries", num_queries),
+            aux_loss,
+        )
         self.in_chans = backbone.in_chans
         self.input_proj = nn.Conv2d(backbone.channels[-1], dim, 1)
         self.query_embed = nn.Embedding(num_queries, dim)
@@ -186,7 +237,9 @@ class DETR(nn.Module):
             out["aux_outputs"] = preds[:-1]
         return out
 
-    def loss(self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """The set loss (:class:`SetCriterion`) of ``outputs`` against one target dict per image."""
         return self.criterion(outputs, targets)
 
@@ -198,7 +251,9 @@ class DETR(nn.Module):
         return query_detections(outputs["pred_boxes"], scores, labels, nms_iou)
 
 
-def query_detections(boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor, nms_iou: float | None = None) -> list[dict[str, torch.Tensor]]:
+def query_detections(
+    boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor, nms_iou: float | None = None
+) -> list[dict[str, torch.Tensor]]:
     """Per image, one detection per query (boxes (B, N, 4) cxcywh, scores and labels (B, N)), with
     class-wise NMS at ``nms_iou`` when it is given and below 1 (DETR's and DINO's ``detect``)."""
     from vitlite.boxes import nms
@@ -214,7 +269,14 @@ def query_detections(boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Te
 
 # ---------------------------------------------------------------------- matching and the set loss
 @torch.no_grad()
-def hungarian_match(logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, torch.Tensor], cost_class: float = 1.0, cost_bbox: float = 5.0, cost_giou: float = 2.0) -> tuple[torch.Tensor, torch.Tensor]:
+def hungarian_match(
+    logits: torch.Tensor,
+    boxes: torch.Tensor,
+    target: dict[str, torch.Tensor],
+    cost_class: float = 1.0,
+    cost_bbox: float = 5.0,
+    cost_giou: float = 2.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The one-to-one matching of one image's N predictions to its M objects of least total cost:
     cost_class * (-p(class)) + cost_bbox * L1(boxes) + cost_giou * (-GIoU). Returns (prediction
     indices, target indices), each of length M (or N if fewer)."""
@@ -233,7 +295,17 @@ class SetCriterion(nn.Module):
     ``eos_coef``), and L1 and GIoU losses on the matched boxes, normalised by the number of objects;
     the same at every decoder layer's auxiliary output. Calling it returns (loss, logs)."""
 
-    def __init__(self, num_classes: int, cost_class: float = 1.0, cost_bbox: float = 5.0, cost_giou: float = 2.0, eos_coef: float = 0.1, weight_ce: float = 1.0, weight_bbox: float = 5.0, weight_giou: float = 2.0):
+    def __init__(
+        self,
+        num_classes: int,
+        cost_class: float = 1.0,
+        cost_bbox: float = 5.0,
+        cost_giou: float = 2.0,
+        eos_coef: float = 0.1,
+        weight_ce: float = 1.0,
+        weight_bbox: float = 5.0,
+        weight_giou: float = 2.0,
+    ):
         super().__init__()
         self.num_classes, self.costs = num_classes, (cost_class, cost_bbox, cost_giou)
         self.weights = (weight_ce, weight_bbox, weight_giou)
@@ -241,10 +313,14 @@ class SetCriterion(nn.Module):
         empty[-1] = eos_coef
         self.register_buffer("empty_weight", empty)
 
-    def single(self, out: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def single(
+        self, out: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         logits, boxes = out["pred_logits"], out["pred_boxes"]
         if logits.shape[-1] != self.num_classes + 1:
-            raise ValueError(f"the model predicts {logits.shape[-1] - 1} classes but the loss was built for {self.num_classes}; use the same num_classes")
+            raise ValueError(
+                f"the model predicts {logits.shape[-1] - 1} classes but the loss was built for {self.num_classes}; use the same num_classes"
+            )
         matches = [hungarian_match(logits[i], boxes[i], t, *self.costs) for i, t in enumerate(targets)]
         classes = torch.full(logits.shape[:2], self.num_classes, dtype=torch.long, device=logits.device)
         for i, ((src, tgt), t) in enumerate(zip(matches, targets)):
@@ -254,11 +330,19 @@ class SetCriterion(nn.Module):
         src_boxes = torch.cat([boxes[i, src] for i, (src, _) in enumerate(matches)])
         tgt_boxes = torch.cat([t["boxes"][tgt] for (_, tgt), t in zip(matches, targets)])
         loss_bbox = F.l1_loss(src_boxes, tgt_boxes, reduction="sum") / num_boxes
-        loss_giou = (1 - generalized_box_iou(cxcywh_to_xyxy(src_boxes), cxcywh_to_xyxy(tgt_boxes)).diag()).sum() / num_boxes
+        loss_giou = (
+            1 - generalized_box_iou(cxcywh_to_xyxy(src_boxes), cxcywh_to_xyxy(tgt_boxes)).diag()
+        ).sum() / num_boxes
         wc, wb, wg = self.weights
-        return wc * loss_ce + wb * loss_bbox + wg * loss_giou, {"ce": loss_ce.item(), "l1": loss_bbox.item(), "giou": loss_giou.item()}
+        return wc * loss_ce + wb * loss_bbox + wg * loss_giou, {
+            "ce": loss_ce.item(),
+            "l1": loss_bbox.item(),
+            "giou": loss_giou.item(),
+        }
 
-    def forward(self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def forward(
+        self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         loss, logs = self.single(outputs, targets)
         for aux in outputs.get("aux_outputs", []):
             loss = loss + self.single(aux, targets)[0]
@@ -267,7 +351,14 @@ class SetCriterion(nn.Module):
 
 # ---------------------------------------------------------------------- looking inside
 @torch.no_grad()
-def matching_costs(logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, torch.Tensor], cost_class: float = 1.0, cost_bbox: float = 5.0, cost_giou: float = 2.0) -> dict[str, torch.Tensor]:
+def matching_costs(
+    logits: torch.Tensor,
+    boxes: torch.Tensor,
+    target: dict[str, torch.Tensor],
+    cost_class: float = 1.0,
+    cost_bbox: float = 5.0,
+    cost_giou: float = 2.0,
+) -> dict[str, torch.Tensor]:
     """The matching of one image, term by term: ``class``, ``l1`` and ``giou`` cost matrices (N, M),
     already weighted, their sum ``total``, and the assignment ``rows``, ``cols`` that minimises it.
     A weight of 0 switches a term off."""
@@ -283,7 +374,9 @@ def matching_costs(logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, 
 
 
 @torch.no_grad()
-def cross_attention(model: DETR, image: torch.Tensor, query: int, layer: int = -1) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def cross_attention(
+    model: DETR, image: torch.Tensor, query: int, layer: int = -1
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Where one object query looks: its cross-attention weights over the feature map (head mean) in a
     decoder layer, (h, w), and the model's outputs for the image."""
     from vitlite.layers import attention_maps
@@ -316,7 +409,11 @@ def query_predictions(model: DETR, images: torch.Tensor, batch_size: int = 128) 
         boxes.append(out["pred_boxes"])
         scores.append(1 - probs[..., -1])
         labels.append(label)
-    return {"boxes": torch.cat(boxes).transpose(0, 1), "object": torch.cat(scores).transpose(0, 1), "labels": torch.cat(labels).transpose(0, 1)}
+    return {
+        "boxes": torch.cat(boxes).transpose(0, 1),
+        "object": torch.cat(scores).transpose(0, 1),
+        "labels": torch.cat(labels).transpose(0, 1),
+    }
 
 
 # ---------------------------------------------------------------------- configurations
@@ -339,12 +436,22 @@ def detr_resnet101(**overrides) -> DETR:
 def small_backbone(channels: tuple[int, ...] = (32, 64, 128), strides: tuple[int, ...] = (1, 2, 2)) -> ResNetBackbone:
     """The course's detection backbone: a 3x3 stride-2 stem and three stages of basic blocks with batch
     norm, stride 8 (a 64x64 image becomes an 8x8 map)."""
-    return ResNetBackbone(layers=(1,) * len(channels), channels=channels, strides=strides, stem_width=channels[0], block="basic", norm="batch", stem="3x3")
+    return ResNetBackbone(
+        layers=(1,) * len(channels),
+        channels=channels,
+        strides=strides,
+        stem_width=channels[0],
+        block="basic",
+        norm="batch",
+        stem="3x3",
+    )
 
 
 @register_model
 def detr_tiny_shapes(**overrides) -> DETR:
     """Course size for 64x64 ShapesWorld detection: the small backbone, width 128, two encoder and two
     decoder layers, 10 queries, 5 classes."""
-    defaults = dict(num_classes=5, dim=128, num_heads=4, enc_layers=2, dec_layers=2, ffn_dim=256, num_queries=10, dropout=0.0)
+    defaults = dict(
+        num_classes=5, dim=128, num_heads=4, enc_layers=2, dec_layers=2, ffn_dim=256, num_queries=10, dropout=0.0
+    )
     return _detr(small_backbone(), {**defaults, **overrides})

@@ -65,7 +65,11 @@ class MSDeformableAttention(nn.Module):
 
     def __init__(self, dim: int = 256, num_heads: int = 8, num_levels: int = 4, num_points: int = 4):
         super().__init__()
-        self.num_heads, self.num_levels, self.num_points = check_heads(dim, num_heads), check_positive("num_levels", num_levels), check_positive("num_points", num_points)
+        self.num_heads, self.num_levels, self.num_points = (
+            check_heads(dim, num_heads),
+            check_positive("num_levels", num_levels),
+            check_positive("num_points", num_points),
+        )
         self.sampling_offsets = nn.Linear(dim, num_heads * num_levels * num_points * 2)
         self.attention_weights = nn.Linear(dim, num_heads * num_levels * num_points)
         self.value_proj = nn.Linear(dim, dim)
@@ -78,7 +82,11 @@ class MSDeformableAttention(nn.Module):
         nn.init.zeros_(self.sampling_offsets.weight)
         theta = torch.arange(self.num_heads, dtype=torch.float32) * (2 * math.pi / self.num_heads)
         grid = torch.stack([theta.cos(), theta.sin()], -1)
-        grid = (grid / grid.abs().max(-1, keepdim=True)[0]).view(self.num_heads, 1, 1, 2).repeat(1, self.num_levels, self.num_points, 1)
+        grid = (
+            (grid / grid.abs().max(-1, keepdim=True)[0])
+            .view(self.num_heads, 1, 1, 2)
+            .repeat(1, self.num_levels, self.num_points, 1)
+        )
         grid = grid * torch.arange(1, self.num_points + 1, dtype=torch.float32).view(1, 1, -1, 1)
         with torch.no_grad():
             self.sampling_offsets.bias.copy_(grid.flatten())
@@ -88,7 +96,9 @@ class MSDeformableAttention(nn.Module):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
 
-    def sampling(self, query: torch.Tensor, reference: torch.Tensor, spatial_shapes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def sampling(
+        self, query: torch.Tensor, reference: torch.Tensor, spatial_shapes: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Sampling locations (B, Q, heads, L, P, 2) in [0, 1] and weights (B, Q, heads, L, P)."""
         b, q, _ = query.shape
         h, lv, p = self.num_heads, self.num_levels, self.num_points
@@ -97,28 +107,49 @@ class MSDeformableAttention(nn.Module):
         offsets = self.sampling_offsets(query).view(b, q, h, lv, p, 2)
         weights = self.attention_weights(query).view(b, q, h, lv * p).softmax(-1).view(b, q, h, lv, p)
         if reference.shape[-1] == 2:  # offsets in pixels of each level
-            size = torch.stack([spatial_shapes[:, 1], spatial_shapes[:, 0]], -1).to(query.device, query.dtype)  # (L, 2): (W, H)
+            size = torch.stack([spatial_shapes[:, 1], spatial_shapes[:, 0]], -1).to(
+                query.device, query.dtype
+            )  # (L, 2): (W, H)
             locations = reference[:, :, None, :, None, :] + offsets / size[None, None, None, :, None, :]
         else:  # offsets in units of half the box, divided among the points
             locations = reference[:, :, None, :, None, :2] + offsets / p * reference[:, :, None, :, None, 2:] * 0.5
         return locations, weights
 
-    def forward(self, query: torch.Tensor, reference: torch.Tensor, value: torch.Tensor, spatial_shapes: torch.Tensor, padding_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        query: torch.Tensor,
+        reference: torch.Tensor,
+        value: torch.Tensor,
+        spatial_shapes: torch.Tensor,
+        padding_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         if len(spatial_shapes) != self.num_levels:
-            raise ValueError(f"this layer was built for {self.num_levels} levels, got spatial shapes for {len(spatial_shapes)}")
+            raise ValueError(
+                f"this layer was built for {self.num_levels} levels, got spatial shapes for {len(spatial_shapes)}"
+            )
         b, s, d = value.shape
         v = self.value_proj(value)
         if padding_mask is not None:
             v = v.masked_fill(padding_mask[..., None], 0.0)
         locations, weights = self.sampling(query, reference, spatial_shapes)
-        out = multi_scale_deformable_attention(v.view(b, s, self.num_heads, d // self.num_heads), spatial_shapes, locations, weights)
+        out = multi_scale_deformable_attention(
+            v.view(b, s, self.num_heads, d // self.num_heads), spatial_shapes, locations, weights
+        )
         return self.output_proj(out)
 
 
 class DeformableEncoderLayer(nn.Module):
     """x = LN(x + DeformAttn(x + pos, reference points, x)); x = LN(x + FFN(x)) (post-norm)."""
 
-    def __init__(self, dim: int = 256, num_heads: int = 8, ffn_dim: int = 2048, num_levels: int = 4, num_points: int = 4, dropout: float = 0.0):
+    def __init__(
+        self,
+        dim: int = 256,
+        num_heads: int = 8,
+        ffn_dim: int = 2048,
+        num_levels: int = 4,
+        num_points: int = 4,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.self_attn = MSDeformableAttention(dim, num_heads, num_levels, num_points)
         self.norm1 = nn.LayerNorm(dim)
@@ -126,7 +157,9 @@ class DeformableEncoderLayer(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, pos: torch.Tensor, reference: torch.Tensor, spatial_shapes: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, pos: torch.Tensor, reference: torch.Tensor, spatial_shapes: torch.Tensor
+    ) -> torch.Tensor:
         x = self.norm1(x + self.drop(self.self_attn(x + pos, reference, x, spatial_shapes)))
         return self.norm2(x + self.drop(self.ffn(x)))
 
@@ -135,7 +168,15 @@ class DeformableDecoderLayer(nn.Module):
     """Self-attention among the queries (positions on q and k; ``attn_mask`` keeps denoising groups
     apart), deformable cross-attention around each query's box, FFN; each followed by LN(x + ...)."""
 
-    def __init__(self, dim: int = 256, num_heads: int = 8, ffn_dim: int = 2048, num_levels: int = 4, num_points: int = 4, dropout: float = 0.0):
+    def __init__(
+        self,
+        dim: int = 256,
+        num_heads: int = 8,
+        ffn_dim: int = 2048,
+        num_levels: int = 4,
+        num_points: int = 4,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.self_attn = MultiheadAttention(dim, num_heads, dropout)
         self.norm2 = nn.LayerNorm(dim)
@@ -145,7 +186,15 @@ class DeformableDecoderLayer(nn.Module):
         self.norm3 = nn.LayerNorm(dim)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, tgt: torch.Tensor, query_pos: torch.Tensor, reference: torch.Tensor, memory: torch.Tensor, spatial_shapes: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        tgt: torch.Tensor,
+        query_pos: torch.Tensor,
+        reference: torch.Tensor,
+        memory: torch.Tensor,
+        spatial_shapes: torch.Tensor,
+        attn_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         qk = tgt + query_pos
         tgt = self.norm2(tgt + self.drop(self.self_attn(qk, qk, tgt, attn_mask=attn_mask)))
         tgt = self.norm1(tgt + self.drop(self.cross_attn(tgt + query_pos, reference, memory, spatial_shapes)))
@@ -170,7 +219,11 @@ def encoder_proposals(memory: torch.Tensor, spatial_shapes: torch.Tensor) -> tup
     +inf and their memory zeroed, so they are never selected. Returns (memory, proposals (B, S, 4))."""
     proposals = []
     for level, (h, w) in enumerate(spatial_shapes.tolist()):
-        ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=memory.device), torch.arange(w, dtype=torch.float32, device=memory.device), indexing="ij")
+        ys, xs = torch.meshgrid(
+            torch.arange(h, dtype=torch.float32, device=memory.device),
+            torch.arange(w, dtype=torch.float32, device=memory.device),
+            indexing="ij",
+        )
         centres = torch.stack([(xs + 0.5) / w, (ys + 0.5) / h], -1).view(-1, 2)
         proposals.append(torch.cat([centres, torch.full_like(centres, 0.05 * 2.0**level)], -1))
     boxes = torch.cat(proposals)[None].expand(memory.shape[0], -1, -1)
@@ -180,7 +233,14 @@ def encoder_proposals(memory: torch.Tensor, spatial_shapes: torch.Tensor) -> tup
 
 
 # ---------------------------------------------------------------------- contrastive denoising
-def denoising_queries(targets: list[dict[str, torch.Tensor]], num_classes: int, dn_number: int = 100, label_noise_ratio: float = 0.5, box_noise_scale: float = 1.0, generator: torch.Generator | None = None) -> dict[str, Any]:
+def denoising_queries(
+    targets: list[dict[str, torch.Tensor]],
+    num_classes: int,
+    dn_number: int = 100,
+    label_noise_ratio: float = 0.5,
+    box_noise_scale: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> dict[str, Any]:
     """The official recipe's noised ground truth, before embedding. With M = the most objects in an image
     of the batch, there are G = max(1, dn_number // M) groups of 2M queries: M positives (each object's
     box moved a little), then M negatives (moved more); images with fewer objects leave slots unused.
@@ -198,7 +258,15 @@ def denoising_queries(targets: list[dict[str, torch.Tensor]], num_classes: int, 
     device = targets[0]["boxes"].device if targets else torch.device("cpu")
     if max_objects == 0 or dn_number <= 0:
         empty = torch.zeros(batch, 0, dtype=torch.long, device=device)
-        return {"labels": empty, "boxes": torch.zeros(batch, 0, 4, device=device), "valid": empty.bool(), "positive": empty.bool(), "object": empty, "groups": 0, "group_size": 0}
+        return {
+            "labels": empty,
+            "boxes": torch.zeros(batch, 0, 4, device=device),
+            "valid": empty.bool(),
+            "positive": empty.bool(),
+            "object": empty,
+            "groups": 0,
+            "group_size": 0,
+        }
     groups = max(1, dn_number // max_objects)
     size = 2 * max_objects
     labels = torch.full((batch, groups * size), -1, dtype=torch.long, device=device)
@@ -227,10 +295,20 @@ def denoising_queries(targets: list[dict[str, torch.Tensor]], num_classes: int, 
         labels[b, slots], boxes[b, slots] = lab, box
         index[b, slots] = torch.arange(m, device=device).repeat(copies)
         positive[b, slots] = kind == 0
-    return {"labels": labels, "boxes": boxes, "valid": labels >= 0, "positive": positive, "object": index, "groups": groups, "group_size": size}
+    return {
+        "labels": labels,
+        "boxes": boxes,
+        "valid": labels >= 0,
+        "positive": positive,
+        "object": index,
+        "groups": groups,
+        "group_size": size,
+    }
 
 
-def denoising_attention_mask(groups: int, group_size: int, num_queries: int, device: torch.device | str | None = None) -> torch.Tensor:
+def denoising_attention_mask(
+    groups: int, group_size: int, num_queries: int, device: torch.device | str | None = None
+) -> torch.Tensor:
     """(D + N, D + N) with D = groups * group_size denoising queries first, True where attention is
     blocked: the N matching queries see no denoising query (they would read the answers); each
     denoising group sees itself and the matching queries, not the other groups."""
@@ -255,32 +333,67 @@ class DINO(nn.Module):
     ``dn_meta`` (the denoising queries' predictions and what they copy).
     """
 
-    def __init__(self, backbone: ResNetBackbone, num_classes: int = 91, dim: int = 256, num_heads: int = 8, enc_layers: int = 6, dec_layers: int = 6, ffn_dim: int = 2048,
-                 num_queries: int = 900, backbone_levels: tuple[int, ...] = (1, 2, 3), extra_levels: int = 1, num_points: int = 4, dropout: float = 0.0,
-                 dn_number: int = 100, label_noise_ratio: float = 0.5, box_noise_scale: float = 1.0,
-                 denoising: bool = True, look_forward_twice: bool = True, query_selection: str = "mixed", aux_loss: bool = True):
+    def __init__(
+        self,
+        backbone: ResNetBackbone,
+        num_classes: int = 91,
+        dim: int = 256,
+        num_heads: int = 8,
+        enc_layers: int = 6,
+        dec_layers: int = 6,
+        ffn_dim: int = 2048,
+        num_queries: int = 900,
+        backbone_levels: tuple[int, ...] = (1, 2, 3),
+        extra_levels: int = 1,
+        num_points: int = 4,
+        dropout: float = 0.0,
+        dn_number: int = 100,
+        label_noise_ratio: float = 0.5,
+        box_noise_scale: float = 1.0,
+        denoising: bool = True,
+        look_forward_twice: bool = True,
+        query_selection: str = "mixed",
+        aux_loss: bool = True,
+    ):
         super().__init__()
         check_num_classes(num_classes)
         check_heads(dim, num_heads)
         if query_selection not in ("mixed", "static"):
-            raise ValueError(f"query_selection must be 'mixed' (anchors from the encoder's top proposals) or 'static' (learned anchors), got {query_selection!r}")
+            raise ValueError(
+                f"query_selection must be 'mixed' (anchors from the encoder's top proposals) or 'static' (learned anchors), got {query_selection!r}"
+            )
         if not backbone_levels or any(not 0 <= i < len(backbone.channels) for i in backbone_levels):
-            raise ValueError(f"backbone_levels must pick stages of the backbone (0..{len(backbone.channels) - 1}), got {backbone_levels}")
+            raise ValueError(
+                f"backbone_levels must pick stages of the backbone (0..{len(backbone.channels) - 1}), got {backbone_levels}"
+            )
         groups = math.gcd(32, dim)
         self.backbone, self.backbone_levels, self.in_chans = backbone, tuple(backbone_levels), backbone.in_chans
         self.num_classes, self.num_queries, self.dim = num_classes, check_positive("num_queries", num_queries), dim
         self.num_levels = len(backbone_levels) + extra_levels
         self.dn_number, self.label_noise_ratio, self.box_noise_scale = dn_number, label_noise_ratio, box_noise_scale
-        self.denoising, self.look_forward_twice, self.query_selection, self.aux_loss = denoising, look_forward_twice, query_selection, aux_loss
-        proj = [nn.Sequential(nn.Conv2d(backbone.channels[i], dim, 1), nn.GroupNorm(groups, dim)) for i in backbone_levels]
+        self.denoising, self.look_forward_twice, self.query_selection, self.aux_loss = (
+            denoising,
+            look_forward_twice,
+            query_selection,
+            aux_loss,
+        )
+        proj = [
+            nn.Sequential(nn.Conv2d(backbone.channels[i], dim, 1), nn.GroupNorm(groups, dim)) for i in backbone_levels
+        ]
         in_ch = backbone.channels[backbone_levels[-1]]
         for _ in range(extra_levels):
             proj.append(nn.Sequential(nn.Conv2d(in_ch, dim, 3, stride=2, padding=1), nn.GroupNorm(groups, dim)))
             in_ch = dim
         self.input_proj = nn.ModuleList(proj)
         self.level_embed = nn.Parameter(torch.empty(self.num_levels, dim))
-        self.encoder = nn.ModuleList(DeformableEncoderLayer(dim, num_heads, ffn_dim, self.num_levels, num_points, dropout) for _ in range(enc_layers))
-        self.decoder = nn.ModuleList(DeformableDecoderLayer(dim, num_heads, ffn_dim, self.num_levels, num_points, dropout) for _ in range(dec_layers))
+        self.encoder = nn.ModuleList(
+            DeformableEncoderLayer(dim, num_heads, ffn_dim, self.num_levels, num_points, dropout)
+            for _ in range(enc_layers)
+        )
+        self.decoder = nn.ModuleList(
+            DeformableDecoderLayer(dim, num_heads, ffn_dim, self.num_levels, num_points, dropout)
+            for _ in range(dec_layers)
+        )
         self.decoder_norm = nn.LayerNorm(dim)
         self.ref_point_head = MLP(2 * dim, dim, dim, 2)
         self.tgt_embed = nn.Embedding(num_queries, dim)  # the learned content queries
@@ -299,7 +412,12 @@ class DINO(nn.Module):
 
     def _reset_parameters(self) -> None:
         for name, p in self.named_parameters():
-            if p.dim() > 1 and not name.startswith(("backbone.", "input_proj.", "label_enc.", "tgt_embed.")) and ".sampling_offsets." not in name and ".attention_weights." not in name:
+            if (
+                p.dim() > 1
+                and not name.startswith(("backbone.", "input_proj.", "label_enc.", "tgt_embed."))
+                and ".sampling_offsets." not in name
+                and ".attention_weights." not in name
+            ):
                 nn.init.xavier_uniform_(p)
         for m in self.modules():
             if isinstance(m, MSDeformableAttention):
@@ -322,7 +440,7 @@ class DINO(nn.Module):
         feats = self.backbone(images)
         srcs = [proj(feats[i]) for proj, i in zip(self.input_proj, self.backbone_levels)]
         last = feats[self.backbone_levels[-1]]
-        for proj in self.input_proj[len(self.backbone_levels):]:
+        for proj in self.input_proj[len(self.backbone_levels) :]:
             last = proj(last)
             srcs.append(last)
         return srcs
@@ -331,15 +449,28 @@ class DINO(nn.Module):
         """(memory (B, S, d), positions with level embeddings (B, S, d), spatial shapes (L, 2))."""
         srcs = self.levels(images)
         b = images.shape[0]
-        shapes = torch.tensor([s.shape[-2:] for s in srcs])  # on the CPU: Python reads it (and the meta device has no data)
+        shapes = torch.tensor(
+            [s.shape[-2:] for s in srcs]
+        )  # on the CPU: Python reads it (and the meta device has no data)
         flat = torch.cat([s.flatten(2).transpose(1, 2) for s in srcs], 1)
-        pos = torch.cat([
-            (sine_position_encoding(b, *s.shape[-2:], self.dim // 2, temperature=20.0, device=images.device).flatten(2).transpose(1, 2).to(s.dtype) + self.level_embed[lv])
-            for lv, s in enumerate(srcs)
-        ], 1)
+        pos = torch.cat(
+            [
+                (
+                    sine_position_encoding(b, *s.shape[-2:], self.dim // 2, temperature=20.0, device=images.device)
+                    .flatten(2)
+                    .transpose(1, 2)
+                    .to(s.dtype)
+                    + self.level_embed[lv]
+                )
+                for lv, s in enumerate(srcs)
+            ],
+            1,
+        )
         centres = []
         for h, w in shapes.tolist():
-            ys, xs = torch.meshgrid(torch.arange(h, device=images.device), torch.arange(w, device=images.device), indexing="ij")
+            ys, xs = torch.meshgrid(
+                torch.arange(h, device=images.device), torch.arange(w, device=images.device), indexing="ij"
+            )
             centres.append(torch.stack([(xs.flatten() + 0.5) / w, (ys.flatten() + 0.5) / h], -1))
         reference = torch.cat(centres)[None, :, None, :].expand(b, -1, self.num_levels, -1).to(flat.dtype)
         memory = flat
@@ -347,7 +478,9 @@ class DINO(nn.Module):
             memory = layer(memory, pos, reference, shapes)
         return memory, pos, shapes
 
-    def select_queries(self, memory: torch.Tensor, shapes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor] | None]:
+    def select_queries(
+        self, memory: torch.Tensor, shapes: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor] | None]:
         """(content queries (B, N, d), anchors as logits (B, N, 4), the selected proposals' predictions or None)."""
         b = memory.shape[0]
         content = self.tgt_embed.weight[None].expand(b, -1, -1)
@@ -364,7 +497,14 @@ class DINO(nn.Module):
         interm = {"pred_logits": self.enc_out_class_embed(selected), "pred_boxes": chosen.sigmoid()}
         return content[:, :k], chosen.detach(), interm
 
-    def decode(self, tgt: torch.Tensor, anchors: torch.Tensor, memory: torch.Tensor, shapes: torch.Tensor, attn_mask: torch.Tensor | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def decode(
+        self,
+        tgt: torch.Tensor,
+        anchors: torch.Tensor,
+        memory: torch.Tensor,
+        shapes: torch.Tensor,
+        attn_mask: torch.Tensor | None = None,
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """(normalised outputs of every layer, boxes of every layer): layer i's box is its box head's
         offset added to the reference it started from; the reference the next layer starts from is
         detached. With look forward twice the box keeps its gradient path into layer i - 1's box."""
@@ -374,7 +514,9 @@ class DINO(nn.Module):
         out = tgt
         for layer in self.decoder:
             query_pos = self.ref_point_head(box_sine_embedding(reference, self.dim // 2))
-            out = layer(out, query_pos, reference[:, :, None].expand(-1, -1, self.num_levels, -1), memory, shapes, attn_mask)
+            out = layer(
+                out, query_pos, reference[:, :, None].expand(-1, -1, self.num_levels, -1), memory, shapes, attn_mask
+            )
             normed = self.decoder_norm(out)
             hidden.append(normed)
             boxes.append((self.bbox_embed(normed) + inverse_sigmoid(start)).sigmoid())
@@ -390,15 +532,21 @@ class DINO(nn.Module):
         dn = None
         attn_mask = None
         if self.training and self.denoising and targets is not None:
-            dn = denoising_queries(targets, self.num_classes, self.dn_number, self.label_noise_ratio, self.box_noise_scale)
+            dn = denoising_queries(
+                targets, self.num_classes, self.dn_number, self.label_noise_ratio, self.box_noise_scale
+            )
             if dn["groups"]:
                 dn_content = self.label_enc(dn["labels"].clamp(min=0)) * dn["valid"][..., None]
-                dn_anchors = torch.where(dn["valid"][..., None], inverse_sigmoid(dn["boxes"]), torch.zeros_like(dn["boxes"]))
+                dn_anchors = torch.where(
+                    dn["valid"][..., None], inverse_sigmoid(dn["boxes"]), torch.zeros_like(dn["boxes"])
+                )
                 tgt = torch.cat([dn_content.to(tgt.dtype), tgt], 1)
                 anchors = torch.cat([dn_anchors.to(anchors.dtype), anchors], 1)
                 attn_mask = denoising_attention_mask(dn["groups"], dn["group_size"], n, device=images.device)
         hidden, boxes = self.decode(tgt, anchors, memory, shapes, attn_mask)
-        hidden = [h + self.label_enc.weight[0, 0] * 0.0 for h in hidden]  # keep label_enc in the graph when nothing is denoised
+        hidden = [
+            h + self.label_enc.weight[0, 0] * 0.0 for h in hidden
+        ]  # keep label_enc in the graph when nothing is denoised
         logits = [self.class_embed(h) for h in hidden]
         pad = tgt.shape[1] - n
         preds = [{"pred_logits": c[:, pad:], "pred_boxes": bx[:, pad:]} for c, bx in zip(logits, boxes)]
@@ -416,7 +564,9 @@ class DINO(nn.Module):
 
     takes_targets = True  # training calls forward(images, targets): the denoising queries are built from them
 
-    def loss(self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """:class:`DINOCriterion` of ``outputs`` (from ``forward(images, targets)``) against ``targets``."""
         return self.criterion(outputs, targets)
 
@@ -492,41 +642,82 @@ class DINOCriterion(nn.Module):
     layer, for the selected encoder proposals and, with denoising, for the denoising queries (positives
     reconstruct the box they copy; negatives and unused slots learn "no object"; no matching needed)."""
 
-    def __init__(self, num_classes: int, cost_class: float = 2.0, cost_bbox: float = 5.0, cost_giou: float = 2.0, weight_class: float = 1.0, weight_bbox: float = 5.0, weight_giou: float = 2.0, alpha: float = 0.25):
+    def __init__(
+        self,
+        num_classes: int,
+        cost_class: float = 2.0,
+        cost_bbox: float = 5.0,
+        cost_giou: float = 2.0,
+        weight_class: float = 1.0,
+        weight_bbox: float = 5.0,
+        weight_giou: float = 2.0,
+        alpha: float = 0.25,
+    ):
         super().__init__()
-        self.num_classes, self.costs, self.weights, self.alpha = num_classes, (cost_class, cost_bbox, cost_giou), (weight_class, weight_bbox, weight_giou), alpha
+        self.num_classes, self.costs, self.weights, self.alpha = (
+            num_classes,
+            (cost_class, cost_bbox, cost_giou),
+            (weight_class, weight_bbox, weight_giou),
+            alpha,
+        )
 
     @torch.no_grad()
-    def match(self, logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def match(
+        self, logits: torch.Tensor, boxes: torch.Tensor, target: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if len(target["labels"]) == 0:
             empty = torch.zeros(0, dtype=torch.long, device=logits.device)
             return empty, empty.clone()
         cc, cb, cg = self.costs
-        cost = cc * focal_cost(logits, target["labels"], self.alpha) + cb * torch.cdist(boxes, target["boxes"].to(boxes.dtype), p=1)
+        cost = cc * focal_cost(logits, target["labels"], self.alpha) + cb * torch.cdist(
+            boxes, target["boxes"].to(boxes.dtype), p=1
+        )
         cost = cost - cg * generalized_box_iou(cxcywh_to_xyxy(boxes), cxcywh_to_xyxy(target["boxes"].to(boxes.dtype)))
         return linear_sum_assignment(cost.float())
 
-    def terms(self, out: dict[str, torch.Tensor], pairs: list[tuple[torch.Tensor, torch.Tensor]], targets: list[dict[str, torch.Tensor]], num_boxes: float) -> dict[str, torch.Tensor]:
+    def terms(
+        self,
+        out: dict[str, torch.Tensor],
+        pairs: list[tuple[torch.Tensor, torch.Tensor]],
+        targets: list[dict[str, torch.Tensor]],
+        num_boxes: float,
+    ) -> dict[str, torch.Tensor]:
         logits, boxes = out["pred_logits"], out["pred_boxes"]
         if logits.shape[-1] != self.num_classes:
-            raise ValueError(f"the model predicts {logits.shape[-1]} classes but the loss was built for {self.num_classes}; use the same num_classes")
+            raise ValueError(
+                f"the model predicts {logits.shape[-1]} classes but the loss was built for {self.num_classes}; use the same num_classes"
+            )
         onehot = torch.zeros_like(logits)
         for b, ((src, tgt), t) in enumerate(zip(pairs, targets)):
             onehot[b, src, t["labels"][tgt]] = 1.0
         src_boxes = torch.cat([boxes[b, src] for b, (src, _) in enumerate(pairs)])
         tgt_boxes = torch.cat([t["boxes"][tgt] for (_, tgt), t in zip(pairs, targets)]).to(boxes.dtype)
-        giou = generalized_box_iou(cxcywh_to_xyxy(src_boxes), cxcywh_to_xyxy(tgt_boxes)).diag() if len(src_boxes) else src_boxes.new_zeros(0)
-        return {"class": _focal(logits, onehot, self.alpha) / num_boxes, "l1": F.l1_loss(src_boxes, tgt_boxes, reduction="sum") / num_boxes, "giou": (1 - giou).sum() / num_boxes}
+        giou = (
+            generalized_box_iou(cxcywh_to_xyxy(src_boxes), cxcywh_to_xyxy(tgt_boxes)).diag()
+            if len(src_boxes)
+            else src_boxes.new_zeros(0)
+        )
+        return {
+            "class": _focal(logits, onehot, self.alpha) / num_boxes,
+            "l1": F.l1_loss(src_boxes, tgt_boxes, reduction="sum") / num_boxes,
+            "giou": (1 - giou).sum() / num_boxes,
+        }
 
     def weighted(self, parts: dict[str, torch.Tensor]) -> torch.Tensor:
         wc, wb, wg = self.weights
         return wc * parts["class"] + wb * parts["l1"] + wg * parts["giou"]
 
-    def forward(self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, dict[str, float]]:
+    def forward(
+        self, outputs: dict[str, Any], targets: list[dict[str, torch.Tensor]]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         num_boxes = float(max(1, sum(len(t["labels"]) for t in targets)))
         logs: dict[str, float] = {}
         total = outputs["pred_logits"].new_zeros(())
-        matched = [outputs] + list(outputs.get("aux_outputs", [])) + ([outputs["interm_outputs"]] if "interm_outputs" in outputs else [])
+        matched = (
+            [outputs]
+            + list(outputs.get("aux_outputs", []))
+            + ([outputs["interm_outputs"]] if "interm_outputs" in outputs else [])
+        )
         for i, out in enumerate(matched):
             pairs = [self.match(out["pred_logits"][b], out["pred_boxes"][b], t) for b, t in enumerate(targets)]
             parts = self.terms(out, pairs, targets, num_boxes)
@@ -568,5 +759,16 @@ def dino_tiny_shapes(**overrides) -> DINO:
     same 8x8 map as chapter 07's DETR and one extra 4x4 level. (Adding the 16x16 map makes a training
     step about 2.5 times as slow on a CPU, because every one of its 256 positions samples points too.)
     Denoising: 12 // (the most objects in an image) groups."""
-    defaults = dict(num_classes=5, dim=128, num_heads=4, enc_layers=2, dec_layers=2, ffn_dim=256, num_queries=10, backbone_levels=(2,), extra_levels=1, dn_number=12)
+    defaults = dict(
+        num_classes=5,
+        dim=128,
+        num_heads=4,
+        enc_layers=2,
+        dec_layers=2,
+        ffn_dim=256,
+        num_queries=10,
+        backbone_levels=(2,),
+        extra_levels=1,
+        dn_number=12,
+    )
     return DINO(small_backbone(), **{**defaults, **overrides})

@@ -109,7 +109,9 @@ class FusionBlock(nn.Module):
         return self.projection(x)
 
 
-def reassemble_shapes(img_size: tuple[int, int], patch_size: int, factors: tuple[float, ...], channels: tuple[int, ...]) -> list[tuple[int, int, int]]:
+def reassemble_shapes(
+    img_size: tuple[int, int], patch_size: int, factors: tuple[float, ...], channels: tuple[int, ...]
+) -> list[tuple[int, int, int]]:
     """The (channels, height, width) of each reassembled map for an input size (a 3x3 stride-2
     convolution with padding 1 halves a side rounding up)."""
     h, w = img_size[0] // patch_size, img_size[1] // patch_size
@@ -133,34 +135,75 @@ class DPT(nn.Module):
     ``features(images)`` returns the reassembled maps and the fused maps for looking inside.
     """
 
-    def __init__(self, img_size: int = 384, patch_size: int = 16, embed_dim: int = 768, depth: int = 12, num_heads: int = 12, mlp_ratio: float = 4.0,
-                 hooks: tuple[int, ...] = (2, 5, 8, 11), readout: str = "project", factors: tuple[float, ...] = (4, 2, 1, 0.5), neck_channels: tuple[int, ...] = (96, 192, 384, 768),
-                 fusion_channels: int = 256, head: str = "depth", num_classes: int = 150, norm_eps: float = 1e-12, dropout: float = 0.1, in_chans: int = 3, hybrid: bool = False,
-                 bit_depths: tuple[int, ...] = (3, 4, 9), bit_channels: tuple[int, ...] = (256, 512, 1024), bit_stem: int = 64, bit_groups: int = 32):
+    def __init__(
+        self,
+        img_size: int = 384,
+        patch_size: int = 16,
+        embed_dim: int = 768,
+        depth: int = 12,
+        num_heads: int = 12,
+        mlp_ratio: float = 4.0,
+        hooks: tuple[int, ...] = (2, 5, 8, 11),
+        readout: str = "project",
+        factors: tuple[float, ...] = (4, 2, 1, 0.5),
+        neck_channels: tuple[int, ...] = (96, 192, 384, 768),
+        fusion_channels: int = 256,
+        head: str = "depth",
+        num_classes: int = 150,
+        norm_eps: float = 1e-12,
+        dropout: float = 0.1,
+        in_chans: int = 3,
+        hybrid: bool = False,
+        bit_depths: tuple[int, ...] = (3, 4, 9),
+        bit_channels: tuple[int, ...] = (256, 512, 1024),
+        bit_stem: int = 64,
+        bit_groups: int = 32,
+    ):
         super().__init__()
         if not len(hooks) == len(factors) == len(neck_channels):
-            raise ValueError(f"hooks, factors and neck_channels need one entry per stage, got {len(hooks)}, {len(factors)}, {len(neck_channels)}")
+            raise ValueError(
+                f"hooks, factors and neck_channels need one entry per stage, got {len(hooks)}, {len(factors)}, {len(neck_channels)}"
+            )
         if any(not 0 <= i < depth for i in hooks):
             raise ValueError(f"hooks must be block indices in [0, {depth - 1}], got {hooks}")
         if head not in ("depth", "segmentation"):
             raise ValueError(f"head must be 'depth' or 'segmentation', got {head!r}")
         self.hooks, self.head_kind, self.in_chans = tuple(hooks), head, in_chans
-        self.encoder = VisionTransformer(img_size=img_size, patch_size=patch_size, in_chans=in_chans, num_classes=0, embed_dim=embed_dim, depth=depth, num_heads=num_heads, mlp_ratio=mlp_ratio, dynamic_img_size=True, norm_eps=norm_eps)
+        self.encoder = VisionTransformer(
+            img_size=img_size,
+            patch_size=patch_size,
+            in_chans=in_chans,
+            num_classes=0,
+            embed_dim=embed_dim,
+            depth=depth,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            dynamic_img_size=True,
+            norm_eps=norm_eps,
+        )
         self.encoder.pos_interp = "bilinear"
         self.hybrid = hybrid
-        if hybrid:  # DPT-Hybrid: a BiT ResNet makes the tokens (stride 16) and its first two stages are the two finest maps
+        if (
+            hybrid
+        ):  # DPT-Hybrid: a BiT ResNet makes the tokens (stride 16) and its first two stages are the two finest maps
             from vitlite.models.bit import BiTBackbone
 
             if patch_size != 16 or len(hooks) != 4:
-                raise ValueError("the hybrid reads BiT's stride-16 map as 16x16 patches and needs four stages (two from BiT, two hooks)")
+                raise ValueError(
+                    "the hybrid reads BiT's stride-16 map as 16x16 patches and needs four stages (two from BiT, two hooks)"
+                )
             self.bit = BiTBackbone(bit_depths, bit_channels, bit_stem, bit_groups, in_chans=in_chans)
             self.bit_projection = nn.Conv2d(self.bit.channels[-1], embed_dim, 1)
             del self.encoder.patch_embed
             self.hooks = tuple(hooks[2:])
-            stages = [nn.Identity(), nn.Identity()] + [Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels[2:], factors[2:])]
+            stages = [nn.Identity(), nn.Identity()] + [
+                Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels[2:], factors[2:])
+            ]
             self.reassemble = nn.ModuleList(stages)
         else:
-            self.reassemble = nn.ModuleList(Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels, factors))
+            self.reassemble = nn.ModuleList(
+                Reassemble(embed_dim, c, f, readout) for c, f in zip(neck_channels, factors)
+            )
         self.convs = nn.ModuleList(nn.Conv2d(c, fusion_channels, 3, padding=1, bias=False) for c in neck_channels)
         self.fusion = nn.ModuleList(FusionBlock(fusion_channels) for _ in neck_channels)
         if head == "depth":
@@ -216,7 +259,7 @@ class DPT(nn.Module):
     def features(self, images: torch.Tensor) -> dict[str, list[torch.Tensor]]:
         """``reassembled``: the four maps, finest first; ``fused``: the fusion blocks' outputs, coarsest first."""
         x, grid, finest = self._embed(images)
-        stages = self.reassemble[len(finest):]
+        stages = self.reassemble[len(finest) :]
         maps = list(finest) + [stage(t, grid) for stage, t in zip(stages, self._tokens(x))]
         feats = [conv(m) for conv, m in zip(self.convs, maps)]
         fused, y = [], None
@@ -234,8 +277,24 @@ def _dpt(defaults: dict[str, Any], overrides: dict[str, Any]) -> DPT:
     return DPT(**{**defaults, **overrides})
 
 
-_BASE = dict(img_size=384, patch_size=16, embed_dim=768, depth=12, num_heads=12, hooks=(2, 5, 8, 11), neck_channels=(96, 192, 384, 768))
-_LARGE = dict(img_size=384, patch_size=16, embed_dim=1024, depth=24, num_heads=16, hooks=(5, 11, 17, 23), neck_channels=(256, 512, 1024, 1024))
+_BASE = dict(
+    img_size=384,
+    patch_size=16,
+    embed_dim=768,
+    depth=12,
+    num_heads=12,
+    hooks=(2, 5, 8, 11),
+    neck_channels=(96, 192, 384, 768),
+)
+_LARGE = dict(
+    img_size=384,
+    patch_size=16,
+    embed_dim=1024,
+    depth=24,
+    num_heads=16,
+    hooks=(5, 11, 17, 23),
+    neck_channels=(256, 512, 1024, 1024),
+)
 
 
 @register_model
@@ -248,7 +307,16 @@ def dpt_base(**overrides) -> DPT:
 def dpt_hybrid(**overrides) -> DPT:
     """DPT-Hybrid for depth: a BiT ResNet-50 (three stages, stride 16) makes the tokens of a ViT-B
     (12 blocks); BiT's first two stages and blocks 9 and 12 are the four maps: 122.4M parameters."""
-    return _dpt({**_BASE, "hooks": (0, 1, 8, 11), "factors": (1, 1, 1, 0.5), "neck_channels": (256, 512, 768, 768), "hybrid": True}, overrides)
+    return _dpt(
+        {
+            **_BASE,
+            "hooks": (0, 1, 8, 11),
+            "factors": (1, 1, 1, 0.5),
+            "neck_channels": (256, 512, 768, 768),
+            "hybrid": True,
+        },
+        overrides,
+    )
 
 
 @register_model
@@ -259,7 +327,19 @@ def dpt_large(**overrides) -> DPT:
 
 # With 8x8 patches the factors are halved (the paper's 4, 2, 1, 1/2 are for 16x16): the four maps are
 # then at 1/4 ... 1/32 of the image, as in the paper, and the output comes back at the input's size.
-_TINY = dict(img_size=64, patch_size=8, embed_dim=128, depth=8, num_heads=4, mlp_ratio=2.0, hooks=(1, 3, 5, 7), factors=(2, 1, 0.5, 0.25), neck_channels=(32, 64, 128, 128), fusion_channels=64, norm_eps=1e-6)
+_TINY = dict(
+    img_size=64,
+    patch_size=8,
+    embed_dim=128,
+    depth=8,
+    num_heads=4,
+    mlp_ratio=2.0,
+    hooks=(1, 3, 5, 7),
+    factors=(2, 1, 0.5, 0.25),
+    neck_channels=(32, 64, 128, 128),
+    fusion_channels=64,
+    norm_eps=1e-6,
+)
 
 
 @register_model

@@ -66,11 +66,31 @@ class ConvNormAct(nn.Module):
     Padding keeps the size at stride 1: ``dilation * (kernel_size - 1) // 2``.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, kernel_size: int = 1, stride: int = 1, groups: int = 1, dilation: int = 1, bias: bool = False, norm: bool = True, act: str | None = "silu"):
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        kernel_size: int = 1,
+        stride: int = 1,
+        groups: int = 1,
+        dilation: int = 1,
+        bias: bool = False,
+        norm: bool = True,
+        act: str | None = "silu",
+    ):
         super().__init__()
         if act not in _ACTIVATIONS:
             raise ValueError(f"act must be one of {sorted(a for a in _ACTIVATIONS if a)} or None, got {act!r}")
-        self.conv = nn.Conv2d(in_ch, out_ch, kernel_size, stride, dilation * (kernel_size - 1) // 2, dilation=dilation, groups=groups, bias=bias)
+        self.conv = nn.Conv2d(
+            in_ch,
+            out_ch,
+            kernel_size,
+            stride,
+            dilation * (kernel_size - 1) // 2,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
+        )
         self.norm = nn.BatchNorm2d(out_ch, eps=1e-5) if norm else None
         self.act = _ACTIVATIONS[act]() if act else None
 
@@ -114,7 +134,9 @@ def unfold_patches(x: torch.Tensor, patch_size: int = 2) -> torch.Tensor:
 
 def fold_patches(patches: torch.Tensor, grid: tuple[int, int], patch_size: int = 2) -> torch.Tensor:
     """The inverse of :func:`unfold_patches`: (B * P, N, d) -> (B, d, H, W) for a grid of (H / p, W / p) patches."""
-    return rearrange(patches, "(b ph pw) (nh nw) d -> b d (nh ph) (nw pw)", ph=patch_size, pw=patch_size, nh=grid[0], nw=grid[1])
+    return rearrange(
+        patches, "(b ph pw) (nh nw) d -> b d (nh ph) (nw pw)", ph=patch_size, pw=patch_size, nh=grid[0], nw=grid[1]
+    )
 
 
 class MobileViTBlock(nn.Module):
@@ -132,7 +154,21 @@ class MobileViTBlock(nn.Module):
     is added to its output (``input_residual=False`` drops that addition: chapter 06's control).
     """
 
-    def __init__(self, channels: int, dim: int, depth: int = 2, num_heads: int = 4, mlp_ratio: float = 2.0, patch_size: int = 2, dilation: int = 1, attention: bool = True, qkv_bias: bool = True, drop: float = 0.0, fusion: str = "v1", input_residual: bool = True):
+    def __init__(
+        self,
+        channels: int,
+        dim: int,
+        depth: int = 2,
+        num_heads: int = 4,
+        mlp_ratio: float = 2.0,
+        patch_size: int = 2,
+        dilation: int = 1,
+        attention: bool = True,
+        qkv_bias: bool = True,
+        drop: float = 0.0,
+        fusion: str = "v1",
+        input_residual: bool = True,
+    ):
         super().__init__()
         if fusion not in ("v1", "v3"):
             raise ValueError(f"fusion must be 'v1' or 'v3', got {fusion!r}")
@@ -140,13 +176,26 @@ class MobileViTBlock(nn.Module):
         self.fusion_kind, self.input_residual = fusion, input_residual
         self.conv_kxk = ConvNormAct(channels, channels, 3, groups=channels if fusion == "v3" else 1, dilation=dilation)
         self.conv_1x1 = ConvNormAct(channels, dim, 1, norm=False, act=None)
-        self.transformer = nn.ModuleList(Block(dim, num_heads, mlp_hidden=int(dim * mlp_ratio), qkv_bias=qkv_bias, act_layer=nn.SiLU, norm_eps=1e-5, drop=drop) for _ in range(depth))
+        self.transformer = nn.ModuleList(
+            Block(
+                dim,
+                num_heads,
+                mlp_hidden=int(dim * mlp_ratio),
+                qkv_bias=qkv_bias,
+                act_layer=nn.SiLU,
+                norm_eps=1e-5,
+                drop=drop,
+            )
+            for _ in range(depth)
+        )
         if not attention:
             for layer in self.transformer:
                 layer.norm1 = layer.attn = None
         self.norm = nn.LayerNorm(dim, eps=1e-5)
         self.conv_proj = ConvNormAct(dim, channels, 1)
-        self.fusion = ConvNormAct(2 * channels, channels, 3) if fusion == "v1" else ConvNormAct(dim + channels, channels, 1)
+        self.fusion = (
+            ConvNormAct(2 * channels, channels, 3) if fusion == "v1" else ConvNormAct(dim + channels, channels, 1)
+        )
 
     def global_representation(self, x: torch.Tensor) -> torch.Tensor:
         """(B, d, H, W) -> (B, d, H, W): unfold, transformer layers, LayerNorm, fold.
@@ -223,11 +272,17 @@ class MobileViT(nn.Module):
         super().__init__()
         if block not in ("v1", "v3", "v2", "v3-v2"):
             raise ValueError(f"block must be 'v1', 'v3', 'v2' or 'v3-v2', got {block!r}")
-        self.img_size, self.in_chans, self.num_classes = square_size(img_size, "MobileViT"), in_chans, check_num_classes(num_classes)
+        self.img_size, self.in_chans, self.num_classes = (
+            square_size(img_size, "MobileViT"),
+            in_chans,
+            check_num_classes(num_classes),
+        )
         if len(dims) != len(depths):
             raise ValueError(f"dims {tuple(dims)} and depths {tuple(depths)} need one entry per MobileViT stage each")
         if len(channels) != 1 + len(ir_blocks) + len(dims):
-            raise ValueError(f"channels needs {1 + len(ir_blocks) + len(dims)} entries (stem, {len(ir_blocks)} MobileNetV2 and {len(dims)} MobileViT stages), got {len(channels)}")
+            raise ValueError(
+                f"channels needs {1 + len(ir_blocks) + len(dims)} entries (stem, {len(ir_blocks)} MobileNetV2 and {len(dims)} MobileViT stages), got {len(channels)}"
+            )
         if output_stride not in (8, 16, 32):
             raise ValueError(f"output_stride must be 8, 16 or 32, got {output_stride}")
         self.channels, self.output_stride = tuple(channels), output_stride
@@ -236,7 +291,12 @@ class MobileViT(nn.Module):
         for i, n in enumerate(ir_blocks):
             first = 1 if i == 0 else 2
             stride *= first
-            blocks = [InvertedResidual(in_ch if j == 0 else channels[1 + i], channels[1 + i], first if j == 0 else 1, expand_ratio) for j in range(n)]
+            blocks = [
+                InvertedResidual(
+                    in_ch if j == 0 else channels[1 + i], channels[1 + i], first if j == 0 else 1, expand_ratio
+                )
+                for j in range(n)
+            ]
             stages.append(nn.Sequential(*blocks))
             in_ch = channels[1 + i]
         dilation = 1
@@ -250,11 +310,32 @@ class MobileViT(nn.Module):
                 down = InvertedResidual(in_ch, out_ch, 2, expand_ratio)
             kxk_dilation = dilation if local_dilation else 1
             if block in ("v1", "v3"):
-                mvit = MobileViTBlock(out_ch, dim, depth, num_heads, mlp_ratio, patch_size, dilation=kxk_dilation, attention=attention, qkv_bias=qkv_bias, fusion=block, input_residual=input_residual)
+                mvit = MobileViTBlock(
+                    out_ch,
+                    dim,
+                    depth,
+                    num_heads,
+                    mlp_ratio,
+                    patch_size,
+                    dilation=kxk_dilation,
+                    attention=attention,
+                    qkv_bias=qkv_bias,
+                    fusion=block,
+                    input_residual=input_residual,
+                )
             else:
                 from vitlite.models.mobilevitv2 import MobileViTv2Block
 
-                mvit = MobileViTv2Block(out_ch, dim, depth, ffn_multiplier, patch_size, dilation=kxk_dilation, fusion="v3" if block == "v3-v2" else "none", input_residual=input_residual)
+                mvit = MobileViTv2Block(
+                    out_ch,
+                    dim,
+                    depth,
+                    ffn_multiplier,
+                    patch_size,
+                    dilation=kxk_dilation,
+                    fusion="v3" if block == "v3-v2" else "none",
+                    input_residual=input_residual,
+                )
             stages.append(nn.Sequential(down, mvit))
             in_ch = out_ch
         self.stages = nn.ModuleList(stages)
@@ -291,11 +372,29 @@ class MobileNetV2(nn.Module):
     MobileViT differs only in the blocks; parameter counts are the same either way.
     """
 
-    def __init__(self, img_size: int = 224, in_chans: int = 3, num_classes: int = 1000, channels: Sequence[int] = (32, 16, 24, 32, 64, 96, 160, 320), blocks: Sequence[int] = (1, 2, 3, 4, 3, 3, 1), strides: Sequence[int] = (1, 2, 2, 2, 1, 2, 1), expand_ratio: float = 6.0, exp_channels: int = 1280, output_stride: int = 32, drop_rate: float = 0.2):
+    def __init__(
+        self,
+        img_size: int = 224,
+        in_chans: int = 3,
+        num_classes: int = 1000,
+        channels: Sequence[int] = (32, 16, 24, 32, 64, 96, 160, 320),
+        blocks: Sequence[int] = (1, 2, 3, 4, 3, 3, 1),
+        strides: Sequence[int] = (1, 2, 2, 2, 1, 2, 1),
+        expand_ratio: float = 6.0,
+        exp_channels: int = 1280,
+        output_stride: int = 32,
+        drop_rate: float = 0.2,
+    ):
         super().__init__()
-        self.img_size, self.in_chans, self.num_classes = square_size(img_size, "MobileNetV2"), in_chans, check_num_classes(num_classes)
+        self.img_size, self.in_chans, self.num_classes = (
+            square_size(img_size, "MobileNetV2"),
+            in_chans,
+            check_num_classes(num_classes),
+        )
         if not len(channels) - 1 == len(blocks) == len(strides):
-            raise ValueError(f"channels needs one entry more than blocks and strides (the stem's): got {len(channels)}, {len(blocks)}, {len(strides)}")
+            raise ValueError(
+                f"channels needs one entry more than blocks and strides (the stem's): got {len(channels)}, {len(blocks)}, {len(strides)}"
+            )
         if output_stride not in (8, 16, 32):
             raise ValueError(f"output_stride must be 8, 16 or 32, got {output_stride}")
         self.channels, self.output_stride = tuple(channels), output_stride
@@ -305,7 +404,16 @@ class MobileNetV2(nn.Module):
             if s == 2 and stride * 2 > output_stride:
                 s, dilation = 1, dilation * 2
             stride *= s
-            stage = [InvertedResidual(in_ch if j == 0 else channels[1 + i], channels[1 + i], s if j == 0 else 1, expand_ratio if i else 1.0, dilation=dilation) for j in range(n)]
+            stage = [
+                InvertedResidual(
+                    in_ch if j == 0 else channels[1 + i],
+                    channels[1 + i],
+                    s if j == 0 else 1,
+                    expand_ratio if i else 1.0,
+                    dilation=dilation,
+                )
+                for j in range(n)
+            ]
             stages.append(nn.Sequential(*stage))
             in_ch = channels[1 + i]
         self.stages = nn.ModuleList(stages)
@@ -325,7 +433,10 @@ class ASPP(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int = 256, rates: Sequence[int] = (6, 12, 18), drop: float = 0.1):
         super().__init__()
-        self.branches = nn.ModuleList([ConvNormAct(in_ch, out_ch, 1, act="relu")] + [ConvNormAct(in_ch, out_ch, 3, dilation=r, act="relu") for r in rates])
+        self.branches = nn.ModuleList(
+            [ConvNormAct(in_ch, out_ch, 1, act="relu")]
+            + [ConvNormAct(in_ch, out_ch, 3, dilation=r, act="relu") for r in rates]
+        )
         self.pool = ConvNormAct(in_ch, out_ch, 1, act="relu")
         self.project = ConvNormAct((len(rates) + 2) * out_ch, out_ch, 1, act="relu")
         self.drop = nn.Dropout(drop)
@@ -339,7 +450,14 @@ class ASPP(nn.Module):
 class DeepLabV3(nn.Module):
     """The segmentation head: ASPP, dropout, and a 1x1 classifier (with bias) to class scores."""
 
-    def __init__(self, in_ch: int, num_classes: int, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop: float = 0.1):
+    def __init__(
+        self,
+        in_ch: int,
+        num_classes: int,
+        aspp_channels: int = 256,
+        rates: Sequence[int] = (6, 12, 18),
+        drop: float = 0.1,
+    ):
         super().__init__()
         self.aspp = ASPP(in_ch, aspp_channels, rates, drop)
         self.drop = nn.Dropout2d(drop)
@@ -358,12 +476,21 @@ class MobileViTSegmentation(nn.Module):
     ``MobileViTForSemanticSegmentation`` returns them.
     """
 
-    def __init__(self, backbone: nn.Module, num_classes: int, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop: float = 0.1):
+    def __init__(
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        aspp_channels: int = 256,
+        rates: Sequence[int] = (6, 12, 18),
+        drop: float = 0.1,
+    ):
         super().__init__()
         if check_num_classes(num_classes) < 1:
             raise ValueError("a segmentation model needs num_classes >= 1")
         if getattr(backbone, "conv_exp", None) is not None:
-            raise ValueError("build the backbone with exp_channels=0: the segmentation head takes the last stage's features")
+            raise ValueError(
+                "build the backbone with exp_channels=0: the segmentation head takes the last stage's features"
+            )
         self.backbone, self.num_classes = backbone, num_classes
         self.in_chans = backbone.in_chans
         self.head = DeepLabV3(backbone.channels[-1], num_classes, aspp_channels, rates, drop)
@@ -386,7 +513,9 @@ def mobilevit_blocks(model: nn.Module) -> list[MobileViTBlock]:
     return blocks
 
 
-def attended_pixels(model: nn.Module, image: torch.Tensor, block: int, row: int, col: int) -> tuple[torch.Tensor, tuple[int, int]]:
+def attended_pixels(
+    model: nn.Module, image: torch.Tensor, block: int, row: int, col: int
+) -> tuple[torch.Tensor, tuple[int, int]]:
     """Where one feature pixel looks in a block's last attention layer, on that block's feature grid.
 
     ``image`` is (C, H, W); (row, col) is a pixel of the image, mapped to the block's h x w grid. Only
@@ -410,7 +539,9 @@ def attended_pixels(model: nn.Module, image: torch.Tensor, block: int, row: int,
     h, w = grid[0]
     p = target.patch_size
     if h % p or w % p:
-        raise ValueError(f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches (it is resized before unfolding); use an image size that keeps it even")
+        raise ValueError(
+            f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches (it is resized before unfolding); use an image size that keeps it even"
+        )
     r, c = min(row * h // image.shape[-2], h - 1), min(col * w // image.shape[-1], w - 1)
     attn = maps[f"transformer.{len(target.transformer) - 1}.attn"]  # (P, heads, N, N) for one image
     position, patch = (r % p) * p + (c % p), (r // p) * (w // p) + (c // p)
@@ -454,7 +585,18 @@ def mobilevit_s(**overrides) -> MobileViT:
 
 # Course size, for 64x64 ShapesWorld images: two MobileNetV2 stages (32x32, 16x16), two MobileViT
 # stages (8x8: 16 patches of 2x2; 4x4: 4 patches), 0.23M parameters.
-TINY_SHAPES = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 32, 48), ir_blocks=(1, 2), dims=(48, 64), depths=(2, 2), exp_channels=192, num_heads=2, expand_ratio=2.0, drop_rate=0.0)
+TINY_SHAPES = dict(
+    img_size=64,
+    num_classes=5,
+    channels=(16, 16, 24, 32, 48),
+    ir_blocks=(1, 2),
+    dims=(48, 64),
+    depths=(2, 2),
+    exp_channels=192,
+    num_heads=2,
+    expand_ratio=2.0,
+    drop_rate=0.0,
+)
 
 
 @register_model
@@ -467,7 +609,16 @@ def mobilevit_tiny_shapes(**overrides) -> MobileViT:
 def mobilenetv2_tiny_shapes(**overrides) -> MobileNetV2:
     """The MobileNetV2 baseline at the course size: the same stem and strides as mobilevit_tiny_shapes,
     inverted residuals where the MobileViT blocks stand, widened to the same 0.23M parameters."""
-    defaults = dict(img_size=64, num_classes=5, channels=(16, 16, 24, 48, 80), blocks=(1, 2, 3, 3), strides=(1, 2, 2, 2), expand_ratio=4.0, exp_channels=320, drop_rate=0.0)
+    defaults = dict(
+        img_size=64,
+        num_classes=5,
+        channels=(16, 16, 24, 48, 80),
+        blocks=(1, 2, 3, 3),
+        strides=(1, 2, 2, 2),
+        expand_ratio=4.0,
+        exp_channels=320,
+        drop_rate=0.0,
+    )
     return MobileNetV2(**{**defaults, **overrides})
 
 
@@ -477,39 +628,90 @@ def mobilenetv2_100(**overrides) -> MobileNetV2:
     return MobileNetV2(**overrides)
 
 
-def _deeplab(backbone: nn.Module, num_classes: int, aspp_channels: int, rates: Sequence[int], drop: float) -> MobileViTSegmentation:
+def _deeplab(
+    backbone: nn.Module, num_classes: int, aspp_channels: int, rates: Sequence[int], drop: float
+) -> MobileViTSegmentation:
     return MobileViTSegmentation(backbone, num_classes, aspp_channels, rates, drop)
 
 
 @register_model
-def deeplabv3_mobilevit_xxs(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+def deeplabv3_mobilevit_xxs(
+    num_classes: int = 21,
+    aspp_channels: int = 256,
+    rates: Sequence[int] = (6, 12, 18),
+    drop_rate: float = 0.1,
+    **overrides,
+) -> MobileViTSegmentation:
     """MobileViT-XXS with the DeepLabv3 head at output stride 16 (PASCAL VOC, 21 classes): 1.9M parameters."""
-    return _deeplab(_mobilevit("xxs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+    return _deeplab(
+        _mobilevit("xxs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}),
+        num_classes,
+        aspp_channels,
+        rates,
+        drop_rate,
+    )
 
 
 @register_model
-def deeplabv3_mobilevit_xs(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+def deeplabv3_mobilevit_xs(
+    num_classes: int = 21,
+    aspp_channels: int = 256,
+    rates: Sequence[int] = (6, 12, 18),
+    drop_rate: float = 0.1,
+    **overrides,
+) -> MobileViTSegmentation:
     """MobileViT-XS with the DeepLabv3 head: 2.9M parameters."""
-    return _deeplab(_mobilevit("xs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+    return _deeplab(
+        _mobilevit("xs", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}),
+        num_classes,
+        aspp_channels,
+        rates,
+        drop_rate,
+    )
 
 
 @register_model
-def deeplabv3_mobilevit_s(num_classes: int = 21, aspp_channels: int = 256, rates: Sequence[int] = (6, 12, 18), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+def deeplabv3_mobilevit_s(
+    num_classes: int = 21,
+    aspp_channels: int = 256,
+    rates: Sequence[int] = (6, 12, 18),
+    drop_rate: float = 0.1,
+    **overrides,
+) -> MobileViTSegmentation:
     """MobileViT-S with the DeepLabv3 head: 6.4M parameters."""
-    return _deeplab(_mobilevit("s", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}), num_classes, aspp_channels, rates, drop_rate)
+    return _deeplab(
+        _mobilevit("s", {"num_classes": 0, "exp_channels": 0, "output_stride": 16, **overrides}),
+        num_classes,
+        aspp_channels,
+        rates,
+        drop_rate,
+    )
 
 
 # At the course size the last map is 8x8 at output stride 8, so the ASPP's dilations shrink to 1, 2, 3
 # (DeepLab's 6, 12, 18 are for maps of 32x32 and more) and its width to 64.
 @register_model
-def mobilevit_deeplabv3_tiny_shapes(num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+def mobilevit_deeplabv3_tiny_shapes(
+    num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides
+) -> MobileViTSegmentation:
     """Course size: the mobilevit_tiny_shapes backbone at output stride 8 with a small DeepLabv3 head, for 64x64 segmentation."""
     backbone = MobileViT(**{**TINY_SHAPES, "num_classes": 0, "exp_channels": 0, "output_stride": 8, **overrides})
     return _deeplab(backbone, num_classes, aspp_channels, rates, drop_rate)
 
 
 @register_model
-def mobilenetv2_deeplabv3_tiny_shapes(num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides) -> MobileViTSegmentation:
+def mobilenetv2_deeplabv3_tiny_shapes(
+    num_classes: int = 6, aspp_channels: int = 64, rates: Sequence[int] = (1, 2, 3), drop_rate: float = 0.1, **overrides
+) -> MobileViTSegmentation:
     """The same head on the mobilenetv2_tiny_shapes backbone at output stride 8."""
-    defaults = dict(img_size=64, num_classes=0, channels=(16, 16, 24, 48, 80), blocks=(1, 2, 3, 3), strides=(1, 2, 2, 2), expand_ratio=4.0, exp_channels=0, output_stride=8)
+    defaults = dict(
+        img_size=64,
+        num_classes=0,
+        channels=(16, 16, 24, 48, 80),
+        blocks=(1, 2, 3, 3),
+        strides=(1, 2, 2, 2),
+        expand_ratio=4.0,
+        exp_channels=0,
+        output_stride=8,
+    )
     return _deeplab(MobileNetV2(**{**defaults, **overrides}), num_classes, aspp_channels, rates, drop_rate)

@@ -25,6 +25,7 @@ together, and the input is added. Configurations follow the v3 authors' code.
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -110,7 +111,9 @@ class LinearTransformerLayer(nn.Module):
         self.norm1 = nn.GroupNorm(1, dim, eps=1e-5)
         self.attn = SeparableSelfAttention(dim, attn_drop)
         self.norm2 = nn.GroupNorm(1, dim, eps=1e-5)
-        self.ffn = nn.Sequential(nn.Conv2d(dim, ffn_dim, 1), nn.SiLU(), nn.Dropout(drop), nn.Conv2d(ffn_dim, dim, 1), nn.Dropout(drop))
+        self.ffn = nn.Sequential(
+            nn.Conv2d(dim, ffn_dim, 1), nn.SiLU(), nn.Dropout(drop), nn.Conv2d(ffn_dim, dim, 1), nn.Dropout(drop)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(self.norm1(x))
@@ -128,11 +131,26 @@ class MobileViTv2Block(nn.Module):
     as ml-cvnets' v2 does (a 7x7 map leaves the block 8x8).
     """
 
-    def __init__(self, channels: int, dim: int, depth: int = 2, ffn_multiplier: float = 2.0, patch_size: int = 2, dilation: int = 1, fusion: str = "none", input_residual: bool = True, drop: float = 0.0):
+    def __init__(
+        self,
+        channels: int,
+        dim: int,
+        depth: int = 2,
+        ffn_multiplier: float = 2.0,
+        patch_size: int = 2,
+        dilation: int = 1,
+        fusion: str = "none",
+        input_residual: bool = True,
+        drop: float = 0.0,
+    ):
         super().__init__()
         if fusion not in ("none", "v3"):
             raise ValueError(f"fusion must be 'none' (v2) or 'v3', got {fusion!r}")
-        self.patch_size, self.fusion, self.input_residual = check_positive("patch_size", patch_size), fusion, input_residual
+        self.patch_size, self.fusion, self.input_residual = (
+            check_positive("patch_size", patch_size),
+            fusion,
+            input_residual,
+        )
         self.conv_kxk = ConvNormAct(channels, channels, 3, groups=channels, dilation=dilation)
         self.conv_1x1 = ConvNormAct(channels, dim, 1, norm=False, act=None)
         ffn_dim = int(ffn_multiplier * dim // 16 * 16)
@@ -154,7 +172,9 @@ class MobileViTv2Block(nn.Module):
         h, w = x.shape[-2:]
         p = self.patch_size
         if h % p or w % p:
-            raise ValueError(f"the map ({h}x{w}) must have sides divisible by the patch size {p}; resize_input makes them so")
+            raise ValueError(
+                f"the map ({h}x{w}) must have sides divisible by the patch size {p}; resize_input makes them so"
+            )
         tokens = unfold_2d(x, p)
         for layer in self.transformer:
             tokens = layer(tokens)
@@ -200,7 +220,9 @@ def context_scores(model: nn.Module, image: torch.Tensor, block: int) -> torch.T
         handle.remove()
     (h, w), p = grid[0], target.patch_size
     if h % p or w % p:
-        raise ValueError(f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches; use an image size that keeps it even")
+        raise ValueError(
+            f"the block's {h}x{w} map is not a multiple of its {p}x{p} patches; use an image size that keeps it even"
+        )
     scores = maps[f"transformer.{len(target.transformer) - 1}.attn"][0]  # (P, N)
     return fold_2d(scores[None, None], (h // p, w // p), p)[0, 0]
 
@@ -209,7 +231,17 @@ def context_scores(model: nn.Module, image: torch.Tensor, block: int) -> torch.T
 def mobilevitv2(width_multiplier: float = 1.0, block: str = "v2", **overrides) -> MobileViT:
     """MobileViT v2 (or, with ``block="v3-v2"``, v3) at a width multiplier: v1's network with v2 blocks,
     two inverted residuals in the second stage, no final expansion conv."""
-    return MobileViT(**{**v2_widths(width_multiplier), "ir_blocks": (1, 2), "exp_channels": 0, "expand_ratio": 2.0, "drop_rate": 0.0, "block": block, **overrides})
+    return MobileViT(
+        **{
+            **v2_widths(width_multiplier),
+            "ir_blocks": (1, 2),
+            "exp_channels": 0,
+            "expand_ratio": 2.0,
+            "drop_rate": 0.0,
+            "block": block,
+            **overrides,
+        }
+    )
 
 
 def _register(tag: str, width: float, block: str, count: str) -> None:
@@ -221,7 +253,15 @@ def _register(tag: str, width: float, block: str, count: str) -> None:
     register_model(build)
 
 
-for _tag, _width, _count in (("050", 0.5, "1.4M"), ("075", 0.75, "2.9M"), ("100", 1.0, "4.9M"), ("125", 1.25, "7.5M"), ("150", 1.5, "10.6M"), ("175", 1.75, "14.3M"), ("200", 2.0, "18.4M")):
+for _tag, _width, _count in (
+    ("050", 0.5, "1.4M"),
+    ("075", 0.75, "2.9M"),
+    ("100", 1.0, "4.9M"),
+    ("125", 1.25, "7.5M"),
+    ("150", 1.5, "10.6M"),
+    ("175", 1.75, "14.3M"),
+    ("200", 2.0, "18.4M"),
+):
     _register(_tag, _width, "v2", _count)
 for _tag, _width, _count in (("050", 0.5, "1.4M"), ("075", 0.75, "3.0M"), ("100", 1.0, "5.1M")):
     _register(_tag, _width, "v3-v2", _count)

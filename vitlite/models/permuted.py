@@ -36,7 +36,9 @@ def permute_patches(images: torch.Tensor, permutation: torch.Tensor, patch_size:
         raise ValueError(f"the image ({h}x{w}) must divide into {p}x{p} patches")
     gh, gw = h // p, w // p
     if permutation.shape != (gh * gw,):
-        raise ValueError(f"the permutation has {tuple(permutation.shape)} entries, but a {h}x{w} image has {gh * gw} patches of {p}x{p}")
+        raise ValueError(
+            f"the permutation has {tuple(permutation.shape)} entries, but a {h}x{w} image has {gh * gw} patches of {p}x{p}"
+        )
     patches = images.reshape(b, c, gh, p, gw, p).permute(0, 2, 4, 1, 3, 5).reshape(b, gh * gw, c, p, p)
     patches = patches[:, permutation.to(images.device)]
     return patches.reshape(b, gh, gw, c, p, p).permute(0, 3, 1, 4, 2, 5).reshape(b, c, h, w)
@@ -50,7 +52,15 @@ class PatchPermuted(nn.Module):
     unwrapped one computes on unshuffled images. The inner model is built first, drawing from the global
     random state exactly as it would alone, so the same seed gives the same weights."""
 
-    def __init__(self, model: str, patch_size: int = 4, img_size: int = 32, permutation_seed: int = 0, align_position: bool = False, **model_kwargs):
+    def __init__(
+        self,
+        model: str,
+        patch_size: int = 4,
+        img_size: int = 32,
+        permutation_seed: int = 0,
+        align_position: bool = False,
+        **model_kwargs,
+    ):
         super().__init__()
         if img_size % patch_size:
             raise ValueError(f"img_size {img_size} must be a multiple of patch_size {patch_size}")
@@ -61,8 +71,14 @@ class PatchPermuted(nn.Module):
         if align_position:
             pos = getattr(self.model, "pos_embed", None)
             prefix = getattr(self.model, "num_prefix_tokens", 0)
-            if pos is None or getattr(self.model, "patch_size", None) != patch_size or pos.shape[1] != prefix + grid * grid:
-                raise ValueError(f"align_position=True needs a ViT with {patch_size}x{patch_size} patches and {grid * grid} position embeddings; {model} is not one")
+            if (
+                pos is None
+                or getattr(self.model, "patch_size", None) != patch_size
+                or pos.shape[1] != prefix + grid * grid
+            ):
+                raise ValueError(
+                    f"align_position=True needs a ViT with {patch_size}x{patch_size} patches and {grid * grid} position embeddings; {model} is not one"
+                )
             with torch.no_grad():
                 # Place j now holds patch permutation[j], so it gets the embedding patch permutation[j] had.
                 pos[:, prefix:] = pos[:, prefix:][:, self.permutation].clone()

@@ -15,7 +15,16 @@ from torch import nn
 from vitlite.layers import check_image, check_num_classes
 from vitlite.models import register_model
 
-__all__ = ["BasicBlock", "ResNet", "FrozenBatchNorm2d", "Bottleneck", "Basic", "ResNetBackbone", "resnet50_backbone", "resnet101_backbone"]
+__all__ = [
+    "BasicBlock",
+    "ResNet",
+    "FrozenBatchNorm2d",
+    "Bottleneck",
+    "Basic",
+    "ResNetBackbone",
+    "resnet50_backbone",
+    "resnet101_backbone",
+]
 
 
 class BasicBlock(nn.Module):
@@ -42,7 +51,15 @@ class BasicBlock(nn.Module):
 class ResNet(nn.Module):
     """Four stages of residual blocks, global average pooling, a linear classifier."""
 
-    def __init__(self, layers: tuple[int, ...] = (2, 2, 2, 2), widths: tuple[int, ...] = (64, 128, 256, 512), num_classes: int = 10, in_chans: int = 3, cifar_stem: bool = True, stem_stride: int = 1):
+    def __init__(
+        self,
+        layers: tuple[int, ...] = (2, 2, 2, 2),
+        widths: tuple[int, ...] = (64, 128, 256, 512),
+        num_classes: int = 10,
+        in_chans: int = 3,
+        cifar_stem: bool = True,
+        stem_stride: int = 1,
+    ):
         super().__init__()
         if check_num_classes(num_classes) == 0:
             raise ValueError("ResNet needs num_classes >= 1")
@@ -50,9 +67,18 @@ class ResNet(nn.Module):
             raise ValueError(f"layers {layers} and widths {widths} must have one entry per stage each")
         self.in_chans = in_chans
         if cifar_stem:  # a 3x3 stem (stride 1 for CIFAR; 2 halves the resolution first, a quarter of the compute)
-            self.stem = nn.Sequential(nn.Conv2d(in_chans, widths[0], 3, stem_stride, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
+            self.stem = nn.Sequential(
+                nn.Conv2d(in_chans, widths[0], 3, stem_stride, 1, bias=False),
+                nn.BatchNorm2d(widths[0]),
+                nn.ReLU(inplace=True),
+            )
         else:
-            self.stem = nn.Sequential(nn.Conv2d(in_chans, widths[0], 7, 2, 3, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1))
+            self.stem = nn.Sequential(
+                nn.Conv2d(in_chans, widths[0], 7, 2, 3, bias=False),
+                nn.BatchNorm2d(widths[0]),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(3, 2, 1),
+            )
         stages, in_ch = [], widths[0]
         for i, (n, width) in enumerate(zip(layers, widths)):
             blocks = []
@@ -126,7 +152,11 @@ class Bottleneck(nn.Module):
         self.conv3 = nn.Conv2d(width, out_ch, 1, bias=False)
         self.bn3 = _norm(norm, out_ch)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), _norm(norm, out_ch)) if stride != 1 or in_ch != out_ch else None
+        self.downsample = (
+            nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), _norm(norm, out_ch))
+            if stride != 1 or in_ch != out_ch
+            else None
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -145,7 +175,11 @@ class Basic(nn.Module):
         self.conv2 = nn.Conv2d(out_ch, out_ch, 3, 1, 1, bias=False)
         self.bn2 = _norm(norm, out_ch)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), _norm(norm, out_ch)) if stride != 1 or in_ch != out_ch else None
+        self.downsample = (
+            nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), _norm(norm, out_ch))
+            if stride != 1 or in_ch != out_ch
+            else None
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -162,10 +196,22 @@ class ResNetBackbone(nn.Module):
     output width of stage i; ``strides[i]`` its stride.
     """
 
-    def __init__(self, layers: tuple[int, ...] = (3, 4, 6, 3), channels: tuple[int, ...] = (256, 512, 1024, 2048), strides: tuple[int, ...] = (1, 2, 2, 2), stem_width: int = 64, block: str = "bottleneck", norm: str = "frozen", stem: str = "7x7", in_chans: int = 3):
+    def __init__(
+        self,
+        layers: tuple[int, ...] = (3, 4, 6, 3),
+        channels: tuple[int, ...] = (256, 512, 1024, 2048),
+        strides: tuple[int, ...] = (1, 2, 2, 2),
+        stem_width: int = 64,
+        block: str = "bottleneck",
+        norm: str = "frozen",
+        stem: str = "7x7",
+        in_chans: int = 3,
+    ):
         super().__init__()
         if not len(layers) == len(channels) == len(strides):
-            raise ValueError(f"layers, channels and strides need one entry per stage, got {len(layers)}, {len(channels)}, {len(strides)}")
+            raise ValueError(
+                f"layers, channels and strides need one entry per stage, got {len(layers)}, {len(channels)}, {len(strides)}"
+            )
         if block not in ("bottleneck", "basic"):
             raise ValueError(f"block must be 'bottleneck' or 'basic', got {block!r}")
         if stem not in ("7x7", "3x3"):
@@ -182,7 +228,11 @@ class ResNetBackbone(nn.Module):
         unit = Bottleneck if block == "bottleneck" else Basic
         in_ch, stages = stem_width, []
         for n, out_ch, stride in zip(layers, channels, strides):
-            stages.append(nn.Sequential(*[unit(in_ch if j == 0 else out_ch, out_ch, stride if j == 0 else 1, norm) for j in range(n)]))
+            stages.append(
+                nn.Sequential(
+                    *[unit(in_ch if j == 0 else out_ch, out_ch, stride if j == 0 else 1, norm) for j in range(n)]
+                )
+            )
             in_ch = out_ch
         self.layers = nn.ModuleList(stages)
         self.stride = (4 if stem == "7x7" else 2) * math.prod(strides)

@@ -70,7 +70,9 @@ class PUPHead(nn.Module):
         super().__init__()
         check_positive("stages", stages)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
-        self.convs = nn.ModuleList(nn.Conv2d(dim if i == 0 else channels, channels, 3, padding=1) for i in range(stages))
+        self.convs = nn.ModuleList(
+            nn.Conv2d(dim if i == 0 else channels, channels, 3, padding=1) for i in range(stages)
+        )
         self.bns = nn.ModuleList(nn.BatchNorm2d(channels) for _ in range(stages))
         self.cls = nn.Conv2d(channels, num_classes, 1)
 
@@ -82,7 +84,11 @@ class PUPHead(nn.Module):
             if i < last:
                 x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
         x = F.interpolate(self.cls(x), scale_factor=2, mode="bilinear", align_corners=False)
-        return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        return (
+            x
+            if tuple(x.shape[-2:]) == tuple(size)
+            else F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        )
 
 
 class MLAHead(nn.Module):
@@ -91,9 +97,19 @@ class MLAHead(nn.Module):
     def __init__(self, dim: int, num_classes: int, mla_channels: int = 256, head_channels: int = 128, streams: int = 4):
         super().__init__()
         self.norms = nn.ModuleList(nn.LayerNorm(dim, eps=1e-6) for _ in range(streams))
-        self.lateral = nn.ModuleList(nn.Sequential(*_conv_bn_relu(dim, mla_channels, 1, bias=False)) for _ in range(streams))
-        self.smooth = nn.ModuleList(nn.Sequential(*_conv_bn_relu(mla_channels, mla_channels, 3, bias=False)) for _ in range(streams))
-        self.heads = nn.ModuleList(nn.Sequential(*_conv_bn_relu(mla_channels, head_channels, 3, bias=False), *_conv_bn_relu(head_channels, head_channels, 3, bias=False)) for _ in range(streams))
+        self.lateral = nn.ModuleList(
+            nn.Sequential(*_conv_bn_relu(dim, mla_channels, 1, bias=False)) for _ in range(streams)
+        )
+        self.smooth = nn.ModuleList(
+            nn.Sequential(*_conv_bn_relu(mla_channels, mla_channels, 3, bias=False)) for _ in range(streams)
+        )
+        self.heads = nn.ModuleList(
+            nn.Sequential(
+                *_conv_bn_relu(mla_channels, head_channels, 3, bias=False),
+                *_conv_bn_relu(head_channels, head_channels, 3, bias=False),
+            )
+            for _ in range(streams)
+        )
         self.cls = nn.Conv2d(streams * head_channels, num_classes, 3, padding=1)
 
     def forward(self, maps: list[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
@@ -116,15 +132,42 @@ class SETR(nn.Module):
     inputs of another size than ``img_size`` (divisible by the patch size) get position embeddings
     interpolated bilinearly to their grid."""
 
-    def __init__(self, decoder: str = "naive", img_size: int = 768, patch_size: int = 16, num_classes: int = 19, embed_dim: int = 1024, depth: int = 24, num_heads: int = 16,
-                 mlp_ratio: float = 4.0, channels: int = 256, mla_channels: int = 256, head_channels: int = 128, layers: tuple[int, ...] | None = None, drop_rate: float = 0.0, in_chans: int = 3,
-                 aux_layers: tuple[int, ...] = (), aux_weight: float = 0.4):
+    def __init__(
+        self,
+        decoder: str = "naive",
+        img_size: int = 768,
+        patch_size: int = 16,
+        num_classes: int = 19,
+        embed_dim: int = 1024,
+        depth: int = 24,
+        num_heads: int = 16,
+        mlp_ratio: float = 4.0,
+        channels: int = 256,
+        mla_channels: int = 256,
+        head_channels: int = 128,
+        layers: tuple[int, ...] | None = None,
+        drop_rate: float = 0.0,
+        in_chans: int = 3,
+        aux_layers: tuple[int, ...] = (),
+        aux_weight: float = 0.4,
+    ):
         super().__init__()
         check_num_classes(num_classes)
         if decoder not in ("naive", "pup", "mla"):
             raise ValueError(f"decoder must be 'naive', 'pup' or 'mla', got {decoder!r}")
         self.decoder_name, self.num_classes, self.in_chans = decoder, num_classes, in_chans
-        self.encoder = VisionTransformer(img_size=img_size, patch_size=patch_size, in_chans=in_chans, num_classes=0, embed_dim=embed_dim, depth=depth, num_heads=num_heads, mlp_ratio=mlp_ratio, dynamic_img_size=True, drop_rate=drop_rate)
+        self.encoder = VisionTransformer(
+            img_size=img_size,
+            patch_size=patch_size,
+            in_chans=in_chans,
+            num_classes=0,
+            embed_dim=embed_dim,
+            depth=depth,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            dynamic_img_size=True,
+            drop_rate=drop_rate,
+        )
         self.encoder.norm = nn.Identity()  # no final norm: each decoder normalises the layers it reads
         self.encoder.pos_interp = "bilinear"  # the official code interpolates position embeddings bilinearly
         if decoder == "mla":
@@ -137,7 +180,9 @@ class SETR(nn.Module):
             else:
                 stages = int(round(math.log2(patch_size)))
                 if 2**stages != patch_size:
-                    raise ValueError(f"PUP upsamples by 2 per stage: the patch size must be a power of two, got {patch_size}")
+                    raise ValueError(
+                        f"PUP upsamples by 2 per stage: the patch size must be a power of two, got {patch_size}"
+                    )
                 self.decoder = PUPHead(embed_dim, num_classes, channels, stages)
         if any(not 0 <= i < depth for i in self.layers):
             raise ValueError(f"layers must be block indices in [0, {depth - 1}], got {self.layers}")
@@ -204,7 +249,18 @@ def setr_mla_vit_large(**overrides) -> SETR:
     return _large("mla", overrides)
 
 
-_TINY = dict(img_size=64, patch_size=8, num_classes=6, embed_dim=128, depth=8, num_heads=4, mlp_ratio=2.0, channels=64, mla_channels=64, head_channels=32)
+_TINY = dict(
+    img_size=64,
+    patch_size=8,
+    num_classes=6,
+    embed_dim=128,
+    depth=8,
+    num_heads=4,
+    mlp_ratio=2.0,
+    channels=64,
+    mla_channels=64,
+    head_channels=32,
+)
 
 
 @register_model

@@ -20,7 +20,17 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import DropPath, Mlp, RecordsAttention, check_image, check_num_classes, check_positive, init_weights, square_size, trunc_normal_
+from vitlite.layers import (
+    DropPath,
+    Mlp,
+    RecordsAttention,
+    check_image,
+    check_num_classes,
+    check_positive,
+    init_weights,
+    square_size,
+    trunc_normal_,
+)
 from vitlite.models import register_model
 
 __all__ = [
@@ -46,13 +56,21 @@ def window_partition(x: torch.Tensor, window_size: int) -> torch.Tensor:
     """(B, H, W, C) -> (B * num_windows, M*M, C): the windows in reading order, each flattened."""
     check_positive("window_size", window_size)
     if x.ndim != 4 or x.shape[1] % window_size or x.shape[2] % window_size:
-        raise ValueError(f"window_partition expects a channels-last map (B, H, W, C) with H and W divisible by window_size {window_size}; got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"window_partition expects a channels-last map (B, H, W, C) with H and W divisible by window_size {window_size}; got shape {tuple(x.shape)}"
+        )
     return rearrange(x, "b (nh m1) (nw m2) c -> (b nh nw) (m1 m2) c", m1=window_size, m2=window_size)
 
 
 def window_reverse(windows: torch.Tensor, window_size: int, height: int, width: int) -> torch.Tensor:
     """The inverse of :func:`window_partition`: (B * num_windows, M*M, C) -> (B, H, W, C)."""
-    return rearrange(windows, "(b nh nw) (m1 m2) c -> b (nh m1) (nw m2) c", nh=height // window_size, nw=width // window_size, m1=window_size)
+    return rearrange(
+        windows,
+        "(b nh nw) (m1 m2) c -> b (nh m1) (nw m2) c",
+        nh=height // window_size,
+        nw=width // window_size,
+        m1=window_size,
+    )
 
 
 def relative_position_index(window_size: int) -> torch.Tensor:
@@ -60,7 +78,9 @@ def relative_position_index(window_size: int) -> torch.Tensor:
 
     Offsets (dy, dx) range over [-(M-1), M-1], so there are (2M - 1)^2 of them: the table has
     (2M - 1)^2 rows, and index = (dy + M - 1) * (2M - 1) + (dx + M - 1)."""
-    coords = torch.stack(torch.meshgrid(torch.arange(window_size), torch.arange(window_size), indexing="ij")).flatten(1)  # (2, M*M)
+    coords = torch.stack(torch.meshgrid(torch.arange(window_size), torch.arange(window_size), indexing="ij")).flatten(
+        1
+    )  # (2, M*M)
     offsets = coords[:, :, None] - coords[:, None, :]  # (2, M*M, M*M): position(i) - position(j)
     return (offsets[0] + window_size - 1) * (2 * window_size - 1) + (offsets[1] + window_size - 1)
 
@@ -72,9 +92,12 @@ def shifted_window_mask(height: int, width: int, window_size: int, shift_size: i
     Along each axis the rolled map has three regions: [0, H - M), [H - M, H - s) and [H - s, H)."""
     check_positive("window_size", window_size)
     if isinstance(shift_size, bool) or not isinstance(shift_size, int) or not 0 < shift_size < window_size:
-        raise ValueError(f"shift_size must be an int with 0 < shift_size < window_size ({window_size}), got {shift_size!r}; Swin shifts by window_size // 2")
+        raise ValueError(
+            f"shift_size must be an int with 0 < shift_size < window_size ({window_size}), got {shift_size!r}; Swin shifts by window_size // 2"
+        )
     if height % window_size or width % window_size:
         raise ValueError(f"the map ({height}x{width}) must be divisible by window_size {window_size}")
+
     def regions(n: int) -> torch.Tensor:
         index = torch.arange(n)
         return (index >= n - window_size).long() + (index >= n - shift_size).long()
@@ -90,7 +113,15 @@ class WindowAttention(RecordsAttention, nn.Module):
 
     ``forward(windows, mask)``: windows (B * num_windows, M*M, C); mask (num_windows, M*M, M*M) or None."""
 
-    def __init__(self, dim: int, window_size: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0):
+    def __init__(
+        self,
+        dim: int,
+        window_size: int,
+        num_heads: int,
+        qkv_bias: bool = True,
+        attn_drop: float = 0.0,
+        proj_drop: float = 0.0,
+    ):
         super().__init__()
         self.dim, self.window_size, self.num_heads = dim, window_size, num_heads
         self.scale = (dim // num_heads) ** -0.5
@@ -105,7 +136,9 @@ class WindowAttention(RecordsAttention, nn.Module):
     def relative_position_bias(self) -> torch.Tensor:
         """(heads, M*M, M*M): the bias each head adds to the score of every pair in a window."""
         n = self.window_size**2
-        return rearrange(self.relative_position_bias_table[self.relative_position_index.flatten()], "(i j) h -> h i j", i=n)
+        return rearrange(
+            self.relative_position_bias_table[self.relative_position_index.flatten()], "(i j) h -> h i j", i=n
+        )
 
     def forward(self, windows: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         bw, n, _ = windows.shape
@@ -118,7 +151,14 @@ class WindowAttention(RecordsAttention, nn.Module):
             self._emit(attn)
             out = self.attn_drop(attn) @ v
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype), dropout_p=self.attn_drop.p if self.training else 0.0, scale=self.scale)
+            out = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                attn_mask=bias.to(q.dtype),
+                dropout_p=self.attn_drop.p if self.training else 0.0,
+                scale=self.scale,
+            )
         return self.proj_drop(self.proj(rearrange(out, "bw h n d -> bw n (h d)")))
 
 
@@ -135,8 +175,12 @@ def shifted_windows_by_padding(x: torch.Tensor, attn: WindowAttention, shift_siz
     top = (m - s) % m
     pad_bottom, pad_right = (-(h + top)) % m, (-(w + top)) % m
     padding = (0, 0, top, pad_right, top, pad_bottom)
-    real = window_partition(F.pad(torch.ones(1, h, w, 1, device=x.device), padding), m)[..., 0] > 0  # (num_windows, M*M)
-    mask = torch.zeros(real.shape[0], m * m, m * m, device=x.device).masked_fill(~real[:, None, :], -1e9)  # padding keys: never
+    real = (
+        window_partition(F.pad(torch.ones(1, h, w, 1, device=x.device), padding), m)[..., 0] > 0
+    )  # (num_windows, M*M)
+    mask = torch.zeros(real.shape[0], m * m, m * m, device=x.device).masked_fill(
+        ~real[:, None, :], -1e9
+    )  # padding keys: never
     windows = attn(window_partition(F.pad(x, padding), m), mask)
     out = window_reverse(windows, m, h + top + pad_bottom, w + top + pad_right)
     return out[:, top : top + h, top : top + w]
@@ -148,7 +192,20 @@ class SwinBlock(nn.Module):
     The official rule for small stages: if the resolution is not larger than the window, the window
     shrinks to the resolution and the shift is dropped (a single window sees everything anyway)."""
 
-    def __init__(self, dim: int, resolution: tuple[int, int], num_heads: int, window_size: int = 7, shift_size: int = 0, mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0, attn_drop: float = 0.0, drop_path: float = 0.0, norm_eps: float = 1e-5):
+    def __init__(
+        self,
+        dim: int,
+        resolution: tuple[int, int],
+        num_heads: int,
+        window_size: int = 7,
+        shift_size: int = 0,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        drop: float = 0.0,
+        attn_drop: float = 0.0,
+        drop_path: float = 0.0,
+        norm_eps: float = 1e-5,
+    ):
         super().__init__()
         self.resolution = resolution
         if min(resolution) <= window_size:
@@ -239,14 +296,22 @@ class SwinTransformer(nn.Module):
         if global_pool not in ("avg", "max"):
             raise ValueError(f"global_pool must be 'avg' (the paper's average pooling) or 'max', got {global_pool!r}")
         if isinstance(stem_width, bool) or not isinstance(stem_width, int) or stem_width < 0:
-            raise ValueError(f"stem_width must be 0 (no stem, the paper's patch embedding only) or a positive int of channels, got {stem_width!r}")
+            raise ValueError(
+                f"stem_width must be 0 (no stem, the paper's patch embedding only) or a positive int of channels, got {stem_width!r}"
+            )
         self.global_pool, self.stem_width = global_pool, stem_width
         if not isinstance(shift, bool):
-            raise ValueError(f"shift must be True (every second block shifts its windows) or False (the paper's ablation without shifts), got {shift!r}")
+            raise ValueError(
+                f"shift must be True (every second block shifts its windows) or False (the paper's ablation without shifts), got {shift!r}"
+            )
         self.shift = shift
         check_num_classes(num_classes)
         for name, value in (("depths", depths), ("num_heads", num_heads)):
-            if not isinstance(value, (tuple, list)) or not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+            if (
+                not isinstance(value, (tuple, list))
+                or not value
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+            ):
                 raise ValueError(f"{name} must give one positive int per stage, e.g. {name}=(2, 4); got {value!r}")
         depths, num_heads = tuple(depths), tuple(num_heads)
         if len(depths) != len(num_heads):
@@ -258,10 +323,16 @@ class SwinTransformer(nn.Module):
         if stem_width:
             layers, width = [], in_chans
             for _ in range(2):
-                layers += [nn.Conv2d(width, stem_width, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_width), nn.ReLU(inplace=True)]
+                layers += [
+                    nn.Conv2d(width, stem_width, 3, 1, 1, bias=False),
+                    nn.BatchNorm2d(stem_width),
+                    nn.ReLU(inplace=True),
+                ]
                 width = stem_width
             self.stem = nn.Sequential(*layers)
-        self.patch_embed = nn.Conv2d(stem_width or in_chans, embed_dim, patch_size, patch_size)  # patch partition + linear embedding
+        self.patch_embed = nn.Conv2d(
+            stem_width or in_chans, embed_dim, patch_size, patch_size
+        )  # patch partition + linear embedding
         self.patch_norm = nn.LayerNorm(embed_dim, eps=norm_eps)
         self.pos_drop = nn.Dropout(drop_rate)
         rates = [drop_path_rate * i / max(sum(depths) - 1, 1) for i in range(sum(depths))]
@@ -270,7 +341,19 @@ class SwinTransformer(nn.Module):
         self.resolutions, self.dims = [], []
         for i, (depth, heads) in enumerate(zip(depths, num_heads)):
             blocks = [
-                SwinBlock(dim, resolution, heads, window_size, window_size // 2 if shift and j % 2 else 0, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, rates[sum(depths[:i]) + j], norm_eps)
+                SwinBlock(
+                    dim,
+                    resolution,
+                    heads,
+                    window_size,
+                    window_size // 2 if shift and j % 2 else 0,
+                    mlp_ratio,
+                    qkv_bias,
+                    drop_rate,
+                    attn_drop_rate,
+                    rates[sum(depths[:i]) + j],
+                    norm_eps,
+                )
                 for j in range(depth)
             ]
             stage = nn.Module()
@@ -287,7 +370,9 @@ class SwinTransformer(nn.Module):
         self.head = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
         self.apply(init_weights)
 
-    def forward_features(self, x: torch.Tensor, return_hidden_states: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward_features(
+        self, x: torch.Tensor, return_hidden_states: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """(B, C, H, W) -> normalised tokens of the last stage (B, h*w, C_last).
 
         With ``return_hidden_states``, also [embeddings, stage 1, ..., stage L] as token sequences,
@@ -374,4 +459,17 @@ def swin_base_patch4_window7_224(**overrides) -> SwinTransformer:
 @register_model
 def swin_tiny_shapes(**overrides) -> SwinTransformer:
     """Course size: 2x2 patches, windows of 4x4 tokens, two stages (C = 32, 64), for ShapesWorld images."""
-    return _swin(dict(img_size=64, patch_size=2, num_classes=5, embed_dim=32, depths=(2, 2), num_heads=(2, 4), window_size=4, mlp_ratio=2.0, drop_path_rate=0.0), overrides)
+    return _swin(
+        dict(
+            img_size=64,
+            patch_size=2,
+            num_classes=5,
+            embed_dim=32,
+            depths=(2, 2),
+            num_heads=(2, 4),
+            window_size=4,
+            mlp_ratio=2.0,
+            drop_path_rate=0.0,
+        ),
+        overrides,
+    )

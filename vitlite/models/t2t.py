@@ -22,10 +22,29 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import Block, Mlp, RecordsAttention, check_image, check_num_classes, init_weights, sincos_1d, square_size, trunc_normal_
+from vitlite.layers import (
+    Block,
+    Mlp,
+    RecordsAttention,
+    check_image,
+    check_num_classes,
+    init_weights,
+    sincos_1d,
+    square_size,
+    trunc_normal_,
+)
 from vitlite.models import register_model
 
-__all__ = ["soft_split_size", "restructurize", "soft_split_footprint", "TokenTransformer", "TokenPerformer", "TokenMLP", "T2TModule", "T2TViT"]
+__all__ = [
+    "soft_split_size",
+    "restructurize",
+    "soft_split_footprint",
+    "TokenTransformer",
+    "TokenPerformer",
+    "TokenMLP",
+    "T2TModule",
+    "T2TViT",
+]
 
 
 def soft_split_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -124,10 +143,22 @@ class T2TModule(nn.Module):
     (B, C, H, W) -> (B, h*w, embed_dim). With the paper's kernels 7/3/3, strides 4/2/2 and paddings
     2/1/1, a 224 x 224 image becomes 56 x 56, then 28 x 28, then 14 x 14 tokens."""
 
-    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, embed_dim: int = 768, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1)):
+    def __init__(
+        self,
+        img_size: int = 224,
+        tokens_type: str = "transformer",
+        in_chans: int = 3,
+        embed_dim: int = 768,
+        token_dim: int = 64,
+        kernels: tuple[int, int, int] = (7, 3, 3),
+        strides: tuple[int, int, int] = (4, 2, 2),
+        paddings: tuple[int, int, int] = (2, 1, 1),
+    ):
         super().__init__()
         if tokens_type not in ("transformer", "performer", "mlp"):
-            raise ValueError(f"tokens_type must be 'transformer' or 'performer' (the paper's), or 'mlp' (token layers without attention, a course control), got {tokens_type!r}")
+            raise ValueError(
+                f"tokens_type must be 'transformer' or 'performer' (the paper's), or 'mlp' (token layers without attention, a course control), got {tokens_type!r}"
+            )
         self.kernels, self.strides, self.paddings = kernels, strides, paddings
         self.splits = nn.ModuleList([nn.Unfold(k, stride=s, padding=p) for k, s, p in zip(kernels, strides, paddings)])
         layer = {"transformer": TokenTransformer, "performer": TokenPerformer, "mlp": TokenMLP}[tokens_type]
@@ -146,7 +177,9 @@ class T2TModule(nn.Module):
             sides.append(size)
         return sides
 
-    def forward(self, x: torch.Tensor, return_stages: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward(
+        self, x: torch.Tensor, return_stages: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         stages = []
         tokens = rearrange(self.splits[0](x), "b ckk n -> b n ckk")  # soft split 0: (B, N0, C*k*k)
         for attention, split in ((self.attention1, self.splits[1]), (self.attention2, self.splits[2])):
@@ -176,14 +209,37 @@ class T2TViT(nn.Module):
     a trained table drawn at std 0.02 as the course ViT's, for controls that differ from the ViT only
     in their tokeniser."""
 
-    def __init__(self, img_size: int = 224, tokens_type: str = "transformer", in_chans: int = 3, num_classes: int = 1000, embed_dim: int = 384, depth: int = 14, num_heads: int = 6, mlp_ratio: float = 3.0, qkv_bias: bool = False, token_dim: int = 64, kernels: tuple[int, int, int] = (7, 3, 3), strides: tuple[int, int, int] = (4, 2, 2), paddings: tuple[int, int, int] = (2, 1, 1), drop_rate: float = 0.0, drop_path_rate: float = 0.0, project_std: float | None = None, pos_embed: str = "sincos"):
+    def __init__(
+        self,
+        img_size: int = 224,
+        tokens_type: str = "transformer",
+        in_chans: int = 3,
+        num_classes: int = 1000,
+        embed_dim: int = 384,
+        depth: int = 14,
+        num_heads: int = 6,
+        mlp_ratio: float = 3.0,
+        qkv_bias: bool = False,
+        token_dim: int = 64,
+        kernels: tuple[int, int, int] = (7, 3, 3),
+        strides: tuple[int, int, int] = (4, 2, 2),
+        paddings: tuple[int, int, int] = (2, 1, 1),
+        drop_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        project_std: float | None = None,
+        pos_embed: str = "sincos",
+    ):
         super().__init__()
         img_size = square_size(img_size, "T2TViT")
         if pos_embed not in ("sincos", "learned"):
-            raise ValueError(f"pos_embed must be 'sincos' (the paper's fixed table) or 'learned' (trained, as in the course ViT), got {pos_embed!r}")
+            raise ValueError(
+                f"pos_embed must be 'sincos' (the paper's fixed table) or 'learned' (trained, as in the course ViT), got {pos_embed!r}"
+            )
         check_num_classes(num_classes)
         self.img_size, self.in_chans, self.num_classes = img_size, in_chans, num_classes
-        self.tokens_to_token = T2TModule(img_size, tokens_type, in_chans, embed_dim, token_dim, kernels, strides, paddings)
+        self.tokens_to_token = T2TModule(
+            img_size, tokens_type, in_chans, embed_dim, token_dim, kernels, strides, paddings
+        )
         n = self.tokens_to_token.num_patches
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         if pos_embed == "sincos":
@@ -192,14 +248,20 @@ class T2TViT(nn.Module):
             self.pos_embed = nn.Parameter(trunc_normal_(torch.zeros(1, n + 1, embed_dim)))
         self.pos_drop = nn.Dropout(drop_rate)
         rates = [drop_path_rate * i / max(depth - 1, 1) for i in range(depth)]
-        self.blocks = nn.ModuleList([Block(embed_dim, num_heads, mlp_ratio, qkv_bias, drop_rate, 0.0, r, norm_eps=1e-5) for r in rates])
+        self.blocks = nn.ModuleList(
+            [Block(embed_dim, num_heads, mlp_ratio, qkv_bias, drop_rate, 0.0, r, norm_eps=1e-5) for r in rates]
+        )
         self.norm = nn.LayerNorm(embed_dim)
         self.head = nn.Linear(embed_dim, num_classes) if num_classes > 0 else nn.Identity()
         trunc_normal_(self.cls_token)
         self.apply(init_weights)
-        if project_std is not None:  # a course option (not the paper's): the spread of the last projection's weights at init
+        if (
+            project_std is not None
+        ):  # a course option (not the paper's): the spread of the last projection's weights at init
             if not project_std > 0:
-                raise ValueError(f"project_std must be a positive standard deviation (the default init uses 0.02), got {project_std!r}")
+                raise ValueError(
+                    f"project_std must be a positive standard deviation (the default init uses 0.02), got {project_std!r}"
+                )
             trunc_normal_(self.tokens_to_token.project.weight, std=project_std)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -220,7 +282,11 @@ def _t2t(defaults: dict, overrides: dict) -> T2TViT:
     return T2TViT(**{**defaults, **overrides})
 
 
-_SIZES = {7: dict(embed_dim=256, depth=7, num_heads=4, mlp_ratio=2.0), 14: dict(embed_dim=384, depth=14, num_heads=6, mlp_ratio=3.0), 24: dict(embed_dim=512, depth=24, num_heads=8, mlp_ratio=3.0)}
+_SIZES = {
+    7: dict(embed_dim=256, depth=7, num_heads=4, mlp_ratio=2.0),
+    14: dict(embed_dim=384, depth=14, num_heads=6, mlp_ratio=3.0),
+    24: dict(embed_dim=512, depth=24, num_heads=8, mlp_ratio=3.0),
+}
 
 
 @register_model
@@ -259,7 +325,15 @@ def t2t_vit_t_24(**overrides) -> T2TViT:
     return _t2t(dict(tokens_type="transformer", **_SIZES[24]), overrides)
 
 
-def soft_split_footprint(img_size: int, kernels: tuple[int, ...], strides: tuple[int, ...], paddings: tuple[int, ...], stage: int, row: int, col: int) -> torch.Tensor:
+def soft_split_footprint(
+    img_size: int,
+    kernels: tuple[int, ...],
+    strides: tuple[int, ...],
+    paddings: tuple[int, ...],
+    stage: int,
+    row: int,
+    col: int,
+) -> torch.Tensor:
     """Which input pixels the soft splits gather into token (row, col) of ``stage`` (0, 1, 2): (H, W) counts.
 
     Only the unfolds are followed (not the attention between them), so this is what a token is
@@ -281,4 +355,19 @@ def soft_split_footprint(img_size: int, kernels: tuple[int, ...], strides: tuple
 def t2t_vit_tiny_shapes(**overrides) -> T2TViT:
     """Course size for 32x32 ShapesWorld images: soft splits 5/3/3 with strides 2/2/1 (16x16, 8x8, 8x8
     tokens), token width 24, then a width-64 backbone of depth 3: the same final 8x8 grid as vit_tiny_shapes."""
-    return _t2t(dict(img_size=32, tokens_type="transformer", num_classes=5, embed_dim=64, depth=3, num_heads=4, mlp_ratio=2.0, token_dim=24, kernels=(5, 3, 3), strides=(2, 2, 1), paddings=(2, 1, 1)), overrides)
+    return _t2t(
+        dict(
+            img_size=32,
+            tokens_type="transformer",
+            num_classes=5,
+            embed_dim=64,
+            depth=3,
+            num_heads=4,
+            mlp_ratio=2.0,
+            token_dim=24,
+            kernels=(5, 3, 3),
+            strides=(2, 2, 1),
+            paddings=(2, 1, 1),
+        ),
+        overrides,
+    )

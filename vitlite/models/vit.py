@@ -21,26 +21,60 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import Block, PatchEmbed, check_image, check_num_classes, check_positive, init_weights, trunc_normal_
+from vitlite.layers import (
+    Block,
+    PatchEmbed,
+    check_image,
+    check_num_classes,
+    check_positive,
+    init_weights,
+    trunc_normal_,
+)
 from vitlite.models import register_model
 
-__all__ = ["patchify", "unpatchify", "resample_pos_embed", "VisionTransformer", "attention_rollout", "pos_embed_similarity", "collect_attention", "mean_attention_distance", "uniform_attention_distance"]
+__all__ = [
+    "patchify",
+    "unpatchify",
+    "resample_pos_embed",
+    "VisionTransformer",
+    "attention_rollout",
+    "pos_embed_similarity",
+    "collect_attention",
+    "mean_attention_distance",
+    "uniform_attention_distance",
+]
 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """(B, C, H, W) -> (B, H/p * W/p, p * p * C): every patch flattened, patches in reading order."""
     check_positive("patch_size", patch_size)
     if images.ndim != 4 or images.shape[2] % patch_size or images.shape[3] % patch_size:
-        raise ValueError(f"patchify expects images (B, C, H, W) with H and W divisible by patch_size {patch_size}; got shape {tuple(images.shape)}")
+        raise ValueError(
+            f"patchify expects images (B, C, H, W) with H and W divisible by patch_size {patch_size}; got shape {tuple(images.shape)}"
+        )
     return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size)
 
 
 def unpatchify(patches: torch.Tensor, patch_size: int, grid: tuple[int, int], channels: int = 3) -> torch.Tensor:
     """The inverse of :func:`patchify`: (B, h * w, p * p * C) -> (B, C, h * p, w * p)."""
-    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)", h=grid[0], w=grid[1], p1=patch_size, p2=patch_size, c=channels)
+    return rearrange(
+        patches,
+        "b (h w) (p1 p2 c) -> b c (h p1) (w p2)",
+        h=grid[0],
+        w=grid[1],
+        p1=patch_size,
+        p2=patch_size,
+        c=channels,
+    )
 
 
-def resample_pos_embed(pos_embed: torch.Tensor, new_grid: tuple[int, int], old_grid: tuple[int, int] | None = None, num_prefix_tokens: int = 1, mode: str = "bicubic") -> torch.Tensor:
+def resample_pos_embed(
+    pos_embed: torch.Tensor,
+    new_grid: tuple[int, int],
+    old_grid: tuple[int, int] | None = None,
+    num_prefix_tokens: int = 1,
+    mode: str = "bicubic",
+) -> torch.Tensor:
     """Resize learned position embeddings (1, prefix + h*w, D) to a new patch grid (1, prefix + H*W, D).
 
     The prefix tokens (class token) keep their embedding; the patch embeddings are
@@ -116,7 +150,9 @@ class VisionTransformer(nn.Module):
         self.num_classes, self.global_pool, self.dynamic_img_size = num_classes, global_pool, dynamic_img_size
         self.embed_dim, self.patch_size, self.in_chans = embed_dim, patch_size, in_chans
         self.num_prefix_tokens = 1 if class_token else 0
-        self.pos_interp = "bicubic"  # how embed() resizes position embeddings for another grid (SETR's code: "bilinear")
+        self.pos_interp = (
+            "bicubic"  # how embed() resizes position embeddings for another grid (SETR's code: "bilinear")
+        )
 
         self.patch_embed = PatchEmbed(img_size, patch_size, in_chans, embed_dim, strict_size=not dynamic_img_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim)) if class_token else None
@@ -125,7 +161,18 @@ class VisionTransformer(nn.Module):
         rates = [drop_path_rate * i / max(depth - 1, 1) for i in range(depth)]  # stochastic depth grows with depth
         self.blocks = nn.ModuleList(
             [
-                Block(embed_dim, num_heads, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, rate, act_layer=_ACTIVATIONS[act], norm_eps=norm_eps, mlp_hidden=mlp_hidden)
+                Block(
+                    embed_dim,
+                    num_heads,
+                    mlp_ratio,
+                    qkv_bias,
+                    drop_rate,
+                    attn_drop_rate,
+                    rate,
+                    act_layer=_ACTIVATIONS[act],
+                    norm_eps=norm_eps,
+                    mlp_hidden=mlp_hidden,
+                )
                 for rate in rates
             ]
         )
@@ -147,7 +194,13 @@ class VisionTransformer(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Patches, class token and position embeddings: (B, C, H, W) -> (B, prefix + N, D)."""
-        check_image(x, self.in_chans, multiple_of=self.patch_size, size=None if self.dynamic_img_size else self.patch_embed.img_size, model=self)
+        check_image(
+            x,
+            self.in_chans,
+            multiple_of=self.patch_size,
+            size=None if self.dynamic_img_size else self.patch_embed.img_size,
+            model=self,
+        )
         grid = (x.shape[-2] // self.patch_size, x.shape[-1] // self.patch_size)
         tokens = self.patch_embed(x)  # (B, N, D)
         if self.cls_token is not None:
@@ -155,7 +208,9 @@ class VisionTransformer(nn.Module):
         pos = resample_pos_embed(self.pos_embed, grid, self.grid_size, self.num_prefix_tokens, mode=self.pos_interp)
         return self.pos_drop(tokens + pos)
 
-    def forward_features(self, x: torch.Tensor, return_hidden_states: bool = False) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward_features(
+        self, x: torch.Tensor, return_hidden_states: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """The encoder: (B, C, H, W) -> normalised tokens (B, prefix + N, D).
 
         With ``return_hidden_states`` also the list [embeddings, block 1, ..., block L]
@@ -210,7 +265,9 @@ def vit_large_patch16_224(**overrides) -> VisionTransformer:
 @register_model
 def vit_tiny_shapes(**overrides) -> VisionTransformer:
     """Course size for 32x32 ShapesWorld images: 4x4 patches (64 tokens), width 64, depth 4, 4 heads."""
-    return _vit(dict(img_size=32, patch_size=4, num_classes=5, embed_dim=64, depth=4, num_heads=4, mlp_ratio=2.0), overrides)
+    return _vit(
+        dict(img_size=32, patch_size=4, num_classes=5, embed_dim=64, depth=4, num_heads=4, mlp_ratio=2.0), overrides
+    )
 
 
 # --------------------------------------------------------------------- reading a ViT
@@ -244,7 +301,9 @@ def pos_embed_similarity(pos_embed: torch.Tensor, grid: tuple[int, int], num_pre
     return rearrange(sim, "(h1 w1) (h2 w2) -> h1 w1 h2 w2", h1=grid[0], h2=grid[0])
 
 
-def mean_attention_distance(maps: list[torch.Tensor], grid: tuple[int, int], patch_size: int, num_prefix_tokens: int = 1) -> torch.Tensor:
+def mean_attention_distance(
+    maps: list[torch.Tensor], grid: tuple[int, int], patch_size: int, num_prefix_tokens: int = 1
+) -> torch.Tensor:
     """The paper's "attention distance" (its Figure 7, right): for each layer and head, the distance in
     pixels between a patch query and the patches it attends to, weighted by the attention and averaged
     over queries and images. Only patch-to-patch attention counts (the class token has no place); each
@@ -256,7 +315,9 @@ def mean_attention_distance(maps: list[torch.Tensor], grid: tuple[int, int], pat
     out = []
     for attn in maps:
         if attn.shape[-1] != num_prefix_tokens + h * w:
-            raise ValueError(f"attention over {attn.shape[-1]} tokens does not match a {h}x{w} grid with {num_prefix_tokens} prefix token(s)")
+            raise ValueError(
+                f"attention over {attn.shape[-1]} tokens does not match a {h}x{w} grid with {num_prefix_tokens} prefix token(s)"
+            )
         a = attn[..., num_prefix_tokens:, num_prefix_tokens:].double()
         a = a / a.sum(-1, keepdim=True).clamp_min(1e-12)
         out.append((a * distance).sum(-1).mean(dim=(0, 2)))  # (heads,)
@@ -270,7 +331,9 @@ def uniform_attention_distance(grid: tuple[int, int], patch_size: int) -> float:
 
 def _patch_distances(grid: tuple[int, int], patch_size: int) -> torch.Tensor:
     """(N, N) distances in pixels between the centres of a grid's patches, in reading order."""
-    ys, xs = torch.meshgrid(torch.arange(grid[0], dtype=torch.float64), torch.arange(grid[1], dtype=torch.float64), indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(grid[0], dtype=torch.float64), torch.arange(grid[1], dtype=torch.float64), indexing="ij"
+    )
     centres = torch.stack([ys.flatten(), xs.flatten()], -1) * patch_size
     return torch.cdist(centres, centres)
 

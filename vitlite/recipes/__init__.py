@@ -13,9 +13,31 @@ and one JSON record per run with its scores and training curves.
 
 from __future__ import annotations
 
-from vitlite.recipes.classic import DATA_HUNGER, SOFT_SPLIT, WINDOWS, Comparison, DataHunger, Entry, comparison, data_hunger
+from vitlite.recipes.classic import (
+    DATA_HUNGER,
+    SOFT_SPLIT,
+    WINDOWS,
+    Comparison,
+    DataHunger,
+    Entry,
+    comparison,
+    data_hunger,
+)
 from vitlite.recipes.registry import RECIPES, Recipe, main
-from vitlite.recipes.runner import CHECKPOINTS, TASKS, Arm, Study, checkpoint_files, describe, load_checkpoint, manifest, provenance, save_checkpoint, summarize, train_classifier
+from vitlite.recipes.runner import (
+    CHECKPOINTS,
+    TASKS,
+    Arm,
+    Study,
+    checkpoint_files,
+    describe,
+    load_checkpoint,
+    manifest,
+    provenance,
+    save_checkpoint,
+    summarize,
+    train_classifier,
+)
 
 __all__ = [
     "RECIPES",

@@ -16,7 +16,19 @@ from vitlite.data import ShapesDataset, ShapesWorld
 from vitlite.recipes.runner import _train_and_save, train_classifier
 from vitlite.train import History
 
-__all__ = ["OutlineHeads", "OUTLINE_HEADS", "outline_heads", "DataHunger", "DATA_HUNGER", "Entry", "Comparison", "SOFT_SPLIT", "WINDOWS", "data_hunger", "comparison"]
+__all__ = [
+    "OutlineHeads",
+    "OUTLINE_HEADS",
+    "outline_heads",
+    "DataHunger",
+    "DATA_HUNGER",
+    "Entry",
+    "Comparison",
+    "SOFT_SPLIT",
+    "WINDOWS",
+    "data_hunger",
+    "comparison",
+]
 
 
 # ------------------------------------------------------------------ chapter 01
@@ -54,7 +66,13 @@ class OutlineHeads:
         world = ShapesWorld(image_size=32)
         return world.edges(self.n_train, seed=0), world.edges(self.n_test, seed=1)
 
-    def run(self, seed: int, data: tuple[ShapesDataset, ShapesDataset] | None = None, device: torch.device | str | None = None, progress: bool = True) -> dict[str, Any]:
+    def run(
+        self,
+        seed: int,
+        data: tuple[ShapesDataset, ShapesDataset] | None = None,
+        device: torch.device | str | None = None,
+        progress: bool = True,
+    ) -> dict[str, Any]:
         """Train one seed: the run's model, history and the measurements before and after."""
         import torch.nn.functional as F
 
@@ -77,11 +95,30 @@ class OutlineHeads:
         vitlite.env.seed_everything(seed)
         model = vitlite.create_model("attnconv_edges")
         before = {"maps": centered_maps(model.attn), "mass": window_mass(model.attn), "F1": outline_f1(model)["F1"]}
-        history = fit(model, train_set.loader(self.batch_size, seed=seed), steps=self.steps, lr=self.lr, loss_fn=outline_loss, eval_fn=outline_f1,
-                      eval_every=self.eval_every, seed=seed, device=device, progress=progress, desc=f"seed {seed}")
+        history = fit(
+            model,
+            train_set.loader(self.batch_size, seed=seed),
+            steps=self.steps,
+            lr=self.lr,
+            loss_fn=outline_loss,
+            eval_fn=outline_f1,
+            eval_every=self.eval_every,
+            seed=seed,
+            device=device,
+            progress=progress,
+            desc=f"seed {seed}",
+        )
         model.cpu()
         after = {"maps": centered_maps(model.attn), "mass": window_mass(model.attn), "F1": history.final("F1")}
-        return {"seed": seed, "before": before, "after": after, "alpha": model.attn.alpha.detach(), "shift": model.attn.shift.detach(), "model": model, "history": history}
+        return {
+            "seed": seed,
+            "before": before,
+            "after": after,
+            "alpha": model.attn.alpha.detach(),
+            "shift": model.attn.shift.detach(),
+            "model": model,
+            "history": history,
+        }
 
     def summary(self, run: dict[str, Any]) -> dict[str, Any]:
         """A run's measurements as plain numbers, with whether each threshold held."""
@@ -101,8 +138,17 @@ class OutlineHeads:
         if "history" in run:  # the test F1 at every evaluation, for the end-point check
             history = run["history"]
             out["steps"] = history.steps_done
-            out["history"] = {"eval_step": history.eval_step, "metrics": {self.metric: [round(v, 4) for v in history.metrics[self.metric]]}}
-        out["held"] = bool(out["f1_after"] > self.min_f1 and mass_after > self.min_mass and mass_after > mass_before + self.min_mass_gain and out["sharp_heads"] >= self.min_sharp and farthest <= self.max_offset)
+            out["history"] = {
+                "eval_step": history.eval_step,
+                "metrics": {self.metric: [round(v, 4) for v in history.metrics[self.metric]]},
+            }
+        out["held"] = bool(
+            out["f1_after"] > self.min_f1
+            and mass_after > self.min_mass
+            and mass_after > mass_before + self.min_mass_gain
+            and out["sharp_heads"] >= self.min_sharp
+            and farthest <= self.max_offset
+        )
         return out
 
 
@@ -114,7 +160,12 @@ def outline_heads(out: Path) -> dict[str, Any]:
     data = cfg.data()
     runs = [cfg.summary(cfg.run(seed, data, device="cpu")) for seed in cfg.seeds]
     settings = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__ if k not in ("expectation", "expectation_fixed")}
-    return {"expectation": cfg.expectation, "expectation_fixed": cfg.expectation_fixed, "settings": settings, "runs": runs}
+    return {
+        "expectation": cfg.expectation,
+        "expectation_fixed": cfg.expectation_fixed,
+        "settings": settings,
+        "runs": runs,
+    }
 
 
 # ------------------------------------------------------------------ chapter 02
@@ -155,7 +206,15 @@ def data_hunger(out: Path) -> dict[str, Any]:
     runs = [
         _train_and_save(
             out / cfg.checkpoint(name, n),
-            lambda: train_classifier(name, full.subset(n), steps=cfg.steps, seed=cfg.train_seed, batch_size=cfg.batch_size, lr=cfg.lr, device="cpu"),
+            lambda: train_classifier(
+                name,
+                full.subset(n),
+                steps=cfg.steps,
+                seed=cfg.train_seed,
+                batch_size=cfg.batch_size,
+                lr=cfg.lr,
+                device="cpu",
+            ),
             name,
             {"num_classes": len(full.classes)},
             {"model": name, "n": n, "steps": cfg.steps},
@@ -211,9 +270,27 @@ class Comparison:
     def checkpoint(label: str, variant: str) -> str:
         return f"{label}_{variant}.pt"
 
-    def train(self, entry: Entry, variant: str, steps: int | None = None, n: int | None = None, device: torch.device | str | None = None, progress: bool = True) -> tuple[nn.Module, History]:
+    def train(
+        self,
+        entry: Entry,
+        variant: str,
+        steps: int | None = None,
+        n: int | None = None,
+        device: torch.device | str | None = None,
+        progress: bool = True,
+    ) -> tuple[nn.Module, History]:
         """Train one entry exactly as the recipe does (optionally shorter or on fewer images, for a live demo)."""
-        return train_classifier(entry.model_name, self.train_set(variant, n), steps=steps or entry.steps, seed=self.train_seed, batch_size=self.batch_size, lr=self.lr, model_kwargs=entry.kwargs, device=device, progress=progress)
+        return train_classifier(
+            entry.model_name,
+            self.train_set(variant, n),
+            steps=steps or entry.steps,
+            seed=self.train_seed,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            model_kwargs=entry.kwargs,
+            device=device,
+            progress=progress,
+        )
 
 
 SOFT_SPLIT = Comparison(
@@ -223,8 +300,32 @@ SOFT_SPLIT = Comparison(
 WINDOWS = Comparison(
     entries=(
         Entry("swin", "swin_tiny_shapes", steps=3000),
-        Entry("vit_p4", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 4), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=3000),
-        Entry("vit_p2", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 2), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)), steps=480),
+        Entry(
+            "vit_p4",
+            "vit_tiny_shapes",
+            (
+                ("img_size", 64),
+                ("patch_size", 4),
+                ("embed_dim", 40),
+                ("depth", 4),
+                ("num_heads", 2),
+                ("mlp_ratio", 2.0),
+            ),
+            steps=3000,
+        ),
+        Entry(
+            "vit_p2",
+            "vit_tiny_shapes",
+            (
+                ("img_size", 64),
+                ("patch_size", 2),
+                ("embed_dim", 40),
+                ("depth", 4),
+                ("num_heads", 2),
+                ("mlp_ratio", 2.0),
+            ),
+            steps=480,
+        ),
     ),
     variants=("texture",),
     image_size=64,
@@ -248,5 +349,3 @@ def comparison(cfg: Comparison) -> Callable[[Path], dict[str, Any]]:
         return {"runs": runs}
 
     return run
-
-

@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["SETTINGS", "band_drop", "band_drops", "READOUTS", "readout_values", "SETR_ARMS", "SETR_PILOT", "SETR", "DPT_ARMS", "DPT_SEG_ARMS", "DPT_PILOT", "DPT_SEG_PILOT", "DPT", "DPT_SEGMENTATION", "DPT_READOUT", "SETR_AUX_PILOT", "STUDIES"]
+__all__ = [
+    "SETTINGS",
+    "band_drop",
+    "band_drops",
+    "READOUTS",
+    "readout_values",
+    "SETR_ARMS",
+    "SETR_PILOT",
+    "SETR",
+    "DPT_ARMS",
+    "DPT_SEG_ARMS",
+    "DPT_PILOT",
+    "DPT_SEG_PILOT",
+    "DPT",
+    "DPT_SEGMENTATION",
+    "DPT_READOUT",
+    "SETR_AUX_PILOT",
+    "STUDIES",
+]
 
 # Data and optimisation shared by every study here, so that chapter 10's segmentation runs are comparable
 # with chapter 09's records.
-SETTINGS = dict(world=(("image_size", 64),), n_train=10000, n_val=500, n_test=1000, n_score=1000, eval_every=250, batch_size=32, lr=1e-3, weight_decay=0.05)
+SETTINGS = dict(
+    world=(("image_size", 64),),
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    eval_every=250,
+    batch_size=32,
+    lr=1e-3,
+    weight_decay=0.05,
+)
 
 
 def band_drop(record: dict, split: str = "test") -> float:
@@ -26,22 +54,35 @@ def band_drops(records: list[dict], split: str = "test") -> dict[str, dict[int, 
     return out
 
 
-READOUTS = {"project": ("dpt", "dpt"), "ignore": ("dpt_readout", "dpt_ignore"), "add": ("dpt_readout", "dpt_add")}  # readout -> (study, arm)
+READOUTS = {
+    "project": ("dpt", "dpt"),
+    "ignore": ("dpt_readout", "dpt_ignore"),
+    "add": ("dpt_readout", "dpt_add"),
+}  # readout -> (study, arm)
 
 
 def readout_values(records: dict[str, list[dict]], metric: str = "abs_rel") -> dict[str, dict[int, float]]:
     """Chapter 10's readout ablation: per readout (project: the depth study's DPT arm; ignore and add: the
     dpt_readout study), per seed, the test ``metric``; ``records`` maps study name to its records."""
-    return {name: {r["seed"]: r["scores"]["test"][metric] for r in records[study] if r["label"] == label} for name, (study, label) in READOUTS.items()}
+    return {
+        name: {r["seed"]: r["scores"]["test"][metric] for r in records[study] if r["label"] == label}
+        for name, (study, label) in READOUTS.items()
+    }
 
 
 # Chapter 09: one encoder, three decoders, and a small fully convolutional baseline (chapter 05's
 # MobileNetV2 with the DeepLabv3 head).
 SETR_ARMS = {
-    "naive": Arm("naive", "setr_naive_tiny_shapes", about="SETR-Naive: 1x1 convs on the last layer, bilinear upsampling"),
+    "naive": Arm(
+        "naive", "setr_naive_tiny_shapes", about="SETR-Naive: 1x1 convs on the last layer, bilinear upsampling"
+    ),
     "pup": Arm("pup", "setr_pup_tiny_shapes", about="SETR-PUP: progressive upsampling, three 2x stages"),
     "mla": Arm("mla", "setr_mla_tiny_shapes", about="SETR-MLA: four layers aggregated top-down"),
-    "fcn": Arm("fcn", "mobilenetv2_deeplabv3_tiny_shapes", about="a fully convolutional baseline: chapter 05's MobileNetV2 with DeepLabv3"),
+    "fcn": Arm(
+        "fcn",
+        "mobilenetv2_deeplabv3_tiny_shapes",
+        about="a fully convolutional baseline: chapter 05's MobileNetV2 with DeepLabv3",
+    ),
 }
 
 SETR_PILOT = Study(
@@ -82,10 +123,29 @@ SETR = Study(
 # Chapter 10: DPT against SETR-Naive on the same encoder, for depth and for segmentation; the readout
 # ablation (how the class token enters the maps) for depth.
 DPT_ARMS = {
-    "dpt": Arm("dpt", "dpt_depth_tiny_shapes", about="DPT (project readout): four layers reassembled at four resolutions and fused"),
-    "dpt_ignore": Arm("dpt_ignore", "dpt_depth_tiny_shapes", (("readout", "ignore"),), about="DPT, readout ignore: the class token dropped"),
-    "dpt_add": Arm("dpt_add", "dpt_depth_tiny_shapes", (("readout", "add"),), about="DPT, readout add: the class token added to every patch token"),
-    "setr": Arm("setr", "setr_naive_tiny_shapes", (("num_classes", 1),), about="SETR-Naive with one output channel: the same encoder, the last layer only, at 1/8"),
+    "dpt": Arm(
+        "dpt",
+        "dpt_depth_tiny_shapes",
+        about="DPT (project readout): four layers reassembled at four resolutions and fused",
+    ),
+    "dpt_ignore": Arm(
+        "dpt_ignore",
+        "dpt_depth_tiny_shapes",
+        (("readout", "ignore"),),
+        about="DPT, readout ignore: the class token dropped",
+    ),
+    "dpt_add": Arm(
+        "dpt_add",
+        "dpt_depth_tiny_shapes",
+        (("readout", "add"),),
+        about="DPT, readout add: the class token added to every patch token",
+    ),
+    "setr": Arm(
+        "setr",
+        "setr_naive_tiny_shapes",
+        (("num_classes", 1),),
+        about="SETR-Naive with one output channel: the same encoder, the last layer only, at 1/8",
+    ),
 }
 DPT_SEG_ARMS = {
     "dpt": Arm("dpt", "dpt_segmentation_tiny_shapes", about="DPT with the segmentation head (project readout)"),
@@ -201,7 +261,12 @@ DPT_READOUT = Study(
 # of seed 0's gap between Naive (0.510) and MLA (0.803), that is reaches 0.657, PUP and MLA get their official
 # heads too in the three-seed study; otherwise Naive with heads alone gets three seeds.
 SETR_AUX_ARMS = {
-    "naive_aux": Arm("naive_aux", "setr_naive_tiny_shapes", (("aux_layers", (2, 4, 6)),), about="SETR-Naive with three auxiliary Naive heads (blocks 3, 5, 7 of 8; loss weight 0.4), as the official configuration trains it"),
+    "naive_aux": Arm(
+        "naive_aux",
+        "setr_naive_tiny_shapes",
+        (("aux_layers", (2, 4, 6)),),
+        about="SETR-Naive with three auxiliary Naive heads (blocks 3, 5, 7 of 8; loss weight 0.4), as the official configuration trains it",
+    ),
 }
 SETR_AUX_PILOT = Study(
     name="setr_aux_pilot",
@@ -252,4 +317,14 @@ SETR_AUX = Study(
     about="chapter 09: SETR-Naive with its official auxiliary heads at end points (6,000 steps, patience 16), three seeds, against the setr study's MLA",
 )
 
-STUDIES: tuple[Study, ...] = (SETR_PILOT, SETR, DPT_PILOT, DPT_SEG_PILOT, DPT, DPT_SEGMENTATION, DPT_READOUT, SETR_AUX_PILOT, SETR_AUX)
+STUDIES: tuple[Study, ...] = (
+    SETR_PILOT,
+    SETR,
+    DPT_PILOT,
+    DPT_SEG_PILOT,
+    DPT,
+    DPT_SEGMENTATION,
+    DPT_READOUT,
+    SETR_AUX_PILOT,
+    SETR_AUX,
+)

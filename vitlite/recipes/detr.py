@@ -10,12 +10,32 @@ __all__ = ["WORLD", "SETTINGS", "ARMS", "PILOT", "DETR_VS_DENSE", "last_third_ga
 WORLD = (("image_size", 64), ("size_range", (0.08, 0.3)))
 
 ARMS = {
-    "detr": Arm("detr", "detr_tiny_shapes", about="DETR: the small backbone, 2 + 2 transformer layers of width 128, 10 queries, no NMS", lr=2e-4),
-    "dense": Arm("dense", "dense_tiny_shapes", about="a dense one-stage detector (FCOS-style) on the same backbone, with NMS", lr=1e-3),
+    "detr": Arm(
+        "detr",
+        "detr_tiny_shapes",
+        about="DETR: the small backbone, 2 + 2 transformer layers of width 128, 10 queries, no NMS",
+        lr=2e-4,
+    ),
+    "dense": Arm(
+        "dense",
+        "dense_tiny_shapes",
+        about="a dense one-stage detector (FCOS-style) on the same backbone, with NMS",
+        lr=1e-3,
+    ),
 }
 
 # Chapter 07's data and optimiser settings; chapter 08's DINO studies use the same.
-SETTINGS = dict(task="detection", world=WORLD, n_train=10000, n_val=500, n_score=1000, eval_every=500, batch_size=32, weight_decay=1e-4, grad_clip=0.1)
+SETTINGS = dict(
+    task="detection",
+    world=WORLD,
+    n_train=10000,
+    n_val=500,
+    n_score=1000,
+    eval_every=500,
+    batch_size=32,
+    weight_decay=1e-4,
+    grad_clip=0.1,
+)
 
 PILOT = Study(
     name="detr_pilot",
@@ -49,7 +69,6 @@ DETR_VS_DENSE = Study(
 )
 
 
-
 def last_third_gain(record: dict, metric: str = "AP") -> float:
     """How much a run's validation ``metric`` rose over the last third of its budget (from the evaluation
     at two thirds of the steps to the last one): chapter 07's reading of how far a detector still had to go."""
@@ -62,9 +81,15 @@ def at_equal_ap(slow: dict, fast: dict) -> dict:
     """Chapter 07's comparison at equal accuracy, as the paper's (DETR and Faster R-CNN both at 42.0 AP):
     the slow run's shares of its AP on small and on large objects at its last evaluation, and the fast run's
     at the evaluation whose AP is closest to that (validation scores, from the two records' histories)."""
+
     def share(history: dict, i: int) -> dict:
         m = history["metrics"]
-        return {"step": history["eval_step"][i], "AP": m["AP"][i], "small": m["AP_small"][i] / m["AP"][i], "large": m["AP_large"][i] / m["AP"][i]}
+        return {
+            "step": history["eval_step"][i],
+            "AP": m["AP"][i],
+            "small": m["AP_small"][i] / m["AP"][i],
+            "large": m["AP_large"][i] / m["AP"][i],
+        }
 
     slow_h, fast_h = slow["history"], fast["history"]
     target = slow_h["metrics"]["AP"][-1]

@@ -11,8 +11,20 @@ _OFF = (("query_selection", "static"), ("look_forward_twice", False), ("denoisin
 
 # The seed's ablation, one contribution added at a time; the learning rate is chapter 07's DETR's.
 ARMS = {
-    "deformable": Arm("deformable", "dino_tiny_shapes", _OFF, about="a deformable DETR with anchor boxes: learned anchors and content queries, no look forward twice, no denoising", lr=2e-4),
-    "qs": Arm("qs", "dino_tiny_shapes", (("look_forward_twice", False), ("denoising", False)), about="+ mixed query selection: anchors from the encoder's top proposals", lr=2e-4),
+    "deformable": Arm(
+        "deformable",
+        "dino_tiny_shapes",
+        _OFF,
+        about="a deformable DETR with anchor boxes: learned anchors and content queries, no look forward twice, no denoising",
+        lr=2e-4,
+    ),
+    "qs": Arm(
+        "qs",
+        "dino_tiny_shapes",
+        (("look_forward_twice", False), ("denoising", False)),
+        about="+ mixed query selection: anchors from the encoder's top proposals",
+        lr=2e-4,
+    ),
     "lft": Arm("lft", "dino_tiny_shapes", (("denoising", False),), about="+ look forward twice", lr=2e-4),
     "dino": Arm("dino", "dino_tiny_shapes", about="+ contrastive denoising: DINO", lr=2e-4),
 }
@@ -53,7 +65,6 @@ ABLATION = Study(
     expectation_fixed="2026-12-01",
     about="chapter 08: the two earlier rows of DINO's ablation (a deformable DETR with anchor boxes; + mixed query selection), one seed, 3,000 steps",
 )
-
 
 
 def late_instability(record: dict) -> float:

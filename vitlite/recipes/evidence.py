@@ -59,8 +59,24 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "RULE_FIXED", "MARGIN", "LATE", "ABOVE_CHANCE", "VERDICTS", "SOURCES", "Runs", "Budget", "Book", "Test", "Graded",
-    "late_gain", "still_improving", "grade", "weakest", "mean", "stdev", "seed_values",
+    "RULE_FIXED",
+    "MARGIN",
+    "LATE",
+    "ABOVE_CHANCE",
+    "VERDICTS",
+    "SOURCES",
+    "Runs",
+    "Budget",
+    "Book",
+    "Test",
+    "Graded",
+    "late_gain",
+    "still_improving",
+    "grade",
+    "weakest",
+    "mean",
+    "stdev",
+    "seed_values",
 ]
 
 RULE_FIXED = "2026-12-07"
@@ -101,12 +117,16 @@ def late_gain(record: dict[str, Any], budget: Budget, fraction: float = LATE) ->
         return 0.0
     history = record.get("history")
     if not history or budget.metric not in history.get("metrics", {}):
-        raise KeyError(f"{record.get('label', 'run')} seed {record.get('seed')}: the record keeps no validation history of {budget.metric!r}, so its end point cannot be checked")
+        raise KeyError(
+            f"{record.get('label', 'run')} seed {record.get('seed')}: the record keeps no validation history of {budget.metric!r}, so its end point cannot be checked"
+        )
     steps, values = history["eval_step"], history["metrics"][budget.metric]
     cut = fraction * budget.steps
     before = [v for s, v in zip(steps, values) if s <= cut]
     if not before or steps[-1] <= cut:
-        raise ValueError(f"{record.get('label', 'run')} seed {record.get('seed')}: no evaluations on both sides of step {cut:,.0f}")
+        raise ValueError(
+            f"{record.get('label', 'run')} seed {record.get('seed')}: no evaluations on both sides of step {cut:,.0f}"
+        )
     sign = -1.0 if budget.minimize else 1.0
     return sign * (values[-1] - (min(before) if budget.minimize else max(before)))
 
@@ -122,8 +142,12 @@ class Book:
     """The records a claim reads: per study, every run's record (with its history), and per study the
     :class:`Budget` of its end-point check. ``load(study)`` fetches what is not given."""
 
-    def __init__(self, records: dict[str, list[dict[str, Any]]] | None = None, budgets: dict[str, Budget] | None = None,
-                 load: Callable[[str], tuple[list[dict[str, Any]], Budget | None]] | None = None):
+    def __init__(
+        self,
+        records: dict[str, list[dict[str, Any]]] | None = None,
+        budgets: dict[str, Budget] | None = None,
+        load: Callable[[str], tuple[list[dict[str, Any]], Budget | None]] | None = None,
+    ):
         self._records = dict(records or {})
         self._budgets = dict(budgets or {})
         self._load = load
@@ -162,12 +186,16 @@ class Book:
         return {seed: late_gain(r, budget) for seed, r in self.runs(arm).items() if still_improving(r, budget)}
 
 
-def seed_values(a: dict[int, float], b: dict[int, float] | None = None, how: Callable[..., float] = lambda x, y: x - y) -> dict[int, float]:
+def seed_values(
+    a: dict[int, float], b: dict[int, float] | None = None, how: Callable[..., float] = lambda x, y: x - y
+) -> dict[int, float]:
     """Pair two arms by seed: ``how(a[s], b[s])`` for every seed both have (a ValueError if they differ)."""
     if b is None:
         return dict(a)
     if set(a) != set(b):
-        raise ValueError(f"the arms do not share their seeds ({sorted(a)} against {sorted(b)}): the rule pairs runs by seed")
+        raise ValueError(
+            f"the arms do not share their seeds ({sorted(a)} against {sorted(b)}): the rule pairs runs by seed"
+        )
     return {s: how(a[s], b[s]) for s in sorted(a)}
 
 
@@ -229,13 +257,21 @@ def _arm_name(arm: Runs) -> str:
 def _grade_one(test: Test, book: Book) -> Graded:
     values = test.values
     shown = ", ".join(test.show(v) for v in values.values())
-    bar = f"each ≥ {test.show(test.threshold)}" if test.kind != "superiority" else f"mean ≥ {test.show(test.threshold)}, each > 0"
-    result = f"{test.what}, seeds {','.join(map(str, values))}: {shown}; mean {test.show(mean(values.values()))} ({bar})"
+    bar = (
+        f"each ≥ {test.show(test.threshold)}"
+        if test.kind != "superiority"
+        else f"mean ≥ {test.show(test.threshold)}, each > 0"
+    )
+    result = (
+        f"{test.what}, seeds {','.join(map(str, values))}: {shown}; mean {test.show(mean(values.values()))} ({bar})"
+    )
     verdict, notes = test.base(), []
     for arm, chance in test.controls:
         fitted = mean(r["scores"]["train"][_primary(book, arm)] for r in book.runs(arm).values())
         if fitted <= chance + ABOVE_CHANCE:
-            notes.append(f"{_arm_name(arm)} never trained (train {fitted:.3f}, chance {chance:.2f}), so it isolates nothing")
+            notes.append(
+                f"{_arm_name(arm)} never trained (train {fitted:.3f}, chance {chance:.2f}), so it isolates nothing"
+            )
     if notes:
         return Graded("inconclusive", result, tuple(notes), ("untrained control",))
     if verdict == "did not hold":
@@ -254,7 +290,10 @@ def _grade_one(test: Test, book: Book) -> Graded:
     widening = [(arm, book.improving(arm)) for arm in favour]
     widening = [(arm, seeds) for arm, seeds in widening if seeds]
     if widening:
-        notes.append("conservative: still improving at the end (late gain), which could only widen the margin: " + _late(widening))
+        notes.append(
+            "conservative: still improving at the end (late gain), which could only widen the margin: "
+            + _late(widening)
+        )
     return Graded(verdict, result, tuple(notes), causes)
 
 
@@ -285,5 +324,9 @@ def grade(tests: Test | list[Test], book: Book) -> Graded:
     result = "; ".join(f"({i + 1}) {p.result} [{p.verdict}]" for i, p in enumerate(parts))
     notes = tuple(f"({i + 1}) {n}" for i, p in enumerate(parts) for n in p.notes)
     verdict = weakest(p.verdict for p in parts)
-    causes = tuple(dict.fromkeys(c for p in parts if p.verdict == "inconclusive" for c in p.causes)) if verdict == "inconclusive" else ()
+    causes = (
+        tuple(dict.fromkeys(c for p in parts if p.verdict == "inconclusive" for c in p.causes))
+        if verdict == "inconclusive"
+        else ()
+    )
     return Graded(verdict, result, notes, causes)

@@ -84,14 +84,24 @@ PILOTS: tuple[Study, ...] = (
 )
 
 
-def hunger_arms(sizes: tuple[int, ...] = SIZES, control_sizes: tuple[int, ...] = (SIZES[0], SIZES[-1])) -> tuple[Arm, ...]:
+def hunger_arms(
+    sizes: tuple[int, ...] = SIZES, control_sizes: tuple[int, ...] = (SIZES[0], SIZES[-1])
+) -> tuple[Arm, ...]:
     """The main study's arms: CNN and ViT at every size, the permuted CNN at the smallest and largest."""
     arms = []
     for n in sizes:
         arms.append(Arm(f"cnn_n{n}", CNN[0], about=CNN[1], n_train=n))
         arms.append(Arm(f"vit_n{n}", VIT[0], about=VIT[1], n_train=n))
         if n in control_sizes:
-            arms.append(Arm(f"cnn_perm_n{n}", "patch_permuted", (("model", CNN[0]), ("permutation_seed", 0)), about="the control: the course ResNet on images whose 4x4 patches are shuffled by one fixed permutation", n_train=n))
+            arms.append(
+                Arm(
+                    f"cnn_perm_n{n}",
+                    "patch_permuted",
+                    (("model", CNN[0]), ("permutation_seed", 0)),
+                    about="the control: the course ResNet on images whose 4x4 patches are shuffled by one fixed permutation",
+                    n_train=n,
+                )
+            )
     return tuple(arms)
 
 

@@ -13,9 +13,20 @@ __all__ = ["ARMS", "PILOT", "V2_V3_MATCHED", "STUDIES"]
 VIT_64 = (("img_size", 64), ("patch_size", 8), ("embed_dim", 80))
 
 ARMS = {
-    "mobilevit": Arm("mobilevit", "mobilevit_tiny_shapes", about="MobileViT v1: two MobileNetV2 stages, two MobileViT stages"),
-    "mobilevit_noattn": Arm("mobilevit_noattn", "mobilevit_tiny_shapes", (("attention", False),), about="the control: MobileViT with every attention sublayer removed (no global mixing)"),
-    "mobilenetv2": Arm("mobilenetv2", "mobilenetv2_tiny_shapes", about="MobileNetV2 layout, inverted residuals where MobileViT has its blocks"),
+    "mobilevit": Arm(
+        "mobilevit", "mobilevit_tiny_shapes", about="MobileViT v1: two MobileNetV2 stages, two MobileViT stages"
+    ),
+    "mobilevit_noattn": Arm(
+        "mobilevit_noattn",
+        "mobilevit_tiny_shapes",
+        (("attention", False),),
+        about="the control: MobileViT with every attention sublayer removed (no global mixing)",
+    ),
+    "mobilenetv2": Arm(
+        "mobilenetv2",
+        "mobilenetv2_tiny_shapes",
+        about="MobileNetV2 layout, inverted residuals where MobileViT has its blocks",
+    ),
     "vit": Arm("vit", "vit_tiny_shapes", VIT_64, about="ViT with 8x8 patches (64 tokens), 4 layers of width 80"),
 }
 
@@ -79,7 +90,17 @@ PILOT_COUNT = Study(
 # ------------------------------------------------------------------ the main runs
 # Fixed after the pilots: the count task (shape saturated the convolutional arms at 0.99 within 600
 # steps, relation left every arm at chance), 10,000 training images, 2,000 steps, three seeds.
-MAIN = dict(world=(("image_size", 64),), n_train=10000, n_val=1000, n_test=2000, n_score=2000, steps=2000, eval_every=250, batch_size=64, lr=2e-3)
+MAIN = dict(
+    world=(("image_size", 64),),
+    n_train=10000,
+    n_val=1000,
+    n_test=2000,
+    n_score=2000,
+    steps=2000,
+    eval_every=250,
+    batch_size=64,
+    lr=2e-3,
+)
 FIXED = "2026-12-01"
 
 MOBILEVIT = Study(
@@ -102,8 +123,16 @@ MOBILEVIT_SEGMENTATION = Study(
     name="mobilevit_segmentation",
     task="segmentation",
     arms=(
-        Arm("mobilevit", "mobilevit_deeplabv3_tiny_shapes", about="the MobileViT backbone at output stride 8 with a DeepLabv3 head"),
-        Arm("mobilenetv2", "mobilenetv2_deeplabv3_tiny_shapes", about="the MobileNetV2 backbone at output stride 8 with the same head"),
+        Arm(
+            "mobilevit",
+            "mobilevit_deeplabv3_tiny_shapes",
+            about="the MobileViT backbone at output stride 8 with a DeepLabv3 head",
+        ),
+        Arm(
+            "mobilenetv2",
+            "mobilenetv2_deeplabv3_tiny_shapes",
+            about="the MobileNetV2 backbone at output stride 8 with the same head",
+        ),
     ),
     expectation="On ShapesWorld segmentation at 64x64, three seeds each: MobileViT with the DeepLabv3 head reaches at least the test mIoU of the MobileNetV2 backbone with the same head (no more than 2 points below it).",
     expectation_fixed=FIXED,
@@ -116,9 +145,24 @@ V2_V3 = Study(
     task="classification",
     variant="count",
     arms=(
-        Arm("v2", "mobilevit_tiny_shapes", (("block", "v2"),), about="the v1 course model with v2 blocks (separable self-attention, no fusion)"),
-        Arm("v3", "mobilevit_tiny_shapes", (("block", "v3"),), about="the v1 course model with v3 blocks (depthwise local conv, 1x1 fusion of local and global, input added)"),
-        Arm("v3_noresidual", "mobilevit_tiny_shapes", (("block", "v3"), ("input_residual", False)), about="the control: v3 blocks without the input residual"),
+        Arm(
+            "v2",
+            "mobilevit_tiny_shapes",
+            (("block", "v2"),),
+            about="the v1 course model with v2 blocks (separable self-attention, no fusion)",
+        ),
+        Arm(
+            "v3",
+            "mobilevit_tiny_shapes",
+            (("block", "v3"),),
+            about="the v1 course model with v3 blocks (depthwise local conv, 1x1 fusion of local and global, input added)",
+        ),
+        Arm(
+            "v3_noresidual",
+            "mobilevit_tiny_shapes",
+            (("block", "v3"), ("input_residual", False)),
+            about="the control: v3 blocks without the input residual",
+        ),
     ),
     expectation=(
         "On the count task at 64x64, three seeds each, against chapter 05's v1 runs (same data, same budget): (1) separable "
@@ -140,9 +184,24 @@ V2_V3_MATCHED = Study(
     task="classification",
     variant="count",
     arms=(
-        Arm("v2", "mobilevit_tiny_shapes", (("block", "v2"), ("dims", V2_DIMS)), about="v2 blocks (separable self-attention), transformer widths 70 and 94 so that it has v1's size (229k)"),
-        Arm("v3", "mobilevit_tiny_shapes", (("block", "v3"), ("dims", V3_DIMS)), about="v3 blocks (depthwise local conv, 1x1 fusion of local and global, input added), widths 64 and 84 (231k)"),
-        Arm("v3_noresidual", "mobilevit_tiny_shapes", (("block", "v3"), ("dims", V3_DIMS), ("input_residual", False)), about="the control: the same v3 without the input residual (231k)"),
+        Arm(
+            "v2",
+            "mobilevit_tiny_shapes",
+            (("block", "v2"), ("dims", V2_DIMS)),
+            about="v2 blocks (separable self-attention), transformer widths 70 and 94 so that it has v1's size (229k)",
+        ),
+        Arm(
+            "v3",
+            "mobilevit_tiny_shapes",
+            (("block", "v3"), ("dims", V3_DIMS)),
+            about="v3 blocks (depthwise local conv, 1x1 fusion of local and global, input added), widths 64 and 84 (231k)",
+        ),
+        Arm(
+            "v3_noresidual",
+            "mobilevit_tiny_shapes",
+            (("block", "v3"), ("dims", V3_DIMS), ("input_residual", False)),
+            about="the control: the same v3 without the input residual (231k)",
+        ),
     ),
     save_checkpoints=False,
     expectation=(
@@ -160,4 +219,11 @@ V2_V3_MATCHED = Study(
     **MAIN,
 )
 
-STUDIES: tuple[Study, ...] = PILOT + (PILOT_RELATION_LONG, PILOT_COUNT, MOBILEVIT, MOBILEVIT_SEGMENTATION, V2_V3, V2_V3_MATCHED)
+STUDIES: tuple[Study, ...] = PILOT + (
+    PILOT_RELATION_LONG,
+    PILOT_COUNT,
+    MOBILEVIT,
+    MOBILEVIT_SEGMENTATION,
+    V2_V3,
+    V2_V3_MATCHED,
+)

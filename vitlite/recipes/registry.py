@@ -28,7 +28,9 @@ class Recipe:
     study: Study | None = None
     train: Callable[[Path], dict[str, Any]] | None = None
 
-    def run(self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: str = "cpu") -> dict[str, Any] | None:
+    def run(
+        self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: str = "cpu"
+    ) -> dict[str, Any] | None:
         if self.study is not None:
             return self.study.run(out, shard=shard, force=force, device=device)
         if shard != (0, 1):
@@ -39,14 +41,30 @@ class Recipe:
 def _studies() -> dict[str, Recipe]:
     from vitlite.recipes import dense, detr, dino, hunger, mobilevit, swin, t2t
 
-    return {study.name: Recipe(study.about, study=study) for study in hunger.STUDIES + mobilevit.STUDIES + detr.STUDIES + dino.STUDIES + dense.STUDIES + swin.STUDIES + t2t.STUDIES}
+    return {
+        study.name: Recipe(study.about, study=study)
+        for study in hunger.STUDIES
+        + mobilevit.STUDIES
+        + detr.STUDIES
+        + dino.STUDIES
+        + dense.STUDIES
+        + swin.STUDIES
+        + t2t.STUDIES
+    }
 
 
 RECIPES: dict[str, Recipe] = {
-    "outline_heads": Recipe("chapter 01: do learned attention heads become a convolution? (the chapter's live run, recorded)", train=outline_heads),
+    "outline_heads": Recipe(
+        "chapter 01: do learned attention heads become a convolution? (the chapter's live run, recorded)",
+        train=outline_heads,
+    ),
     "data_hunger": Recipe("chapter 02: CNN vs ViT on growing ShapesWorld subsets", train=data_hunger),
-    "soft_split": Recipe("chapter 03: ViT vs T2T-ViT, same size and training time, shapes and textures", train=comparison(SOFT_SPLIT)),
-    "windows": Recipe("chapter 04: Swin vs ViT at 64x64 (2x2 and 4x4 patches), same training time", train=comparison(WINDOWS)),
+    "soft_split": Recipe(
+        "chapter 03: ViT vs T2T-ViT, same size and training time, shapes and textures", train=comparison(SOFT_SPLIT)
+    ),
+    "windows": Recipe(
+        "chapter 04: Swin vs ViT at 64x64 (2x2 and 4x4 patches), same training time", train=comparison(WINDOWS)
+    ),
     **_studies(),
 }
 
@@ -72,14 +90,27 @@ def _shard(text: str) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     from vitlite import recipes as package
 
-    parser = argparse.ArgumentParser(prog="python -m vitlite.recipes", description=package.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vitlite.recipes",
+        description=package.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("recipe", nargs="?", help="the recipe to run")
     parser.add_argument("--list", action="store_true", help="list the recipes")
-    parser.add_argument("--shard", type=_shard, default=(0, 1), help="i/n: run every n-th run of a study, starting at i (to use several processes)")
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=(0, 1),
+        help="i/n: run every n-th run of a study, starting at i (to use several processes)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--device", default="cpu", help="where to train (recorded in the manifest), e.g. cuda")
     parser.add_argument("--force", action="store_true", help="train again runs that already have a record")
-    parser.add_argument("--checksums", action="store_true", help="record every shipped checkpoint's SHA-256 in its manifest (after replacing a .pt by hand)")
+    parser.add_argument(
+        "--checksums",
+        action="store_true",
+        help="record every shipped checkpoint's SHA-256 in its manifest (after replacing a .pt by hand)",
+    )
     args = parser.parse_args(argv)
     if args.checksums:
         root = Path(__file__).resolve().parent.parent.parent / "assets" / CHECKPOINTS
@@ -109,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     record.setdefault("wall_seconds", round(time.perf_counter() - start_wall, 1))
     record.setdefault("cpu_seconds", round(time.process_time() - start_cpu, 1))
     record.setdefault("threads", torch.get_num_threads())
-    record.update(recipe=args.recipe, command=f"python -m vitlite.recipes {args.recipe}", torch=torch.__version__, python=platform.python_version(), date=date.today().isoformat(), machine=_machine())
+    record.update(
+        recipe=args.recipe,
+        command=f"python -m vitlite.recipes {args.recipe}",
+        torch=torch.__version__,
+        python=platform.python_version(),
+        date=date.today().isoformat(),
+        machine=_machine(),
+    )
     out.mkdir(parents=True, exist_ok=True)
     sums = checkpoint_checksums(out)
     if sums:  # load_checkpoint checks each file against these

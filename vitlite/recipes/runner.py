@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -32,7 +31,21 @@ from vitlite.models import create_model
 from vitlite.recipes.evidence import mean, stdev
 from vitlite.train import History, classification_loss, depth_loss, detection_loss, fit, segmentation_loss
 
-__all__ = ["CHECKPOINTS", "train_classifier", "save_checkpoint", "load_checkpoint", "checkpoint_files", "checkpoint_checksums", "manifest", "provenance", "describe", "Arm", "Study", "TASKS", "summarize"]
+__all__ = [
+    "CHECKPOINTS",
+    "train_classifier",
+    "save_checkpoint",
+    "load_checkpoint",
+    "checkpoint_files",
+    "checkpoint_checksums",
+    "manifest",
+    "provenance",
+    "describe",
+    "Arm",
+    "Study",
+    "TASKS",
+    "summarize",
+]
 
 CHECKPOINTS = "checkpoints"
 
@@ -71,7 +84,9 @@ def train_classifier(
     return model, history
 
 
-def save_checkpoint(model: nn.Module, path: Path, *, model_name: str, model_kwargs: dict[str, Any], meta: dict[str, Any]) -> None:
+def save_checkpoint(
+    model: nn.Module, path: Path, *, model_name: str, model_kwargs: dict[str, Any], meta: dict[str, Any]
+) -> None:
     """Weights in float16 (half the bytes; the course's tiny models lose nothing measurable) plus how to rebuild the model."""
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +99,9 @@ def load_checkpoint(*parts: str, device: torch.device | str = "cpu") -> tuple[nn
     A file that is empty, truncated, or a Git LFS pointer instead of the weights raises an
     ``OSError`` that names the file and the recipe command that rebuilds it."""
     path = asset_path(CHECKPOINTS, *parts)
-    blob = _read_checkpoint(path, rebuild=f"python -m vitlite.recipes {parts[0]}" if len(parts) > 1 else "python -m vitlite.recipes --list")
+    blob = _read_checkpoint(
+        path, rebuild=f"python -m vitlite.recipes {parts[0]}" if len(parts) > 1 else "python -m vitlite.recipes --list"
+    )
     model = create_model(blob["model_name"], **blob["model_kwargs"])
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
     return model.to(device).eval(), blob["meta"]
@@ -114,15 +131,25 @@ def _read_checkpoint(path: Path, rebuild: str) -> dict[str, Any]:
     with open(path, "rb") as f:
         head = f.read(64)
     if head.startswith(b"version https://git-lfs"):
-        raise OSError(f"checkpoint {path} is a Git LFS pointer ({size} bytes), not the weights; run `git lfs pull`, or {fix}")
+        raise OSError(
+            f"checkpoint {path} is a Git LFS pointer ({size} bytes), not the weights; run `git lfs pull`, or {fix}"
+        )
     expected = _recorded_checksum(path)
     if expected is not None and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-        raise OSError(f"checkpoint {path} is damaged: its bytes differ from the SHA-256 its manifest records ({expected[:12]}...); {fix}")
+        raise OSError(
+            f"checkpoint {path} is damaged: its bytes differ from the SHA-256 its manifest records ({expected[:12]}...); {fix}"
+        )
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated zip, wrong format, unpickling refused
-        raise OSError(f"checkpoint {path} could not be read ({type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}); it is truncated or corrupt: {fix}") from None
-    missing = {"model_name", "model_kwargs", "state_dict"} - set(blob) if isinstance(blob, dict) else {"model_name", "model_kwargs", "state_dict"}
+        raise OSError(
+            f"checkpoint {path} could not be read ({type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}); it is truncated or corrupt: {fix}"
+        ) from None
+    missing = (
+        {"model_name", "model_kwargs", "state_dict"} - set(blob)
+        if isinstance(blob, dict)
+        else {"model_name", "model_kwargs", "state_dict"}
+    )
     if missing:
         raise OSError(f"checkpoint {path} is not a vitlite recipe checkpoint (missing {sorted(missing)}); {fix}")
     return blob
@@ -155,21 +182,35 @@ def describe(record: dict[str, Any], width: int = 110) -> str:
     """What a chapter prints above a study's results: the provenance line, then the expectation as it was
     fixed before the runs, with its date, wrapped to ``width`` characters."""
     if "expectation" not in record:
-        raise KeyError(f"{record.get('command', 'this record')}: the manifest has no expectation (only studies record one; use provenance() for a plain recipe)")
-    return f"{provenance(record)}\nexpectation, fixed on {record['expectation_fixed']}:\n" + textwrap.fill(record["expectation"], width)
+        raise KeyError(
+            f"{record.get('command', 'this record')}: the manifest has no expectation (only studies record one; use provenance() for a plain recipe)"
+        )
+    return f"{provenance(record)}\nexpectation, fixed on {record['expectation_fixed']}:\n" + textwrap.fill(
+        record["expectation"], width
+    )
 
 
-def _train_and_save(path: Path, train: Callable[[], tuple[nn.Module, History]], model_name: str, model_kwargs: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+def _train_and_save(
+    path: Path,
+    train: Callable[[], tuple[nn.Module, History]],
+    model_name: str,
+    model_kwargs: dict[str, Any],
+    record: dict[str, Any],
+) -> dict[str, Any]:
     """One run of a recipe: train, time it, save the checkpoint; the run's record goes to the manifest."""
     start = time.process_time()
     model, history = train()
     loss = history.smoothed_loss()[-1]
-    record = {"checkpoint": path.name, **record, "cpu_seconds": round(time.process_time() - start, 1), "wall_seconds": round(history.seconds, 1), "final_loss": round(loss, 4)}
+    record = {
+        "checkpoint": path.name,
+        **record,
+        "cpu_seconds": round(time.process_time() - start, 1),
+        "wall_seconds": round(history.seconds, 1),
+        "final_loss": round(loss, 4),
+    }
     save_checkpoint(model, path, model_name=model_name, model_kwargs=model_kwargs, meta=record)
     print(f"  {path.stem:<28} {history.seconds:6.0f} s wall, final loss {loss:.3f}", flush=True)
     return record
-
-
 
 
 # ------------------------------------------------------------------ studies: arms x seeds, fair end points
@@ -292,13 +333,19 @@ class Study:
     weight_decay: float = 0.05
     grad_clip: float | None = 1.0
     eval_every: int = 250
-    patience: int | None = None  # stop a run once this many evaluations in a row bring no new best (None: train every step)
-    augment: tuple[tuple[str, Any], ...] = ()  # the settings of a vitlite.data.Augment for the training batches (classification)
+    patience: int | None = (
+        None  # stop a run once this many evaluations in a row bring no new best (None: train every step)
+    )
+    augment: tuple[
+        tuple[str, Any], ...
+    ] = ()  # the settings of a vitlite.data.Augment for the training batches (classification)
     expectation: str = ""
     expectation_fixed: str = ""
     about: str = ""
     save_checkpoints: bool = True
-    _cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)  # per study, fresh under dataclasses.replace
+    _cache: dict = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )  # per study, fresh under dataclasses.replace
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -306,15 +353,23 @@ class Study:
         labels = [a.label for a in self.arms]
         if len(set(labels)) != len(labels):
             raise ValueError(f"arm labels must be unique, got {labels}")
-        too_many = [f"{a.label} ({a.n_train})" for a in self.arms if a.n_train is not None and not 0 < a.n_train <= self.n_train]
+        too_many = [
+            f"{a.label} ({a.n_train})" for a in self.arms if a.n_train is not None and not 0 < a.n_train <= self.n_train
+        ]
         if too_many:
-            raise ValueError(f"an arm's n_train must be between 1 and the study's n_train ({self.n_train}): {', '.join(too_many)}")
+            raise ValueError(
+                f"an arm's n_train must be between 1 and the study's n_train ({self.n_train}): {', '.join(too_many)}"
+            )
         if self.augment and self.task != "classification":
-            raise ValueError(f"augment only suits classification (it moves pixels, not targets); this study's task is {self.task!r}")
+            raise ValueError(
+                f"augment only suits classification (it moves pixels, not targets); this study's task is {self.task!r}"
+            )
         try:  # a misspelt setting fails here, not an hour into a run
             Augment(**dict(self.augment))
         except TypeError:
-            raise ValueError(f"augment takes the settings of vitlite.data.Augment (shift, flip), e.g. (('shift', 3), ('flip', True)); got {self.augment!r}") from None
+            raise ValueError(
+                f"augment takes the settings of vitlite.data.Augment (shift, flip), e.g. (('shift', 3), ('flip', True)); got {self.augment!r}"
+            ) from None
 
     # -------------------------------------------------------------- data
     def shapes_world(self) -> ShapesWorld:
@@ -347,14 +402,28 @@ class Study:
     def build(self, arm: Arm | str, seed: int) -> nn.Module:
         arm = self.arm(arm) if isinstance(arm, str) else arm
         env.seed_everything(seed)
-        return create_model(arm.model_name, **{"num_classes": self.num_classes, **arm.kwargs})  # an arm may set its own (a depth arm: 1 channel)
+        return create_model(
+            arm.model_name, **{"num_classes": self.num_classes, **arm.kwargs}
+        )  # an arm may set its own (a depth arm: 1 channel)
 
     def scores(self, model: nn.Module, split: str, n: int | None = None) -> dict[str, float]:
         return TASKS[self.task].scores(model, self.dataset(split, n))
 
-    def train(self, arm: Arm | str, seed: int, *, steps: int | None = None, n_train: int | None = None, eval_every: int | None = None, n_val: int | None = None,
-              eval_fn: Callable[[nn.Module], dict[str, float]] | None = None, evaluate: bool = True, model: nn.Module | None = None,
-              device: torch.device | str | None = None, progress: bool = True) -> tuple[nn.Module, History]:
+    def train(
+        self,
+        arm: Arm | str,
+        seed: int,
+        *,
+        steps: int | None = None,
+        n_train: int | None = None,
+        eval_every: int | None = None,
+        n_val: int | None = None,
+        eval_fn: Callable[[nn.Module], dict[str, float]] | None = None,
+        evaluate: bool = True,
+        model: nn.Module | None = None,
+        device: torch.device | str | None = None,
+        progress: bool = True,
+    ) -> tuple[nn.Module, History]:
         """Train one run exactly as the recipe does: the same model, data, loss, learning rate and optimiser
         settings. For a live demo: fewer ``steps``, the first ``n_train`` training images, evaluation every
         ``eval_every`` steps on the first ``n_val`` validation images, or ``evaluate=False`` for none. An own
@@ -415,31 +484,61 @@ class Study:
             "steps": history.steps_done,
             "best_step": history.best_step,
             "stopped_by_patience": history.stopped_by_patience,
-            "scores": {"train": self.scores(model, "train", min(self.n_score, arm.train_size(self.n_train))), "val": self.scores(model, "val"), "test": self.scores(model, "test")},
+            "scores": {
+                "train": self.scores(model, "train", min(self.n_score, arm.train_size(self.n_train))),
+                "val": self.scores(model, "val"),
+                "test": self.scores(model, "test"),
+            },
             "cpu_seconds": round(time.process_time() - start_cpu, 1),
             "wall_seconds": round(history.seconds, 1),
             "threads": torch.get_num_threads(),
             "device": str(device),
             "torch": str(torch.__version__),
             "date": date.today().isoformat(),
-            "history": {"step": history.step[:: max(1, len(history.step) // 500)], "loss": [round(v, 4) for v in history.smoothed_loss()[:: max(1, len(history.step) // 500)]], "eval_step": history.eval_step, "metrics": {k: [round(v, 4) for v in vs] for k, vs in history.metrics.items()}},
+            "history": {
+                "step": history.step[:: max(1, len(history.step) // 500)],
+                "loss": [round(v, 4) for v in history.smoothed_loss()[:: max(1, len(history.step) // 500)]],
+                "eval_step": history.eval_step,
+                "metrics": {k: [round(v, 4) for v in vs] for k, vs in history.metrics.items()},
+            },
         }
         if seed == self.seeds[0] and self.save_checkpoints:
             record["checkpoint"] = self.checkpoint(arm.label)
-            save_checkpoint(model, out / record["checkpoint"], model_name=arm.model_name, model_kwargs={"num_classes": self.num_classes, **arm.kwargs}, meta={k: v for k, v in record.items() if k != "history"})
+            save_checkpoint(
+                model,
+                out / record["checkpoint"],
+                model_name=arm.model_name,
+                model_kwargs={"num_classes": self.num_classes, **arm.kwargs},
+                meta={k: v for k, v in record.items() if k != "history"},
+            )
         out.mkdir(parents=True, exist_ok=True)
         (out / self.record_file(arm.label, seed)).write_text(json.dumps(record) + "\n")
         primary = TASKS[self.task].primary
-        print(f"  {arm.label:<16} seed {seed}: best step {history.best_step:>5}, {primary} train {record['scores']['train'][primary]:.3f} test {record['scores']['test'][primary]:.3f}, {record['wall_seconds']:.0f} s", flush=True)
+        print(
+            f"  {arm.label:<16} seed {seed}: best step {history.best_step:>5}, {primary} train {record['scores']['train'][primary]:.3f} test {record['scores']['test'][primary]:.3f}, {record['wall_seconds']:.0f} s",
+            flush=True,
+        )
         return record
 
     def settings(self) -> dict[str, Any]:
         skip = {"_cache", "arms", "expectation", "expectation_fixed", "about"}
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
-        out["arms"] = [{"label": a.label, "model": a.model_name, "model_kwargs": a.kwargs, "about": a.about, "lr": a.lr or self.lr, **({"n_train": a.n_train} if a.n_train else {})} for a in self.arms]
+        out["arms"] = [
+            {
+                "label": a.label,
+                "model": a.model_name,
+                "model_kwargs": a.kwargs,
+                "about": a.about,
+                "lr": a.lr or self.lr,
+                **({"n_train": a.n_train} if a.n_train else {}),
+            }
+            for a in self.arms
+        ]
         return out
 
-    def run(self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: torch.device | str = "cpu") -> dict[str, Any] | None:
+    def run(
+        self, out: Path, shard: tuple[int, int] = (0, 1), force: bool = False, device: torch.device | str = "cpu"
+    ) -> dict[str, Any] | None:
         """Every run of this shard that has no record yet (all of them with ``force``); then, once every
         run has its record, the manifest, which is returned (None while runs are missing)."""
         index, count = shard
@@ -451,7 +550,9 @@ class Study:
                 self.run_one(out, arm, seed, device)
         missing = [f"{a.label}/seed {s}" for a, s in todo if not (out / self.record_file(a.label, s)).exists()]
         if missing:
-            print(f"{self.name}: {len(missing)} runs still to do ({', '.join(missing[:4])}{', ...' if len(missing) > 4 else ''}); run the other shards, then this command again")
+            print(
+                f"{self.name}: {len(missing)} runs still to do ({', '.join(missing[:4])}{', ...' if len(missing) > 4 else ''}); run the other shards, then this command again"
+            )
             return None
         runs = [json.loads((out / self.record_file(a.label, s)).read_text()) for a, s in todo]
         for run in runs:

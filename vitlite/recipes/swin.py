@@ -14,17 +14,51 @@ from dataclasses import replace
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["SWIN_ARMS", "SWIN_SHIFT_PILOT", "SWIN_TRIES_PILOT", "SWIN_POOL_PILOT", "SWIN_SHIFT", "SWIN_GLOBAL_PILOT", "SWIN_GLOBAL_SHIFT", "SWIN_GLOBAL_LONG", "SWIN_SHIFT_LONG_PILOT", "STUDIES"]
+__all__ = [
+    "SWIN_ARMS",
+    "SWIN_SHIFT_PILOT",
+    "SWIN_TRIES_PILOT",
+    "SWIN_POOL_PILOT",
+    "SWIN_SHIFT",
+    "SWIN_GLOBAL_PILOT",
+    "SWIN_GLOBAL_SHIFT",
+    "SWIN_GLOBAL_LONG",
+    "SWIN_SHIFT_LONG_PILOT",
+    "STUDIES",
+]
 
 SWIN_ARMS = {
-    "swin": Arm("swin", "swin_tiny_shapes", about="the course Swin: 2x2 patches, 4x4 windows, every second block shifted"),
-    "swin_noshift": Arm("swin_noshift", "swin_tiny_shapes", (("shift", False),), about="the same Swin, every block on the regular window grid"),
-    "vit_p4": Arm("vit_p4", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 4), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)),
-                  about="chapter 04's ViT with 4x4 patches: global attention at the Swin's second-stage resolution"),
+    "swin": Arm(
+        "swin", "swin_tiny_shapes", about="the course Swin: 2x2 patches, 4x4 windows, every second block shifted"
+    ),
+    "swin_noshift": Arm(
+        "swin_noshift",
+        "swin_tiny_shapes",
+        (("shift", False),),
+        about="the same Swin, every block on the regular window grid",
+    ),
+    "vit_p4": Arm(
+        "vit_p4",
+        "vit_tiny_shapes",
+        (("img_size", 64), ("patch_size", 4), ("embed_dim", 40), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)),
+        about="chapter 04's ViT with 4x4 patches: global attention at the Swin's second-stage resolution",
+    ),
 }
 
 # Data and optimisation shared by the one-seed pilots here.
-PILOT_SETTINGS = dict(world=(("image_size", 64),), variant="shape", seeds=(0,), steps=1500, n_train=10000, n_val=500, n_test=1000, n_score=1000, batch_size=32, lr=1e-3, save_checkpoints=False)
+PILOT_SETTINGS = dict(
+    world=(("image_size", 64),),
+    variant="shape",
+    seeds=(0,),
+    steps=1500,
+    n_train=10000,
+    n_val=500,
+    n_test=1000,
+    n_score=1000,
+    batch_size=32,
+    lr=1e-3,
+    save_checkpoints=False,
+)
 
 SWIN_SHIFT_PILOT = Study(
     name="swin_shift_pilot",
@@ -48,7 +82,12 @@ SWIN_TRIES_PILOT = Study(
     task="classification",
     arms=(
         Arm("swin_lr2e-3", "swin_tiny_shapes", about="the course Swin, learning rate 2e-3", lr=2e-3),
-        Arm("swin_p4", "swin_tiny_shapes", (("patch_size", 4),), about="the course Swin with 4x4 patches: 16x16 tokens, then 8x8"),
+        Arm(
+            "swin_p4",
+            "swin_tiny_shapes",
+            (("patch_size", 4),),
+            about="the course Swin with 4x4 patches: 16x16 tokens, then 8x8",
+        ),
     ),
     **PILOT_SETTINGS,
     about="chapter 04 pilot: what gets the course Swin off chance on the shape task (lr 2e-3; 4x4 patches), one seed, 1,500 steps",
@@ -74,10 +113,30 @@ SWIN_POOL_PILOT = Study(
     name="swin_pool_pilot",
     task="classification",
     arms=(
-        Arm("swin_max", "swin_tiny_shapes", (("global_pool", "max"),), about="the course Swin, max pooling over the last stage's tokens"),
-        Arm("swin_stem", "swin_tiny_shapes", (("stem_width", 32),), about="the course Swin after two 3x3 convolutions (32 channels)"),
-        Arm("swin_stem_max", "swin_tiny_shapes", (("stem_width", 32), ("global_pool", "max")), about="the course Swin with the stem and max pooling"),
-        Arm("swin_stem_max_noshift", "swin_tiny_shapes", (("stem_width", 32), ("global_pool", "max"), ("shift", False)), about="the same, every block on the regular window grid"),
+        Arm(
+            "swin_max",
+            "swin_tiny_shapes",
+            (("global_pool", "max"),),
+            about="the course Swin, max pooling over the last stage's tokens",
+        ),
+        Arm(
+            "swin_stem",
+            "swin_tiny_shapes",
+            (("stem_width", 32),),
+            about="the course Swin after two 3x3 convolutions (32 channels)",
+        ),
+        Arm(
+            "swin_stem_max",
+            "swin_tiny_shapes",
+            (("stem_width", 32), ("global_pool", "max")),
+            about="the course Swin with the stem and max pooling",
+        ),
+        Arm(
+            "swin_stem_max_noshift",
+            "swin_tiny_shapes",
+            (("stem_width", 32), ("global_pool", "max"), ("shift", False)),
+            about="the same, every block on the regular window grid",
+        ),
     ),
     **PILOT_SETTINGS,
     about="chapter 04 pilot: a convolutional stem and max pooling, alone and together (and without the shift), on the shape task, one seed, 1,500 steps",
@@ -99,8 +158,18 @@ SWIN_SHIFT = Study(
     name="swin_shift",
     task="classification",
     arms=(
-        Arm("swin", "swin_tiny_shapes", (("global_pool", "max"),), about="the course Swin (2x2 patches, 4x4 windows, every second block shifted), max pooling over the last stage's tokens"),
-        Arm("swin_noshift", "swin_tiny_shapes", (("global_pool", "max"), ("shift", False)), about="the same Swin with every block on the regular window grid (the paper's Table 4 ablation)"),
+        Arm(
+            "swin",
+            "swin_tiny_shapes",
+            (("global_pool", "max"),),
+            about="the course Swin (2x2 patches, 4x4 windows, every second block shifted), max pooling over the last stage's tokens",
+        ),
+        Arm(
+            "swin_noshift",
+            "swin_tiny_shapes",
+            (("global_pool", "max"), ("shift", False)),
+            about="the same Swin with every block on the regular window grid (the paper's Table 4 ablation)",
+        ),
         SWIN_ARMS["vit_p4"],
     ),
     world=(("image_size", 64),),
@@ -141,8 +210,12 @@ SWIN_GLOBAL_PILOT = Study(
     name="swin_global_pilot",
     task="classification",
     arms=(
-        Arm("swin_global_last", "swin_tiny_shapes", _GLOBAL_LAST,
-            about="a Swin-T layout in miniature: four stages, 32/16/8/4 tokens a side, 4x4 windows, so the last stage is one window; max pooling"),
+        Arm(
+            "swin_global_last",
+            "swin_tiny_shapes",
+            _GLOBAL_LAST,
+            about="a Swin-T layout in miniature: four stages, 32/16/8/4 tokens a side, 4x4 windows, so the last stage is one window; max pooling",
+        ),
     ),
     **PILOT_SETTINGS,
     expectation=(
@@ -167,8 +240,18 @@ SWIN_GLOBAL_SHIFT = replace(
     SWIN_SHIFT,
     name="swin_global_shift",
     arms=(
-        Arm("swin", "swin_tiny_shapes", _GLOBAL_LAST, about="the four-stage Swin whose last stage is one window, every second block shifted where the stage has more than one window; max pooling"),
-        Arm("swin_noshift", "swin_tiny_shapes", _GLOBAL_LAST + (("shift", False),), about="the same, every block on the regular window grid"),
+        Arm(
+            "swin",
+            "swin_tiny_shapes",
+            _GLOBAL_LAST,
+            about="the four-stage Swin whose last stage is one window, every second block shifted where the stage has more than one window; max pooling",
+        ),
+        Arm(
+            "swin_noshift",
+            "swin_tiny_shapes",
+            _GLOBAL_LAST + (("shift", False),),
+            about="the same, every block on the regular window grid",
+        ),
     ),
     save_checkpoints=False,
     expectation=(
@@ -285,8 +368,21 @@ SWIN_SHIFT_FIVE = replace(
 SWIN_VIT_MATCHED = replace(
     SWIN_SHIFT_FIVE,
     name="swin_vit_matched",
-    arms=(Arm("vit_p4_matched", "vit_tiny_shapes", (("img_size", 64), ("patch_size", 4), ("embed_dim", 48), ("depth", 4), ("num_heads", 2), ("mlp_ratio", 2.0)),
-              about="the ViT with 4x4 patches widened to 48: 90,917 parameters against the Swin's 94,001"),),
+    arms=(
+        Arm(
+            "vit_p4_matched",
+            "vit_tiny_shapes",
+            (
+                ("img_size", 64),
+                ("patch_size", 4),
+                ("embed_dim", 48),
+                ("depth", 4),
+                ("num_heads", 2),
+                ("mlp_ratio", 2.0),
+            ),
+            about="the ViT with 4x4 patches widened to 48: 90,917 parameters against the Swin's 94,001",
+        ),
+    ),
     seeds=(1, 2, 3),
     expectation=(
         "The ViT with 4x4 patches (global attention over 256 tokens, class-token read-out) widened to 90,917 "
@@ -303,4 +399,15 @@ SWIN_VIT_MATCHED = replace(
     about="chapter 04: a ViT/4 of the Swin's size at the Swin's end-point budget, three seeds, paired with swin_shift_five",
 )
 
-STUDIES: tuple[Study, ...] = (SWIN_SHIFT_PILOT, SWIN_TRIES_PILOT, SWIN_POOL_PILOT, SWIN_SHIFT, SWIN_GLOBAL_PILOT, SWIN_GLOBAL_SHIFT, SWIN_GLOBAL_LONG, SWIN_SHIFT_LONG_PILOT, SWIN_SHIFT_FIVE, SWIN_VIT_MATCHED)
+STUDIES: tuple[Study, ...] = (
+    SWIN_SHIFT_PILOT,
+    SWIN_TRIES_PILOT,
+    SWIN_POOL_PILOT,
+    SWIN_SHIFT,
+    SWIN_GLOBAL_PILOT,
+    SWIN_GLOBAL_SHIFT,
+    SWIN_GLOBAL_LONG,
+    SWIN_SHIFT_LONG_PILOT,
+    SWIN_SHIFT_FIVE,
+    SWIN_VIT_MATCHED,
+)

@@ -22,11 +22,28 @@ from dataclasses import replace
 
 from vitlite.recipes.runner import Arm, Study
 
-__all__ = ["T2T_ARMS", "T2T_STUDY", "T2T_CONTROL_PILOT", "T2T_CONTROL_INIT_PILOT", "T2T_NO_TOKEN_ATTENTION", "T2T_MLP_NO_OVERLAP", "T2T_LEARNED_POS_PILOT", "T2T_LEARNED_POS", "T2T_LEARNED_TABLE", "T2T_LONG", "CONTROL_PROJECT_STD", "STUDIES"]
+__all__ = [
+    "T2T_ARMS",
+    "T2T_STUDY",
+    "T2T_CONTROL_PILOT",
+    "T2T_CONTROL_INIT_PILOT",
+    "T2T_NO_TOKEN_ATTENTION",
+    "T2T_MLP_NO_OVERLAP",
+    "T2T_LEARNED_POS_PILOT",
+    "T2T_LEARNED_POS",
+    "T2T_LEARNED_TABLE",
+    "T2T_LONG",
+    "CONTROL_PROJECT_STD",
+    "STUDIES",
+]
 
 T2T_ARMS = {
     "vit": Arm("vit", "vit_tiny_shapes", about="the course ViT: a hard split into 4x4 patches, 8x8 tokens, depth 4"),
-    "t2t": Arm("t2t", "t2t_vit_tiny_shapes", about="T2T-ViT: soft splits 5/3/3 with strides 2/2/1 (overlapping), 8x8 tokens, depth 3"),
+    "t2t": Arm(
+        "t2t",
+        "t2t_vit_tiny_shapes",
+        about="T2T-ViT: soft splits 5/3/3 with strides 2/2/1 (overlapping), 8x8 tokens, depth 3",
+    ),
     "t2t_no_overlap": Arm(
         "t2t_no_overlap",
         "t2t_vit_tiny_shapes",
@@ -193,7 +210,13 @@ T2T_MLP_NO_OVERLAP = replace(
         Arm(
             "t2t_mlp_no_overlap",
             "t2t_vit_tiny_shapes",
-            (("kernels", (2, 2, 1)), ("strides", (2, 2, 1)), ("paddings", (0, 0, 0)), ("token_dim", 48), ("tokens_type", "mlp")),
+            (
+                ("kernels", (2, 2, 1)),
+                ("strides", (2, 2, 1)),
+                ("paddings", (0, 0, 0)),
+                ("token_dim", 48),
+                ("tokens_type", "mlp"),
+            ),
             about="T2T-ViT without token attention and without overlap: kernels = strides 2/2/1, each token transformed alone, tokens 48 wide (as many parameters as with overlap)",
         ),
     ),
@@ -261,8 +284,12 @@ T2T_LEARNED_POS = replace(
     T2T_STUDY,
     name="t2t_learned_pos",
     arms=(
-        Arm("t2t_learned_pos", "t2t_vit_tiny_shapes", _LEARNED,
-            about="T2T-ViT (soft splits 5/3/3, strides 2/2/1, overlapping) with a learned position table (std 0.02 at init) instead of the fixed sinusoid"),
+        Arm(
+            "t2t_learned_pos",
+            "t2t_vit_tiny_shapes",
+            _LEARNED,
+            about="T2T-ViT (soft splits 5/3/3, strides 2/2/1, overlapping) with a learned position table (std 0.02 at init) instead of the fixed sinusoid",
+        ),
         T2T_LEARNED_POS_PILOT.arms[0],
     ),
     steps=12000,
@@ -348,4 +375,14 @@ T2T_LONG = replace(
     about="chapter 03: ViT, T2T-ViT and T2T-ViT without token attention, three seeds, up to 12,000 steps with early stopping (end points)",
 )
 
-STUDIES: tuple[Study, ...] = (T2T_STUDY, T2T_CONTROL_PILOT, T2T_CONTROL_INIT_PILOT, T2T_NO_TOKEN_ATTENTION, T2T_MLP_NO_OVERLAP, T2T_LEARNED_POS_PILOT, T2T_LEARNED_POS, T2T_LEARNED_TABLE, T2T_LONG)
+STUDIES: tuple[Study, ...] = (
+    T2T_STUDY,
+    T2T_CONTROL_PILOT,
+    T2T_CONTROL_INIT_PILOT,
+    T2T_NO_TOKEN_ATTENTION,
+    T2T_MLP_NO_OVERLAP,
+    T2T_LEARNED_POS_PILOT,
+    T2T_LEARNED_POS,
+    T2T_LEARNED_TABLE,
+    T2T_LONG,
+)
