@@ -57,14 +57,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
-# ---------------------------------------------------------------- CI: no quiet skips, chapter times in the log
+# ---------------------------------------------------------------- CI: no quiet skips (chapter times: ../conftest.py)
 # With VITLITE_STRICT_SKIPS=1 (set by .ci/run) a skipped test fails the run: a broken install must not turn
 # the fidelity proofs (transformers, pycocotools, ...) or the shipped-checkpoint tests into skips. Only a
 # skip for hardware this machine cannot have is allowed.
 STRICT_SKIPS = os.environ.get("VITLITE_STRICT_SKIPS") == "1"
 ALLOWED_SKIPS = ("needs CUDA",)
 _quiet_skips: list[str] = []
-_chapter_seconds: dict[str, float] = {}
 
 
 def _skip_reason(report) -> str:
@@ -85,17 +84,9 @@ def pytest_collectreport(report):
 
 def pytest_runtest_logreport(report):
     _note_skip(report)
-    if report.nodeid.split("::")[0].endswith(".ipynb"):
-        chapter = report.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".ipynb")
-        _chapter_seconds[chapter] = _chapter_seconds.get(chapter, 0.0) + report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _chapter_seconds:
-        terminalreporter.section("chapter times under nbval (all phases of every cell)")
-        for chapter, seconds in sorted(_chapter_seconds.items()):
-            terminalreporter.write_line(f"{chapter:<40} {seconds:7.1f} s")
-        terminalreporter.write_line(f"{'all chapters':<40} {sum(_chapter_seconds.values()):7.1f} s")
     if _quiet_skips:
         terminalreporter.section("skips refused (VITLITE_STRICT_SKIPS=1)")
         for line in _quiet_skips:
