@@ -23,7 +23,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/01_attention_vs_convolution.ipynb)
 #
-# **Runtime:** about 40 s on a 2-core CPU (Intel(R) Xeon(R) Processor), measured by `python -m vitlite.bench`.
+# **Runtime:** about 44 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
