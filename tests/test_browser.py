@@ -220,25 +220,14 @@ def served_site(tmp_path):
         "playwright", reason="browser test skipped: playwright is not installed (pip install playwright)"
     )
     pytest.importorskip("sphinx", reason="site test skipped: pip install -e '.[site]'")
-    import functools
-    import http.server
-    import threading
-
     from vitlite import site
+    from vitlite.slides import serve_folder
 
     try:
         out = site.build(tmp_path / "site", fetch=False)
     except site.MissingVendor as missing:
         pytest.skip(str(missing))
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve_folder(out)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

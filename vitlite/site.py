@@ -183,7 +183,7 @@ def _chapter_page(source: Path, target: Path) -> None:
     target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
-def front_page() -> str:
+def front_page(stems: list[str] | None = None) -> str:
     """The site's index: what the course is, the chapter table with runtimes, the ledger's counts, how to run it."""
     runtimes_file = ROOT / "assets" / "runtimes.json"
     runtimes = json.loads(runtimes_file.read_text()) if runtimes_file.exists() else {}
@@ -204,7 +204,9 @@ def front_page() -> str:
         "| # | chapter | paper | CPU runtime |",
         "|---|---|---|---|",
     ]
-    for stem, (topic, paper) in CHAPTER_TITLES.items():
+    stems = stems or list(CHAPTER_TITLES)
+    for stem in stems:
+        topic, paper = CHAPTER_TITLES[stem]
         seconds = runtimes.get(stem)
         lines.append(f"| {stem[:2]} | [{topic}]({stem}.ipynb) | {paper} | {f'{seconds:.0f} s' if seconds else ''} |")
     tested = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
@@ -228,7 +230,7 @@ def front_page() -> str:
         ":hidden:",
         ":maxdepth: 1",
         "",
-        *CHAPTER_TITLES,
+        *stems,
         "```",
         "",
     ]
@@ -251,17 +253,9 @@ def external_resources(site: Path) -> dict[str, list[str]]:
     for path in sorted(site.rglob("*")):
         if path.suffix not in (".html", ".css") or not path.is_file():
             continue
-        hits = sorted(
-            {
-                next(g for g in m.groups() if g)
-                for m in RESOURCE.finditer(path.read_text(encoding="utf-8", errors="replace"))
-            }
-        )
-        link_tags = (
-            re.findall(r"<link\b[^>]*>", path.read_text(encoding="utf-8", errors="replace"), re.IGNORECASE)
-            if path.suffix == ".html"
-            else []
-        )
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits = sorted({next(g for g in m.groups() if g) for m in RESOURCE.finditer(text)})
+        link_tags = re.findall(r"<link\b[^>]*>", text, re.IGNORECASE) if path.suffix == ".html" else []
         hits = [
             h
             for h in hits
@@ -300,10 +294,7 @@ def build(
     (src / "_static").mkdir(parents=True)
     _vendor(src / "_static", npm_cache, fetch)
     (src / "conf.py").write_text(CONF)
-    page = front_page()
-    if chapters:  # a partial build lists only the chapters it has
-        page = "\n".join(line for line in page.splitlines() if not re.fullmatch(r"\d\d_\w+", line) or line in stems)
-    (src / "index.md").write_text(page, encoding="utf-8")
+    (src / "index.md").write_text(front_page(stems), encoding="utf-8")
     for stem in stems:
         notebook = ROOT / "chapters" / f"{stem}.ipynb"
         if not notebook.exists():

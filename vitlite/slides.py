@@ -33,7 +33,7 @@ from pathlib import Path
 from vitlite.course import CHAPTER_TITLES
 from vitlite.site import ROOT, MissingVendor, _npm_package, vendor_korean_font, vendor_mathjax
 
-__all__ = ["Slide", "slides_of", "build_deck", "build_handout", "pdf_pages", "REVEAL"]
+__all__ = ["Slide", "slides_of", "build_deck", "build_handout", "pdf_pages", "serve_folder", "REVEAL"]
 
 REVEAL = "reveal.js@5.2.1"
 CHROMIUM = os.environ.get("VITLITE_CHROMIUM", "/usr/bin/chromium")
@@ -264,9 +264,8 @@ def _vendor(dest: Path, cache: Path, fetch: bool) -> None:
 
 
 def _stem(chapter: str) -> str:
-    matches = [
-        s for s in CHAPTER_TITLES if s == chapter or s.startswith(f"{chapter}_") or s[:2] == chapter.zfill(2)[:2]
-    ]
+    key = str(chapter) if "_" in str(chapter) else str(chapter).zfill(2)
+    matches = [s for s in CHAPTER_TITLES if key in (s, s[:2])]
     if len(matches) != 1:
         raise SystemExit(f"unknown chapter {chapter!r}; give a number 01-10 or one of {list(CHAPTER_TITLES)}")
     return matches[0]
@@ -291,7 +290,9 @@ def build_deck(chapter: str, out: Path | None = None, npm_cache: Path | None = N
     return deck
 
 
-def _serve(folder: Path):
+def serve_folder(folder: Path) -> http.server.ThreadingHTTPServer:
+    """A quiet HTTP server for ``folder`` on a free localhost port, serving in a daemon thread (``shutdown()`` stops it)."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -318,7 +319,7 @@ def build_handout(deck: Path, chromium: str | None = None, timeout: float = 120)
         raise SystemExit('the handout is printed through Playwright: pip install -e ".[browser]"') from None
     pdf = deck.with_suffix(".pdf")
     sections = len(re.findall(r"<section\b", deck.read_text(encoding="utf-8")))
-    server = _serve(deck.parent)
+    server = serve_folder(deck.parent)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(

@@ -244,9 +244,6 @@ def _depth_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]:
     return depth_scores(model, data, align=True, band=2)
 
 
-_detection_loss = detection_loss
-
-
 class MatchingInstability:
     """DN-DETR's instability, measured at every evaluation: the share of objects (of the first ``n``
     validation images) whose matched query differs from the previous evaluation (the first one is
@@ -280,7 +277,7 @@ def _detection_scores(model: nn.Module, data: ShapesDataset) -> dict[str, float]
 TASKS: dict[str, TaskSpec] = {
     "classification": TaskSpec(classification_loss, _classification_scores, "accuracy"),
     "segmentation": TaskSpec(segmentation_loss, _segmentation_scores, "miou"),
-    "detection": TaskSpec(_detection_loss, _detection_scores, "AP"),
+    "detection": TaskSpec(detection_loss, _detection_scores, "AP"),
     "depth": TaskSpec(_depth_loss, _depth_scores, "abs_rel", minimize=True),
 }
 
