@@ -244,6 +244,9 @@ class MobileViT(nn.Module):
             (MobileViT v3 on v2's layout). The v2 blocks take ``ffn_multiplier`` instead of
             ``mlp_ratio`` and ``num_heads``.
         input_residual: v3 blocks add their input to their output; False removes that (a control).
+        readout: ``"mean"`` (the paper's global average pooling) or ``"corner"``: the classifier reads only
+            the top-left cell of the last feature map, so whatever the answer needs must travel there (a
+            read-out where pooling cannot do the work; chapter 05's study). Same parameters either way.
     """
 
     def __init__(
@@ -268,8 +271,14 @@ class MobileViT(nn.Module):
         block: str = "v1",
         ffn_multiplier: float = 2.0,
         input_residual: bool = True,
+        readout: str = "mean",
     ):
         super().__init__()
+        if readout not in ("mean", "corner"):
+            raise ValueError(
+                f"readout must be 'mean' (global average pooling) or 'corner' (the top-left cell), got {readout!r}"
+            )
+        self.readout = readout
         if block not in ("v1", "v3", "v2", "v3-v2"):
             raise ValueError(f"block must be 'v1', 'v3', 'v2' or 'v3-v2', got {block!r}")
         self.img_size, self.in_chans, self.num_classes = (
@@ -360,7 +369,9 @@ class MobileViT(nn.Module):
         return self.conv_exp(x) if self.conv_exp is not None else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.head_drop(self.forward_features(x).mean(dim=(-2, -1))))
+        features = self.forward_features(x)
+        pooled = features[:, :, 0, 0] if self.readout == "corner" else features.mean(dim=(-2, -1))
+        return self.head(self.head_drop(pooled))
 
 
 class MobileNetV2(nn.Module):

@@ -219,6 +219,47 @@ V2_V3_MATCHED = Study(
     **MAIN,
 )
 
+# Chapter 05's question where pooling cannot answer it, defined 2026-12-07 before any run. On the count task a
+# global average pool gathers every object for the classifier, so the control without attention tied MobileViT.
+# Here both read the count from the top-left cell of the last 4x4 map only (readout="corner"): the other objects
+# must reach that cell through the network. The convolutions alone can reach it (the cell's receptive field
+# covers the whole 64x64 image in both models), so the study asks whether attention carries the information
+# there better. The control is widened to MobileViT's size: without attention, MLP ratio 4 instead of 2 (230,003
+# parameters against 230,899). A one-seed pilot first, since the corner read-out's budget is not known.
+CORNER_ARMS = (
+    Arm(
+        "mobilevit_corner",
+        "mobilevit_tiny_shapes",
+        (("readout", "corner"),),
+        about="MobileViT v1 reading the count from the top-left cell of its last map (230,899 parameters)",
+    ),
+    Arm(
+        "mobilevit_noattn_corner",
+        "mobilevit_tiny_shapes",
+        (("readout", "corner"), ("attention", False), ("mlp_ratio", 4.0)),
+        about="the control: no attention sublayers, MLP ratio 4 so that it has MobileViT's size (230,003), same read-out",
+    ),
+)
+CORNER_PILOT = Study(
+    name="mobilevit_corner_pilot",
+    task="classification",
+    variant="count",
+    arms=CORNER_ARMS,
+    seeds=(0,),
+    save_checkpoints=False,
+    expectation=(
+        "A pilot, one seed, not asserted: MobileViT and its size-matched no-attention control on chapter 05's count "
+        "data, reading the count from the top-left cell of the last map, with 3,000 steps (1.5 times the mean "
+        "read-out's budget) and patience 6 evaluations. Questions: does each run reach its end point (a late gain "
+        "of at most 0.01 in the last quarter, or stopped by patience)? Does the control fall below MobileViT, "
+        "unlike with the mean read-out (0.93 and 0.93)? The main study (seeds 1-3, so that no run repeats the "
+        "pilot) gets this budget if both runs end; twice it if one is still improving."
+    ),
+    expectation_fixed="2026-12-07",
+    about="chapter 05 pilot: the count read from one corner cell, MobileViT against its size-matched control, one seed, 3,000 steps",
+    **{**MAIN, "steps": 3000, "patience": 6},
+)
+
 STUDIES: tuple[Study, ...] = PILOT + (
     PILOT_RELATION_LONG,
     PILOT_COUNT,
@@ -226,4 +267,5 @@ STUDIES: tuple[Study, ...] = PILOT + (
     MOBILEVIT_SEGMENTATION,
     V2_V3,
     V2_V3_MATCHED,
+    CORNER_PILOT,
 )
