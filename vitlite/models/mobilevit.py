@@ -47,6 +47,7 @@ __all__ = [
     "MOBILEVIT_CONFIGS",
     "mobilevit_blocks",
     "attended_pixels",
+    "global_reach",
 ]
 
 
@@ -433,6 +434,7 @@ class MobileNetV2(nn.Module):
         self.head_drop = nn.Dropout(drop_rate)
         self.head = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
 
+    readout = "mean"  # the paper's global average pooling; MobileViT's forward reads this
     forward_stages = MobileViT.forward_stages
     forward_features = MobileViT.forward_features
     forward = MobileViT.forward
@@ -560,6 +562,48 @@ def attended_pixels(
     out = torch.zeros(h, w)
     out[r % p :: p, c % p :: p] = weights.reshape(h // p, w // p)
     return out, (r, c)
+
+
+def global_reach(
+    model: nn.Module, images: torch.Tensor, block: int = 0, row: int | None = None, col: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """How much of a MobileViT block's global representation comes from beyond its convolutions' reach.
+
+    For one cell (row, col) of the block's grid (default: the centre) and each image, the effective
+    receptive field (:func:`vitlite.layers.effective_receptive_field`) of the global representation's
+    output (``conv_proj``, before the fusion convolution, which sees the block's input directly). The
+    convolutions' reach is the set of pixels that cell depends on with every attention sublayer removed
+    (a copy of the model without them, so the same weights and geometry): only attention can bring
+    gradient from outside it. Returns (share of each image's gradient mass outside the reach, (B,);
+    the mean receptive field with each image's normalised to sum 1, (H, W); the reach, (H, W) bool).
+    A model without attention gets a share of exactly 0."""
+    import copy
+
+    from vitlite.layers import effective_receptive_field
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
+    blocks = mobilevit_blocks(model)
+    if not 0 <= block < len(blocks):
+        raise ValueError(f"block must be in [0, {len(blocks) - 1}], got {block}")
+    grid: list[tuple[int, int]] = []
+    handle = blocks[block].conv_proj.register_forward_hook(lambda _m, _i, out: grid.append(tuple(out.shape[-2:])))
+    try:
+        with torch.no_grad():
+            model.eval()(images[:1])
+    finally:
+        handle.remove()
+    h, w = grid[0]
+    row, col = h // 2 if row is None else row, w // 2 if col is None else col
+    convs_only = copy.deepcopy(model)
+    for b in mobilevit_blocks(convs_only):
+        b.attention = False
+    target, target_convs = blocks[block].conv_proj, mobilevit_blocks(convs_only)[block].conv_proj
+    fields = torch.stack([effective_receptive_field(model, x[None], target, row, col) for x in images])
+    reach = effective_receptive_field(convs_only, images, target_convs, row, col) > 0
+    totals = fields.sum(dim=(1, 2)).clamp_min(1e-30)
+    share = fields[:, ~reach].sum(dim=1) / totals
+    return share, (fields / totals[:, None, None]).mean(0), reach
 
 
 # ---------------------------------------------------------------------- configurations

@@ -6,6 +6,8 @@ chose the task of the main runs; it keeps records only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vitlite.recipes.runner import Arm, Study
 
 __all__ = ["ARMS", "PILOT", "V2_V3_MATCHED", "STUDIES"]
@@ -260,6 +262,43 @@ CORNER_PILOT = Study(
     **{**MAIN, "steps": 3000, "patience": 6},
 )
 
+# The corner pilot's answer (its record): the control tied MobileViT there, because at the last 4x4 map the
+# convolutions already reach the whole image. So the read-out moves to where they cannot: a MobileViT with its
+# first MobileViT stage only (the 8x8 map; channels 16-16-24-32, one stage of width 48 and depth 2), the
+# classifier reading the top-left cell of that map. With attention removed, that cell sees a 22x22-pixel corner
+# of the image at the global representation (global_reach's reach; a few pixels more after the fusion
+# convolution), so objects elsewhere can reach the classifier only through attention. Defined 2026-12-07
+# before any run; a one-seed pilot first, since this model's budget is not known.
+SHALLOW = (("channels", (16, 16, 24, 32)), ("dims", (48,)), ("depths", (2,)), ("readout", "corner"))
+REACH_ARMS = (
+    Arm(
+        "mobilevit1_corner",
+        "mobilevit_tiny_shapes",
+        SHALLOW,
+        about="MobileViT with one MobileViT stage (8x8), reading the count from that map's top-left cell (86,067 parameters)",
+    ),
+    Arm(
+        "mobilevit1_noattn_corner",
+        "mobilevit_tiny_shapes",
+        SHALLOW + (("attention", False), ("mlp_ratio", 4.0)),
+        about="the control: the same without attention sublayers, MLP ratio 4 for MobileViT's size (85,683), same read-out",
+    ),
+)
+REACH_PILOT = replace(
+    CORNER_PILOT,
+    name="mobilevit_reach_pilot",
+    arms=REACH_ARMS,
+    expectation=(
+        "A pilot, one seed, not asserted: one-stage MobileViT and its size-matched no-attention control on chapter "
+        "05's count data, the count read from the top-left cell of the 8x8 map, 3,000 steps, patience 6 "
+        "evaluations. Questions: does each run reach its end point (a late gain of at most 0.01 in the last "
+        "quarter, or stopped by patience)? How far does the control fall below MobileViT? The main study (seeds "
+        "1-3) gets this budget if both runs end, twice it if one is still improving; its threshold is half the "
+        "pilot's gap, rounded down to a multiple of 0.05 (at least 0.02)."
+    ),
+    about="chapter 05 pilot: the count read from the corner of the 8x8 map, where only attention reaches the rest of the image, one seed, 3,000 steps",
+)
+
 STUDIES: tuple[Study, ...] = PILOT + (
     PILOT_RELATION_LONG,
     PILOT_COUNT,
@@ -268,4 +307,5 @@ STUDIES: tuple[Study, ...] = PILOT + (
     V2_V3,
     V2_V3_MATCHED,
     CORNER_PILOT,
+    REACH_PILOT,
 )
