@@ -179,6 +179,41 @@ def test_attended_pixels_only_at_the_same_place_in_their_patch():
         )
 
 
+def test_global_reach_counts_only_what_attention_brings_from_beyond_the_convolutions():
+    torch.manual_seed(0)
+    images = torch.rand(4, 3, 64, 64)
+    model = vitlite.create_model("mobilevit_tiny_shapes")
+    share, field, reach = mv.global_reach(model, images, block=0)
+    # the centre cell (4, 4) of the 8x8 grid: the convolutions before the global representation reach
+    # a 43x43 square (stem, two MobileNetV2 stages, the downsampling block and the local 3x3)
+    rows, cols = reach.any(1).nonzero().flatten(), reach.any(0).nonzero().flatten()
+    assert (rows.min().item(), rows.max().item(), cols.min().item(), cols.max().item()) == (11, 53, 11, 53)
+    assert reach.sum().item() == 43 * 43
+    assert share.shape == (4,) and (share > 0.1).all() and (share < 1).all()
+    assert torch.isclose(field.sum(), torch.tensor(1.0), atol=1e-5)
+    control = vitlite.create_model("mobilevit_tiny_shapes", attention=False)
+    share_c, _, reach_c = mv.global_reach(control, images, block=0)
+    assert (share_c == 0).all() and torch.equal(reach_c, reach)
+    with pytest.raises(ValueError, match="block must be in"):
+        mv.global_reach(model, images, block=2)
+    with pytest.raises(ValueError, match="batch"):
+        mv.global_reach(model, images[0], block=0)
+
+
+def test_corner_readout_reads_one_cell_and_mobilenetv2_still_pools():
+    torch.manual_seed(0)
+    model = vitlite.create_model("mobilevit_tiny_shapes", readout="corner").eval()
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        features = model.forward_features(x)
+        assert torch.allclose(model(x), model.head(features[:, :, 0, 0]))
+    with pytest.raises(ValueError, match="readout must be"):
+        vitlite.create_model("mobilevit_tiny_shapes", readout="max")
+    cnn = vitlite.create_model("mobilenetv2_tiny_shapes").eval()
+    with torch.no_grad():
+        assert torch.allclose(cnn(x), cnn.head(cnn.forward_features(x).mean(dim=(-2, -1))))
+
+
 def test_context_scores_sum_to_one_per_sequence():
     torch.manual_seed(0)
     model = vitlite.create_model("mobilevit_tiny_shapes", block="v2")
