@@ -60,8 +60,21 @@ CONFIGS = [
         num_labels=4,
         size=(128, 96),
     ),
+    dict(  # the encoder and the decoder set apart: heads 2 against 4, FFN 40 against 24
+        backbone=dict(depths=[1, 1, 1, 1], hidden_sizes=[8, 16, 16, 24], embedding_size=8),
+        d_model=16,
+        encoder_layers=2,
+        decoder_layers=3,
+        heads=2,
+        dec_heads=4,
+        ffn=40,
+        dec_ffn=24,
+        num_queries=5,
+        num_labels=3,
+        size=(64, 64),
+    ),
 ]
-IDS = ["r-tiny-64", "r-deeper-96x64", "basic-64x128", "first-stage-stride-128x96"]
+IDS = ["r-tiny-64", "r-deeper-96x64", "basic-64x128", "first-stage-stride-128x96", "enc-dec-apart-64"]
 
 
 def _hf(config: dict):
@@ -74,9 +87,9 @@ def _hf(config: dict):
         encoder_layers=config["encoder_layers"],
         decoder_layers=config["decoder_layers"],
         encoder_attention_heads=config["heads"],
-        decoder_attention_heads=config["heads"],
+        decoder_attention_heads=config.get("dec_heads", config["heads"]),
         encoder_ffn_dim=config["ffn"],
-        decoder_ffn_dim=config["ffn"],
+        decoder_ffn_dim=config.get("dec_ffn", config["ffn"]),
         num_queries=config["num_queries"],
         num_labels=config["num_labels"],
         attn_implementation="eager",
@@ -84,8 +97,19 @@ def _hf(config: dict):
     model = transformers.DetrForObjectDetection(cfg).eval()
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        for p in list(model.parameters()) + [b for n, b in model.named_buffers() if n.endswith(("weight", "bias"))]:
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
+        # Random weights that keep the image's signal alive: every norm's scale near 1 (at 0.1, as a
+        # plain N(0, 0.1) fill gives it, the frozen batch norms erase the input, the memory is the same at
+        # every position, and attention, whatever its heads, averages equal values), convolutions at
+        # He scale, everything else from N(0, 0.1).
+        for n, p in list(model.named_parameters()) + [
+            b for b in model.named_buffers() if b[0].endswith(("weight", "bias"))
+        ]:
+            if p.ndim == 4:
+                p.copy_(torch.randn(p.shape, generator=gen) * (2.0 / p[0].numel()) ** 0.5)
+            elif p.ndim == 1 and n.endswith("weight"):
+                p.copy_(1.0 + torch.randn(p.shape, generator=gen) * 0.1)
+            else:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
         for n, b in model.named_buffers():
             if n.endswith("running_var"):
                 b.copy_(0.5 + torch.rand(b.shape, generator=gen))
@@ -105,6 +129,9 @@ def test_detr_equal(config):
     assert out["pred_logits"].shape == ref.logits.shape == (2, config["num_queries"], config["num_labels"] + 1)
     assert max_diff(out["pred_logits"], ref.logits) < TOL and max_diff(out["pred_boxes"], ref.pred_boxes) < TOL
     assert ref.logits.abs().max() > 1e-2  # a comparison of non-trivial outputs
+    with torch.no_grad():  # and of attention that matters: the memory differs from position to position
+        memory = ours.encode(x)[0]
+    assert memory.std(dim=1).mean() > 0.1
 
 
 def test_detr_r50_matches_the_hugging_face_count():

@@ -484,8 +484,6 @@ def _detr(hf: nn.Module) -> nn.Module:
         raise ValueError(
             f"DETR with {c.position_embedding_type} position embeddings and {c.activation_function} is not supported (sine and relu only)"
         )
-    if c.encoder_attention_heads != c.decoder_attention_heads or c.encoder_ffn_dim != c.decoder_ffn_dim:
-        raise ValueError("DETR with different encoder and decoder heads or FFN widths is not supported")
     body = hf.model
     model = DETR(
         _hf_resnet(c.backbone_config),
@@ -495,6 +493,8 @@ def _detr(hf: nn.Module) -> nn.Module:
         enc_layers=c.encoder_layers,
         dec_layers=c.decoder_layers,
         ffn_dim=c.encoder_ffn_dim,
+        dec_num_heads=c.decoder_attention_heads,
+        dec_ffn_dim=c.decoder_ffn_dim,
         num_queries=c.num_queries,
         dropout=c.dropout,
         aux_loss=c.auxiliary_loss,

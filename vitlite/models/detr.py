@@ -170,7 +170,9 @@ class DETR(nn.Module):
 
     ``forward`` returns ``{"pred_logits": (B, N, K + 1), "pred_boxes": (B, N, 4)}`` (boxes as normalised
     cx, cy, w, h; the last logit is "no object"), plus ``"aux_outputs"``, the same for every earlier
-    decoder layer, when training with ``aux_loss`` (the default).
+    decoder layer, when training with ``aux_loss`` (the default). ``num_heads`` and ``ffn_dim`` are the
+    encoder's and, unless ``dec_num_heads`` or ``dec_ffn_dim`` say otherwise, the decoder's too (the paper's
+    models share them; Hugging Face's configuration sets each side apart).
     """
 
     def __init__(
@@ -186,11 +188,15 @@ class DETR(nn.Module):
         dropout: float = 0.1,
         aux_loss: bool = True,
         eos_coef: float = 0.1,
+        dec_num_heads: int | None = None,
+        dec_ffn_dim: int | None = None,
     ):
         super().__init__()
         if check_num_classes(num_classes) < 1:
             raise ValueError("DETR needs num_classes >= 1 (the 'no object' class is added on top)")
+        dec_num_heads, dec_ffn_dim = dec_num_heads or num_heads, dec_ffn_dim or ffn_dim
         check_heads(dim, num_heads)
+        check_heads(dim, dec_num_heads)
         self.backbone, self.num_classes, self.num_queries, self.aux_loss = (
             backbone,
             num_classes,
@@ -201,7 +207,7 @@ class DETR(nn.Module):
         self.input_proj = nn.Conv2d(backbone.channels[-1], dim, 1)
         self.query_embed = nn.Embedding(num_queries, dim)
         self.encoder = nn.ModuleList(EncoderLayer(dim, num_heads, ffn_dim, dropout) for _ in range(enc_layers))
-        self.decoder = nn.ModuleList(DecoderLayer(dim, num_heads, ffn_dim, dropout) for _ in range(dec_layers))
+        self.decoder = nn.ModuleList(DecoderLayer(dim, dec_num_heads, dec_ffn_dim, dropout) for _ in range(dec_layers))
         self.decoder_norm = nn.LayerNorm(dim)
         self.class_embed = nn.Linear(dim, num_classes + 1)
         self.bbox_embed = MLP(dim, dim, 4, 3)
