@@ -27,6 +27,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "locality": ("지역성", "the assumption that nearby pixels matter most"),
     "translation equivariance": ("이동 등변성", "shift the input and the output shifts the same way"),
     "receptive field": ("수용 영역", "the input pixels that can influence one output"),
+    "effective receptive field": (
+        "유효 수용 영역",
+        "how strongly each input pixel moves one output: the size of its gradient, averaged over images",
+    ),
     "relative position encoding": ("상대 위치 인코딩", "a score that depends on the offset between two positions"),
     # chapter 02 (and the course's methods)
     "patch": ("패치", "a small square of the image that becomes one token"),
@@ -154,6 +158,7 @@ CHAPTER_TERMS: dict[int, tuple[str, ...]] = {
         "global representation",
         "unfold-fold",
         "receptive field",
+        "effective receptive field",
         "control",
     ),
     6: ("separable self-attention", "context vector", "linear complexity", "feature fusion"),
