@@ -139,6 +139,32 @@ def test_dpt_rows_on_hand_made_records():
     assert C.verdicts((C.claim("10.readout"),), Book(data, budgets))[0].verdict == "did not hold"
 
 
+def test_pooling_and_reach_rows_on_hand_made_records():
+    large = [run("swin_avg", k, accuracy=0.8) for k in range(3)]
+    small = [run("swin_avg", k, accuracy=0.21) for k in range(3)]
+    data = {"swin_pool_large": large, "swin_pool_small": small}
+    assert one("04.pool", data).verdict == "held"  # 0.8 >= 0.5 and 0.21 within 0.05 of chance, every seed
+    small[1]["scores"]["test"]["accuracy"] = 0.27  # the control off chance in one seed: not robust
+    assert one("04.pool", data).verdict == "held, not robust"
+    for r in large:
+        r["scores"]["test"]["accuracy"] = 0.3  # the large-object Swin did not learn
+    assert one("04.pool", data).verdict == "did not hold"
+    small[1]["scores"]["test"]["accuracy"] = 0.21
+    for r in large:
+        r["scores"]["test"]["accuracy"] = 0.8
+    small[2]["history"]["metrics"]["accuracy"] = RISING  # a control still rising could leave chance
+    got = one("04.pool", data)
+    assert got.verdict == "inconclusive" and "swin_avg (swin_pool_small) seed 2" in got.note
+    reach = [run("mobilevit1_corner", k, train=0.99, accuracy=0.93) for k in range(3)]
+    reach += [run("mobilevit1_noattn_corner", k, train=0.52, accuracy=0.45) for k in range(3)]
+    data = {"mobilevit_reach": reach}
+    assert one("05.reach", data).verdict == "held"  # +0.48 >= 0.20 in every seed
+    for r in reach[3:]:
+        r["scores"]["train"]["accuracy"] = 0.34  # a control that never fitted its images isolates nothing
+    got = one("05.reach", data)
+    assert got.verdict == "inconclusive" and "never trained" in got.note
+
+
 def test_claims_say_where_their_threshold_came_from_and_check_their_own_form():
     measure = lambda book: None  # noqa: E731
     with pytest.raises(ValueError, match="either a measure"):
