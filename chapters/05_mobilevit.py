@@ -391,7 +391,7 @@ for label in names:  # chapter 02's end-point check: the last evaluation against
     print(f"late gain, {names[label]:<14}", ", ".join(f"{late_gain(r, budget):+.3f}" for r in records if r["label"] == label))
 
 # %% [markdown]
-# **What the runs show** (the verdicts by the course's rule come at the end of the section):
+# **What the runs show** (the verdicts come at the end of the section):
 #
 # 1. MobileViT and the MobileNetV2 of the same size are level: 0.930 ± 0.010 and 0.927 ± 0.004; but
 #    MobileViT's seed 2 was still improving (+0.011), and a parity claim needs both arms finished.
@@ -458,7 +458,8 @@ fig
 # fusion convolution, which also sees the block's input) at the centre cell of the 8×8 map. Through
 # convolutions alone it depends on a 43×43-pixel square (`mv.global_reach` finds it in a copy of the model
 # without attention); gradient from outside can only come through attention. The effective receptive
-# field, averaged over 64 test images, for the trained MobileViT and the trained control:
+# field (the size of that cell's gradient with respect to each input pixel), averaged over 64 test
+# images, for the trained MobileViT and the trained control:
 
 # %%
 control, _ = study.load("mobilevit_noattn")
@@ -477,12 +478,11 @@ fig
 
 # %% [markdown]
 # In the trained MobileViT about a sixth of the gradient comes from beyond the square (cyan), at least 5%
-# in every image; the control's share is exactly zero. Trained attention carries information across the
-# map. Does an answer need it?
+# in every image; the control's share is exactly zero. Does an answer need what attention brings?
 #
-# **A read-out only attention can serve.** Keep the network up to its first MobileViT block (8×8 map,
-# 86,067 parameters) and let the classifier read only that map's top-left cell, which without attention
-# sees a 22×22-pixel corner of the image (a few pixels more after the fusion). The control drops attention
+# **A read-out only attention can serve.** A fresh network with only the first MobileViT stage (8×8 map,
+# 86,067 parameters, trained from scratch) whose classifier reads only that map's top-left cell: without
+# attention the cell sees a 30×30-pixel corner of the image. The control drops attention
 # and doubles the MLP ratio to keep the size (85,683). (At the 4×4 map's corner the convolutions reach
 # everything and the control tied: lab notebook.) The expectation, fixed after a one-seed pilot:
 
@@ -505,8 +505,8 @@ fig = viz.plot_study_curves(reach_records, "accuracy", labels=reach_names, title
 fig
 
 # %% [markdown]
-# **Your prediction.** Which of this section's five rows will be *held*? Mind the late gains above: a
-# parity claim waits for both arms to finish, "A beats B" for the arm that should lose.
+# **Your prediction.** Which of this section's five rows will be *held*? Mind the late gains above: a run
+# still improving holds back any verdict it could reverse (for a parity claim, either arm's).
 
 # %%
 rows = claims.report(5, expected=False)  # the expectations were printed with the studies
@@ -656,15 +656,15 @@ checks.patch_attention_macs(macs)
 #   pooling does attention's job. All three rows inconclusive (a run still improving). As a segmentation
 #   backbone MobileViT is within two points of MobileNetV2 in every seed (held).
 # - Where only attention can reach (the count read from one corner of the 8×8 map) MobileViT leads its
-#   size-matched control by 48 points in every seed (held); a sixth of the trained block's global
+#   size-matched control by 48 to 49 points (held); a sixth of the gradient of the trained block's global
 #   representation comes from beyond its convolutions' reach.
 # - Latency at this size says nothing. Chapter 06 makes MobileViT's attention linear in the patches.
 #
 # **Take-home message.** MobileViT's idea is to let convolutions do the local work and a transformer
-# the global work, on a map that never loses its layout. In miniature that design is as accurate as a
-# CNN of its size and far ahead of a ViT of its size, and on the count task the accuracy comes from the
-# convolutions. Attention's own job showed only on a read-out that needs it: a control tests a mechanism
-# only on a task where the mechanism has work to do.
+# the global work, on a map that never loses its layout. In miniature it looked level with a CNN of its
+# size and far ahead of a ViT of its size (rows still open), with the count task's accuracy coming from
+# the convolutions. Attention's own job showed only on a read-out that needs it: a control tests a
+# mechanism only on a task where the mechanism has work to do.
 
 # %% [markdown]
 # ## Glossary · 용어

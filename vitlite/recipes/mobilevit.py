@@ -266,8 +266,8 @@ CORNER_PILOT = Study(
 # convolutions already reach the whole image. So the read-out moves to where they cannot: a MobileViT with its
 # first MobileViT stage only (the 8x8 map; channels 16-16-24-32, one stage of width 48 and depth 2), the
 # classifier reading the top-left cell of that map. With attention removed, that cell sees a 22x22-pixel corner
-# of the image at the global representation (global_reach's reach; a few pixels more after the fusion
-# convolution), so objects elsewhere can reach the classifier only through attention. Defined 2026-12-07
+# of the image at the global representation (global_reach's reach) and a 30x30 one after the fusion
+# convolution, so objects elsewhere can reach the classifier only through attention. Defined 2026-12-07
 # before any run; a one-seed pilot first, since this model's budget is not known.
 SHALLOW = (("channels", (16, 16, 24, 32)), ("dims", (48,)), ("depths", (2,)), ("readout", "corner"))
 REACH_ARMS = (

@@ -403,7 +403,7 @@ SWIN_VIT_MATCHED = replace(
 
 # The pooling hypothesis, tested cheaply (defined 2026-12-07, committed before its runs). The course Swin with
 # the paper's average pooling stayed at chance on the shape task (test 0.207 in swin_shift_pilot: it always
-# answers one class), and the chapter's reason is that a shape covers a twentieth to a fifth of the image
+# answers one class), and the chapter's reason is that a shape covers a fiftieth to a fifth of the image
 # (8% on average), so the mean of the last stage's tokens is mostly background. If that is the reason, the
 # same Swin learns when the object fills much of the frame, as ImageNet's objects usually do: radii of 0.35
 # to 0.5 of the image (41% of it on average, 16% to 79%). Two studies with the pilots' data sizes and
