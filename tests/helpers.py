@@ -8,10 +8,19 @@ from torch import nn
 
 @torch.no_grad()
 def random_weights(model: nn.Module, std: float = 0.2, seed: int = 0) -> nn.Module:
-    """Give every parameter non-trivial random values (Hugging Face initialises some to 0 or 1), in eval mode."""
+    """Give every parameter non-trivial random values (Hugging Face initialises some to 0 or 1), in eval mode.
+
+    Matrices and kernels are drawn at the scale 1 / sqrt(fan-in) and a norm's scale (a 1-D ``weight``) near
+    1, so that the signal survives the depth: with everything at ``std``, each layer shrank it and the deep
+    stages' outputs no longer depended on the input at all (a comparison of two models' biases). Biases,
+    class tokens and position tables get ``std``."""
     gen = torch.Generator().manual_seed(seed)
-    for p in model.parameters():
-        p.copy_(torch.randn(p.shape, generator=gen) * std)
+    for name, p in model.named_parameters():
+        noise = torch.randn(p.shape, generator=gen)
+        if p.ndim >= 2 and p.shape[0] > 1:  # not a (1, ...) token or position table: those get std
+            p.copy_(noise / p[0].numel() ** 0.5)
+        else:
+            p.copy_(1.0 + noise * std if name.endswith("weight") else noise * std)
     return model.eval()
 
 
