@@ -24,7 +24,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/04_swin.ipynb)
 #
-# **Runtime:** about 114 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 162 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #

@@ -21,7 +21,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vitlite/vitlite/blob/main/chapters/10_dpt.ipynb)
 #
-# **Runtime:** about 66 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
+# **Runtime:** about 82 s on a 2-core CPU (AMD EPYC), measured by `python -m vitlite.bench`.
 #
 # By the end of this chapter you can:
 #
