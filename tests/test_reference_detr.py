@@ -8,7 +8,7 @@ import torch
 
 transformers = pytest.importorskip("transformers")
 
-from helpers import max_diff  # noqa: E402
+from helpers import max_diff, random_weights  # noqa: E402
 from vitlite.hub import from_transformers  # noqa: E402
 
 TOL = 1e-5
@@ -94,28 +94,7 @@ def _hf(config: dict):
         num_labels=config["num_labels"],
         attn_implementation="eager",
     )
-    model = transformers.DetrForObjectDetection(cfg).eval()
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        # Random weights that keep the image's signal alive: every norm's scale near 1 (at 0.1, as a
-        # plain N(0, 0.1) fill gives it, the frozen batch norms erase the input, the memory is the same at
-        # every position, and attention, whatever its heads, averages equal values), convolutions at
-        # He scale, everything else from N(0, 0.1).
-        for n, p in list(model.named_parameters()) + [
-            b for b in model.named_buffers() if b[0].endswith(("weight", "bias"))
-        ]:
-            if p.ndim == 4:
-                p.copy_(torch.randn(p.shape, generator=gen) * (2.0 / p[0].numel()) ** 0.5)
-            elif p.ndim == 1 and n.endswith("weight"):
-                p.copy_(1.0 + torch.randn(p.shape, generator=gen) * 0.1)
-            else:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
-        for n, b in model.named_buffers():
-            if n.endswith("running_var"):
-                b.copy_(0.5 + torch.rand(b.shape, generator=gen))
-            elif n.endswith("running_mean"):
-                b.copy_(torch.randn(b.shape, generator=gen) * 0.1)
-    return model
+    return random_weights(transformers.DetrForObjectDetection(cfg), std=0.1, buffers=True)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)

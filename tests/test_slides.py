@@ -37,8 +37,8 @@ def _graded_in_lab_notebook(path: Path) -> set[str]:
             after = "lab"
         for out in cell.get("outputs", []):
             printed[after] += "".join(out.get("text", ""))
-    keys = lambda text: set(re.findall(r"^\[(\d\d\.\w+)\]", text, re.M))  # noqa: E731
-    return keys(printed["lab"]) - keys(printed["main"])
+    lab, main = (set(re.findall(r"^\[(\d\d\.\w+)\]", printed[k], re.M)) for k in ("lab", "main"))
+    return lab - main
 
 
 def _kinds(deck: Path) -> list[str]:

@@ -21,6 +21,7 @@ the stack. The DeepLabv3 head of the paper's segmentation experiments is here to
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Sequence
 
@@ -29,7 +30,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vitlite.layers import Block, check_image, check_num_classes, check_positive, square_size
+from vitlite.layers import Block, check_image, check_num_classes, check_positive, effective_receptive_field, square_size
 from vitlite.models import register_model
 
 __all__ = [
@@ -577,10 +578,6 @@ def global_reach(
     gradient from outside it. Returns (share of each image's gradient mass outside the reach, (B,);
     the mean receptive field with each image's normalised to sum 1, (H, W); the reach, (H, W) bool).
     A model without attention gets a share of exactly 0."""
-    import copy
-
-    from vitlite.layers import effective_receptive_field
-
     if images.ndim != 4:
         raise ValueError(f"images must be a batch (B, C, H, W), got shape {tuple(images.shape)}")
     blocks = mobilevit_blocks(model)

@@ -677,28 +677,21 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 
-def _detr_converges(book: Book) -> list[Test]:
-    from vitlite.recipes.detr import last_third_gain
+def _converges(detr: Runs, name: str = "DETR") -> Measure:
+    """07.slow's test for a DETR arm against the detr study's dense detector, paired by seed: DETR trails at
+    the end, and gains more over the last third."""
 
-    detr, dense = _arm("detr"), _arm("detr", "dense")
-    gains = {arm: {s: last_third_gain(r) for s, r in book.runs(arm).items()} for arm in (detr, dense)}
-    return [
-        superiority("dense - DETR (DETR trails)", dense, detr, "AP", 0.0)(book),
-        Test("DETR's last-third gain - the dense detector's", seed_values(gains[detr], gains[dense], _sub), 0.0),
-    ]
+    def measure(book: Book) -> list[Test]:
+        from vitlite.recipes.detr import last_third_gain
 
+        dense = _arm("detr", "dense")
+        gains = {arm: {s: last_third_gain(r) for s, r in book.runs(arm).items()} for arm in (detr, dense)}
+        return [
+            superiority(f"dense - {name} (DETR trails)", dense, detr, "AP", 0.0)(book),
+            Test("DETR's last-third gain - the dense detector's", seed_values(gains[detr], gains[dense], _sub), 0.0),
+        ]
 
-def _detr_lr(book: Book) -> list[Test]:
-    """07.lr: 07.slow's test with DETR at the dense detector's learning rate (detr_lr), paired by seed with
-    the detr study's dense detector."""
-    from vitlite.recipes.detr import last_third_gain
-
-    detr, dense = _arm("detr_lr", "detr_lr1e-3"), _arm("detr", "dense")
-    gains = {arm: {s: last_third_gain(r) for s, r in book.runs(arm).items()} for arm in (detr, dense)}
-    return [
-        superiority("dense - DETR at 1e-3 (DETR trails)", dense, detr, "AP", 0.0)(book),
-        Test("DETR's last-third gain - the dense detector's", seed_values(gains[detr], gains[dense], _sub), 0.0),
-    ]
+    return measure
 
 
 def _detr_sizes(book: Book) -> list[Test]:
@@ -832,7 +825,7 @@ CLAIMS += (
         "6,000 steps, 3 seeds: DETR trails the dense detector and gains more over the last third, seed by seed.",
         "pilot: detr_pilot",
         ("detr",),
-        _detr_converges,
+        _converges(_arm("detr")),
         was="was held until 2026-12-07: DETR was still improving at 6,000 steps in every seed, so whether it stays behind is not settled",
     ),
     Claim(
@@ -842,7 +835,7 @@ CLAIMS += (
         "6,000 steps, seeds 0-2: DETR at 1e-3 still trails the dense detector and gains more over the last third, seed by seed (07.slow's test, unchanged).",
         "a priori",
         ("detr_lr", "detr"),
-        _detr_lr,
+        _converges(_arm("detr_lr", "detr_lr1e-3"), "DETR at 1e-3"),
     ),
     Claim(
         "07.sizes",
